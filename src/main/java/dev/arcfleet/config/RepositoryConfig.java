@@ -1,0 +1,34 @@
+package dev.arcfleet.config;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/**
+ * One validated entry of {@code repositories}, with the defaults already applied.
+ *
+ * @param setNamePrefix {@code installationName}, or {@code arc-runner-<owner>-<repo>}, before shortening
+ */
+public record RepositoryConfig(
+        String owner,
+        String repo,
+        int instances,
+        int minRunners,
+        int maxRunners,
+        ContainerMode containerMode,
+        String runnerImage,
+        WorkVolumeClaim workVolumeClaimTemplate,
+        String setNamePrefix,
+        Optional<String> runnerGroup,
+        Optional<String> githubConfigSecret) {
+
+    public String fullName() {
+        return owner + "/" + repo;
+    }
+
+    public List<RunnerSet> runnerSets() {
+        return IntStream.rangeClosed(1, instances)
+                .mapToObj(instance -> new RunnerSet(this, instance, SetNames.setName(setNamePrefix, instance)))
+                .toList();
+    }
+}

@@ -1,0 +1,191 @@
+package dev.arcfleet.reconcile;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.jboss.logging.Logger;
+
+import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.render.RunnerSetRenderer;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+/**
+ * Informers over everything a reconcile cycle reads, so that a cycle sends no LIST or GET and any
+ * change (a ConfigMap edit, a rotated Secret, a hand-deleted set) wakes the loop at once.
+ * Informers keep retrying when the API server is unreachable or the ARC CRD is missing.
+ */
+public final class ClusterCache implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ClusterCache.class);
+
+    public static final ResourceDefinitionContext AUTOSCALING_RUNNER_SETS = new ResourceDefinitionContext.Builder()
+            .withGroup("actions.github.com").withVersion("v1alpha1").withKind(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)
+            .withPlural("autoscalingrunnersets").withNamespaced(true).build();
+
+    /** The kinds arcfleet manages, in the order they are created. */
+    public enum ManagedKind {
+        SERVICE_ACCOUNT("ServiceAccount"),
+        ROLE("Role"),
+        ROLE_BINDING("RoleBinding"),
+        SECRET("Secret"),
+        AUTOSCALING_RUNNER_SET(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND);
+
+        private final String kind;
+
+        ManagedKind(String kind) {
+            this.kind = kind;
+        }
+
+        public String kind() {
+            return kind;
+        }
+
+        static ManagedKind of(HasMetadata object) {
+            return Stream.of(values()).filter(managed -> managed.kind.equals(object.getKind())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("arcfleet does not manage " + object.getKind()));
+        }
+    }
+
+    private final String namespace;
+    private final String controllerNamespace;
+    private final SharedIndexInformer<ConfigMap> configMaps;
+    private final SharedIndexInformer<Deployment> controllerDeployments;
+    private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
+    private final Map<String, Throwable> lastErrors = new ConcurrentHashMap<>();
+
+    public ClusterCache(KubernetesClient client, ArcfleetConfig config, Runnable onChange) {
+        this.namespace = config.namespace();
+        this.controllerNamespace = config.arc().controllerNamespace();
+        ResourceEventHandler<HasMetadata> trigger = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata object) {
+                onChange.run();
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObject, HasMetadata newObject) {
+                onChange.run();
+            }
+
+            @Override
+            public void onDelete(HasMetadata object, boolean finalStateUnknown) {
+                onChange.run();
+            }
+        };
+        configMaps = prepare("ConfigMap " + namespace + "/" + config.configMap(),
+                client.configMaps().inNamespace(namespace).withName(config.configMap()).runnableInformer(0), trigger);
+        controllerDeployments = prepare("ARC controller Deployments in " + controllerNamespace,
+                client.apps().deployments().inNamespace(controllerNamespace)
+                        .withLabel(ArcControllerDiscovery.PART_OF_LABEL, ArcControllerDiscovery.PART_OF_CONTROLLER)
+                        .runnableInformer(0),
+                trigger);
+        managed = Map.of(
+                ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
+                        client.serviceAccounts().inNamespace(namespace).runnableInformer(0), trigger),
+                ManagedKind.ROLE, prepare("Roles in " + namespace,
+                        client.rbac().roles().inNamespace(namespace).runnableInformer(0), trigger),
+                ManagedKind.ROLE_BINDING, prepare("RoleBindings in " + namespace,
+                        client.rbac().roleBindings().inNamespace(namespace).runnableInformer(0), trigger),
+                // Also the credential sources, so a rotated token reaches the sets at once.
+                ManagedKind.SECRET, prepare("Secrets in " + namespace,
+                        client.secrets().inNamespace(namespace).runnableInformer(0), trigger),
+                ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
+                        + " (is ARC's CRD installed?)",
+                        client.genericKubernetesResources(AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
+                        trigger));
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> prepare(String description, SharedIndexInformer<T> informer,
+            ResourceEventHandler<HasMetadata> trigger) {
+        informer.addEventHandler(trigger);
+        informer.exceptionHandler((started, error) -> {
+            if (lastErrors.put(description, error) == null) {
+                LOG.warnf("Cannot watch %s, retrying: %s", description, error.getMessage());
+            }
+            return true;
+        });
+        informer.start().thenRun(() -> lastErrors.remove(description));
+        return informer;
+    }
+
+    private Stream<SharedIndexInformer<? extends HasMetadata>> allInformers() {
+        return Stream.concat(Stream.of(configMaps, controllerDeployments), managed.values().stream());
+    }
+
+    /** Whether every informer has listed once; before that a cycle would see a partial cluster. */
+    public boolean synced() {
+        return allInformers().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Whether every informer currently has a watch open: the API server is reachable. */
+    public boolean watching() {
+        return allInformers().allMatch(SharedIndexInformer::isWatching);
+    }
+
+    /** Why informers are not synced or watching, for readiness and logs. */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        lastErrors.forEach((description, error) -> problems.add("cannot watch " + description + ": " + error.getMessage()));
+        if (problems.isEmpty() && !synced()) {
+            problems.add("waiting for the first list of cluster objects");
+        }
+        return problems;
+    }
+
+    /** Waits up to {@code timeout} for every informer to sync; false if they did not. */
+    public boolean awaitSynced(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (!synced()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        return true;
+    }
+
+    public Optional<ConfigMap> configMap(String name) {
+        return Optional.ofNullable(configMaps.getStore().getByKey(key(namespace, name)));
+    }
+
+    public List<Deployment> controllerDeployments() {
+        return controllerDeployments.getStore().list();
+    }
+
+    public Optional<Secret> secret(String name) {
+        return Optional.ofNullable((Secret) managed.get(ManagedKind.SECRET).getStore().getByKey(key(namespace, name)));
+    }
+
+    public Optional<HasMetadata> get(ManagedKind kind, String name) {
+        return Optional.ofNullable(managed.get(kind).getStore().getByKey(key(namespace, name)));
+    }
+
+    public Stream<HasMetadata> all(ManagedKind kind) {
+        return managed.get(kind).getStore().list().stream().map(HasMetadata.class::cast);
+    }
+
+    public String controllerNamespace() {
+        return controllerNamespace;
+    }
+
+    private static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    @Override
+    public void close() {
+        allInformers().forEach(SharedIndexInformer::close);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.arcfleet.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import dev.arcfleet.render.ArcController;
+
+/**
+ * What one reconcile cycle saw and did; health and logs are made from it.
+ *
+ * @param configProblem why the ConfigMap is not used, or null when it is valid
+ * @param blocker why no set was reconciled at all this cycle, or null
+ * @param writes write requests sent this cycle
+ */
+public record CycleReport(
+        Instant startedAt,
+        Duration duration,
+        String configProblem,
+        Optional<ArcController> arcController,
+        String blocker,
+        List<SetStatus> sets,
+        int pruned,
+        long writes) {
+
+    public CycleReport {
+        sets = List.copyOf(sets);
+    }
+
+    public boolean succeeded() {
+        return configProblem == null && blocker == null
+                && sets.stream().allMatch(set -> set.state() == SetStatus.State.READY);
+    }
+
+    public long count(SetStatus.State state) {
+        return sets.stream().filter(set -> set.state() == state).count();
+    }
+
+    /** The first thing a person should fix, or null when the cycle succeeded. */
+    public String firstError() {
+        if (blocker != null) {
+            return blocker;
+        }
+        if (configProblem != null) {
+            return configProblem;
+        }
+        return sets.stream().filter(set -> set.state() != SetStatus.State.READY)
+                .map(set -> set.name() + ": " + set.detail()).findFirst().orElse(null);
+    }
+}

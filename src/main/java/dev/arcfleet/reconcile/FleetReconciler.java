@@ -1,0 +1,337 @@
+package dev.arcfleet.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.jboss.logging.Logger;
+
+import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.FleetConfigParser;
+import dev.arcfleet.config.InvalidFleetConfigException;
+import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.render.ArcController;
+import dev.arcfleet.render.ClusterFacts;
+import dev.arcfleet.render.DesiredRunnerSet;
+import dev.arcfleet.render.GithubCredentials;
+import dev.arcfleet.render.Labels;
+import dev.arcfleet.render.RunnerSetRenderer;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * One reconcile cycle: ConfigMap → validated config → rendered sets → compared with the informer
+ * caches → applies and prunes. Never deletes on bad input: without a valid configuration, a known
+ * ARC controller and synced caches, it changes nothing.
+ */
+public final class FleetReconciler {
+
+    private static final Logger LOG = Logger.getLogger(FleetReconciler.class);
+    private static final Duration CACHE_CATCH_UP_TIMEOUT = Duration.ofSeconds(5);
+
+    private final KubernetesClient client;
+    private final ArcfleetConfig config;
+    private final ClusterCache cache;
+    private final ApiWriter writer;
+    private final ExecutorService applyPool;
+    private final CredentialsResolver credentials;
+    private final FleetConfigParser parser = new FleetConfigParser();
+
+    private FleetConfig lastValidConfig;
+    private String lastConfigProblem;
+    private String lastBlocker;
+    private Integer kubernetesMinorVersion;
+    private Map<String, SetStatus> lastSetStatuses = Map.of();
+
+    public FleetReconciler(KubernetesClient client, ArcfleetConfig config, ClusterCache cache, ExecutorService applyPool) {
+        this.client = client;
+        this.config = config;
+        this.cache = cache;
+        this.writer = new ApiWriter(client);
+        this.applyPool = applyPool;
+        this.credentials = new CredentialsResolver(config.github(), cache::secret);
+    }
+
+    /** Write requests sent since start, by verb and kind. */
+    public Map<String, Long> writeCounts() {
+        return writer.writeCounts();
+    }
+
+    public CycleReport reconcileOnce() {
+        Instant startedAt = Instant.now();
+        long writesBefore = writer.totalWrites();
+        Cycle cycle = new Cycle();
+        if (!cache.synced()) {
+            cycle.blocker = "cluster not readable: " + String.join("; ", cache.problems());
+        } else {
+            cycle.configProblem = readConfig();
+            if (lastValidConfig == null) {
+                cycle.blocker = "no valid configuration yet, nothing is changed: " + cycle.configProblem;
+            } else {
+                reconcile(lastValidConfig, cycle);
+            }
+        }
+        CycleReport report = new CycleReport(startedAt, Duration.between(startedAt, Instant.now()), cycle.configProblem,
+                cycle.arcController, cycle.blocker, cycle.sets, cycle.pruned, writer.totalWrites() - writesBefore);
+        logChanges(report);
+        return report;
+    }
+
+    private final class Cycle {
+        String configProblem;
+        Optional<ArcController> arcController = Optional.empty();
+        String blocker;
+        List<SetStatus> sets = List.of();
+        int pruned;
+    }
+
+    /** Parses the ConfigMap; keeps the last valid configuration when it is missing or invalid. */
+    private String readConfig() {
+        String source = "ConfigMap " + config.namespace() + "/" + config.configMap();
+        Optional<ConfigMap> configMap = cache.configMap(config.configMap());
+        if (configMap.isEmpty()) {
+            return source + " not found";
+        }
+        String text = Optional.ofNullable(configMap.get().getData()).map(data -> data.get(FleetConfigParser.CONFIG_MAP_KEY))
+                .orElse(null);
+        if (text == null) {
+            return source + " has no key " + FleetConfigParser.CONFIG_MAP_KEY;
+        }
+        try {
+            lastValidConfig = parser.parse(text);
+            return null;
+        } catch (InvalidFleetConfigException e) {
+            return source + " key " + FleetConfigParser.CONFIG_MAP_KEY + " is invalid: " + e.getMessage();
+        }
+    }
+
+    private void reconcile(FleetConfig fleet, Cycle cycle) {
+        Outcome<ArcController> arc = ArcControllerDiscovery.discover(config.arc(), config.namespace(),
+                cache.controllerDeployments());
+        cycle.arcController = arc.value();
+        if (arc.value().isEmpty()) {
+            cycle.blocker = arc.problem();
+            return;
+        }
+        Optional<Integer> minorVersion = kubernetesMinorVersion();
+        if (minorVersion.isEmpty()) {
+            cycle.blocker = "cannot read the Kubernetes version of the API server";
+            return;
+        }
+        ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arc.value().get(), minorVersion.get());
+
+        Map<String, DesiredRunnerSet> rendered = new LinkedHashMap<>();
+        Map<String, SetStatus> statuses = new LinkedHashMap<>();
+        for (RepositoryConfig repository : fleet.repositories()) {
+            Outcome<GithubCredentials> repositoryCredentials = credentials.resolve(repository);
+            for (RunnerSet set : repository.runnerSets()) {
+                if (repositoryCredentials.value().isPresent()) {
+                    rendered.put(set.name(), RunnerSetRenderer.render(set, facts, repositoryCredentials.value().get()));
+                } else {
+                    statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(), SetStatus.State.FAILED,
+                            repositoryCredentials.problem()));
+                }
+            }
+        }
+
+        List<HasMetadata> written = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<SetStatus>> applies = rendered.values().stream()
+                .map(desired -> CompletableFuture.supplyAsync(() -> applySet(desired, written), applyPool)).toList();
+        for (CompletableFuture<SetStatus> apply : applies) {
+            SetStatus status = apply.join();
+            statuses.put(status.name(), status);
+        }
+        Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
+        cycle.pruned = prune(desiredSetNames, rendered);
+        awaitCacheCaughtUp(written);
+        List<SetStatus> ordered = new ArrayList<>();
+        fleet.runnerSets().forEach(set -> ordered.add(statuses.get(set.name())));
+        cycle.sets = ordered;
+    }
+
+    private SetStatus applySet(DesiredRunnerSet desired, List<HasMetadata> written) {
+        String setName = desired.set().name();
+        String repository = desired.set().repository().fullName();
+        List<String> conflicts = new ArrayList<>();
+        List<String> terminating = new ArrayList<>();
+        Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
+        try {
+            for (HasMetadata object : desired.allObjects()) {
+                Optional<HasMetadata> live = cache.get(ManagedKind.of(object), object.getMetadata().getName());
+                if (live.isEmpty()) {
+                    continue;
+                }
+                if (!managedByArcfleet(live.get())) {
+                    conflicts.add(object.getKind() + " " + object.getMetadata().getName());
+                } else if (live.get().getMetadata().getDeletionTimestamp() != null) {
+                    terminating.add(object.getKind() + " " + object.getMetadata().getName());
+                    boolean setStays = liveRunnerSet.filter(set -> set.getMetadata().getDeletionTimestamp() == null).isPresent();
+                    if (setStays && holdsCleanupFinalizer(live.get())) {
+                        writer.releaseCleanupFinalizer(live.get());
+                    }
+                }
+            }
+            if (!conflicts.isEmpty()) {
+                return new SetStatus(setName, repository, SetStatus.State.CONFLICT, "not managed by arcfleet, left untouched: "
+                        + String.join(", ", conflicts) + " (add label " + Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_ARCFLEET
+                        + " to hand it over, or delete it)");
+            }
+            if (!terminating.isEmpty()) {
+                return new SetStatus(setName, repository, SetStatus.State.WAITING,
+                        "waiting for deletion of " + String.join(", ", terminating) + " to finish");
+            }
+            for (HasMetadata object : desired.allObjects()) {
+                Optional<HasMetadata> live = cache.get(ManagedKind.of(object), object.getMetadata().getName());
+                if (live.isEmpty() || !Drift.inSync(object, live.get())) {
+                    written.add(writer.apply(object));
+                    LOG.infof("%s %s %s", live.isEmpty() ? "Created" : "Updated", object.getKind(), object.getMetadata().getName());
+                }
+            }
+            return new SetStatus(setName, repository, SetStatus.State.READY, "in sync");
+        } catch (ApiWriter.WriteFailedException e) {
+            return new SetStatus(setName, repository, SetStatus.State.FAILED, e.getMessage());
+        }
+    }
+
+    /**
+     * Deletes managed objects no longer desired, AutoscalingRunnerSets first so ARC deregisters them
+     * while their companions (held by ARC's cleanup finalizer) still exist.
+     */
+    private int prune(Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered) {
+        List<HasMetadata> runnerSets = new ArrayList<>();
+        List<HasMetadata> companions = new ArrayList<>();
+        for (ManagedKind kind : ManagedKind.values()) {
+            cache.all(kind).filter(live -> prunable(kind, live, desiredSetNames, rendered))
+                    .forEach(kind == ManagedKind.AUTOSCALING_RUNNER_SET ? runnerSets::add : companions::add);
+        }
+        int pruned = 0;
+        for (List<HasMetadata> batch : List.of(runnerSets, companions)) {
+            for (HasMetadata live : batch) {
+                try {
+                    writer.delete(live);
+                    pruned++;
+                    LOG.infof("Pruned %s %s", live.getKind(), live.getMetadata().getName());
+                } catch (ApiWriter.WriteFailedException e) {
+                    LOG.warnf("Prune failed, retrying next cycle: %s", e.getMessage());
+                }
+            }
+        }
+        return pruned;
+    }
+
+    /**
+     * Waits briefly until the informers show what this cycle applied, so the next cycle compares
+     * against it rather than against a stale copy and sends no redundant write.
+     */
+    private void awaitCacheCaughtUp(List<HasMetadata> written) {
+        long deadline = System.nanoTime() + CACHE_CATCH_UP_TIMEOUT.toNanos();
+        for (HasMetadata object : written) {
+            ManagedKind kind = ManagedKind.of(object);
+            String version = object.getMetadata().getResourceVersion();
+            while (!cache.get(kind, object.getMetadata().getName())
+                    .map(cached -> cached.getMetadata().getResourceVersion().equals(version)).orElse(false)) {
+                if (System.nanoTime() > deadline) {
+                    return;
+                }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean prunable(ManagedKind kind, HasMetadata live, Set<String> desiredSetNames,
+            Map<String, DesiredRunnerSet> rendered) {
+        String setName = Optional.ofNullable(live.getMetadata().getLabels()).map(labels -> labels.get(Labels.SET)).orElse(null);
+        // ARC copies a set's labels onto objects it creates; only names arcfleet renders are arcfleet's.
+        if (setName == null || !managedByArcfleet(live) || !renderedNames(setName).contains(live.getMetadata().getName())
+                || live.getMetadata().getDeletionTimestamp() != null) {
+            return false;
+        }
+        if (!desiredSetNames.contains(setName)) {
+            return true;
+        }
+        DesiredRunnerSet desired = rendered.get(setName);
+        // A desired set that could not be rendered (credentials missing) keeps everything it has.
+        return desired != null && desired.allObjects().stream().noneMatch(object -> object.getKind().equals(kind.kind())
+                && object.getMetadata().getName().equals(live.getMetadata().getName()));
+    }
+
+    private static Set<String> renderedNames(String setName) {
+        return Set.of(setName, RunnerSetRenderer.kubeModeName(setName), RunnerSetRenderer.managerName(setName),
+                RunnerSetRenderer.githubSecretName(setName), RunnerSetRenderer.noPermissionName(setName));
+    }
+
+    private static boolean managedByArcfleet(HasMetadata object) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        return labels != null && Labels.MANAGED_BY_ARCFLEET.equals(labels.get(Labels.MANAGED_BY));
+    }
+
+    private static boolean holdsCleanupFinalizer(HasMetadata object) {
+        List<String> finalizers = object.getMetadata().getFinalizers();
+        return finalizers != null && finalizers.contains(RunnerSetRenderer.CLEANUP_FINALIZER);
+    }
+
+    private Optional<Integer> kubernetesMinorVersion() {
+        if (kubernetesMinorVersion == null) {
+            try {
+                // "29+" on some distributions
+                kubernetesMinorVersion = Integer.valueOf(client.getKubernetesVersion().getMinor().replaceAll("[^0-9]", ""));
+            } catch (KubernetesClientException | NumberFormatException e) {
+                LOG.warnf("Cannot read the Kubernetes version: %s", e.getMessage());
+                return Optional.empty();
+            }
+        }
+        return Optional.of(kubernetesMinorVersion);
+    }
+
+    /** Logs what changed since the last cycle, so an unchanged problem is not repeated every interval. */
+    private void logChanges(CycleReport report) {
+        String configProblem = report.configProblem();
+        if (!Objects.equals(configProblem, lastConfigProblem)) {
+            if (configProblem == null) {
+                LOG.infof("Configuration valid: %d repositories, %d runner sets", lastValidConfig.repositories().size(),
+                        lastValidConfig.runnerSets().size());
+            } else {
+                LOG.errorf("%s; %s", configProblem, lastValidConfig == null ? "nothing is changed"
+                        : "keeping the last valid configuration, nothing is deleted");
+            }
+            lastConfigProblem = configProblem;
+        }
+        if (!Objects.equals(report.blocker(), lastBlocker)) {
+            if (report.blocker() != null) {
+                LOG.errorf("Reconcile blocked, nothing is changed: %s", report.blocker());
+            }
+            lastBlocker = report.blocker();
+        }
+        Map<String, SetStatus> statuses = new HashMap<>();
+        for (SetStatus status : report.sets()) {
+            statuses.put(status.name(), status);
+            SetStatus previous = lastSetStatuses.get(status.name());
+            if (status.state() != SetStatus.State.READY && !status.equals(previous)) {
+                LOG.warnf("Runner set %s (%s): %s: %s", status.name(), status.repository(), status.state(), status.detail());
+            }
+        }
+        lastSetStatuses = statuses;
+    }
+}

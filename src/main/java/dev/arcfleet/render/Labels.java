@@ -1,0 +1,43 @@
+package dev.arcfleet.render;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.arcfleet.config.RunnerSet;
+
+/** The labels and annotations that the chart and arcfleet put on every object of a runner set. */
+public final class Labels {
+
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY_ARCFLEET = "arcfleet";
+    public static final String VERSION = "app.kubernetes.io/version";
+    public static final String COMPONENT = "app.kubernetes.io/component";
+    /** Ties an object to its runner set; prune decisions go through it. */
+    public static final String SET = "arcfleet.dev/set";
+    /**
+     * The repository's set-name stem ({@code arc-runner-<owner>-<repo>}, shortened like the set names):
+     * always a valid label value, unique per repository, so {@code -l} selects all of a repository's sets.
+     */
+    public static final String REPOSITORY = "arcfleet.dev/repository";
+    public static final String INSTANCE = "arcfleet.dev/instance";
+    /** Hash of everything arcfleet applied, so a field it stopped setting is noticed as a change. */
+    public static final String DESIRED_HASH_ANNOTATION = "arcfleet.dev/desired-hash";
+
+    private Labels() {
+    }
+
+    static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("app.kubernetes.io/name", set.name());
+        labels.put("app.kubernetes.io/instance", set.name());
+        labels.put(VERSION, facts.arcController().version());
+        labels.put(MANAGED_BY, MANAGED_BY_ARCFLEET);
+        labels.put("app.kubernetes.io/part-of", "gha-rs");
+        labels.put("actions.github.com/scale-set-name", set.name());
+        labels.put("actions.github.com/scale-set-namespace", facts.namespace());
+        labels.put(SET, set.name());
+        labels.put(REPOSITORY, set.name().substring(0, set.name().lastIndexOf('-')));
+        labels.put(INSTANCE, Integer.toString(set.instance()));
+        return labels;
+    }
+}

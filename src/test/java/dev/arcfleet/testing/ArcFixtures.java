@@ -1,0 +1,54 @@
+package dev.arcfleet.testing;
+
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+
+/** Objects a user or the ARC controller chart would have put in the cluster. */
+public final class ArcFixtures {
+
+    public static final String CONTROLLER_SERVICE_ACCOUNT = "arc-gha-rs-controller";
+
+    private ArcFixtures() {
+    }
+
+    /** A stand-in for the Deployment of ARC's controller chart: its labels are what arcfleet reads. */
+    public static Deployment controllerDeployment(String namespace, String version) {
+        return new DeploymentBuilder()
+                .withNewMetadata().withName("arc-gha-rs-controller").withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/part-of", "gha-rs-controller")
+                .addToLabels("app.kubernetes.io/name", "gha-rs-controller")
+                .addToLabels("app.kubernetes.io/version", version)
+                .addToLabels("actions.github.com/controller-service-account-name", CONTROLLER_SERVICE_ACCOUNT)
+                .addToLabels("actions.github.com/controller-service-account-namespace", namespace)
+                .endMetadata()
+                .withNewSpec().withReplicas(1)
+                .withNewSelector().addToMatchLabels("app.kubernetes.io/name", "gha-rs-controller").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app.kubernetes.io/name", "gha-rs-controller").endMetadata()
+                .withNewSpec().addNewContainer().withName("manager").withImage("ghcr.io/actions/gha-runner-scale-set-controller:" + version)
+                .endContainer().endSpec().endTemplate()
+                .endSpec().build();
+    }
+
+    public static Secret tokenSecret(String namespace, String name, String token) {
+        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(Map.of("github_token", token)).build();
+    }
+
+    public static Secret appSecret(String namespace, String name, String appId, String installationId, String privateKey) {
+        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(Map.of("github_app_id", appId, "github_app_installation_id", installationId,
+                        "github_app_private_key", privateKey))
+                .build();
+    }
+
+    public static ConfigMap repositories(String namespace, String yaml) {
+        return new ConfigMapBuilder().withNewMetadata().withName("arcfleet-repositories").withNamespace(namespace).endMetadata()
+                .addToData("repositories.yaml", yaml).build();
+    }
+}

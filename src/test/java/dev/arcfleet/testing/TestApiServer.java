@@ -1,0 +1,102 @@
+package dev.arcfleet.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * One real kube-apiserver + etcd for the whole test JVM, with the AutoscalingRunnerSet CRD installed
+ * and an audit log of every write. Its kubeconfig path travels in a system property, so Quarkus
+ * tests (loaded by another class loader) share the same server.
+ */
+public final class TestApiServer {
+
+    private static final String KUBECONFIG_PROPERTY = "arcfleet.test.kubeconfig";
+    private static final String AUDIT_LOG_PROPERTY = "arcfleet.test.audit-log";
+
+    private TestApiServer() {
+    }
+
+    public static synchronized Path kubeconfig() {
+        String existing = System.getProperty(KUBECONFIG_PROPERTY);
+        if (existing != null) {
+            return Path.of(existing);
+        }
+        try {
+            Path dir = Files.createTempDirectory("arcfleet-api-server");
+            Path policy = dir.resolve("audit-policy.yaml");
+            try (InputStream in = TestApiServer.class.getResourceAsStream("/audit-policy.yaml")) {
+                Files.copy(in, policy);
+            }
+            Path auditLog = dir.resolve("audit.log");
+            KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                    .withApiServerFlag("--audit-policy-file", policy.toString())
+                    .withApiServerFlag("--audit-log-path", auditLog.toString())
+                    .withStartupTimeout(120_000)
+                    .build());
+            server.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+            Path kubeconfig = dir.resolve("kubeconfig.yaml");
+            Files.writeString(kubeconfig, server.getKubeConfigYaml());
+            try (KubernetesClient client = clientFor(kubeconfig);
+                    InputStream crd = TestApiServer.class.getResourceAsStream("/crds/autoscalingrunnersets.yaml")) {
+                CustomResourceDefinition definition = client.apiextensions().v1().customResourceDefinitions().load(crd).item();
+                client.resource(definition).create();
+                client.apiextensions().v1().customResourceDefinitions().resource(definition)
+                        .waitUntilCondition(current -> current.getStatus() != null && current.getStatus().getConditions()
+                                .stream().anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
+                                60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            System.setProperty(KUBECONFIG_PROPERTY, kubeconfig.toString());
+            System.setProperty(AUDIT_LOG_PROPERTY, auditLog.toString());
+            return kubeconfig;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static KubernetesClient newClient() {
+        return clientFor(kubeconfig());
+    }
+
+    private static KubernetesClient clientFor(Path kubeconfig) {
+        try {
+            return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A namespace no other test uses: the test server never finishes deleting namespaces. */
+    public static String freshNamespace(KubernetesClient client, String purpose) {
+        String name = (purpose + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+        return name;
+    }
+
+    /** Audit log lines of write requests that reached objects in {@code namespace}. */
+    public static List<String> auditedWrites(String namespace) {
+        kubeconfig();
+        try {
+            return Files.readAllLines(Path.of(System.getProperty(AUDIT_LOG_PROPERTY))).stream()
+                    .filter(line -> line.contains("\"namespace\":\"" + namespace + "\""))
+                    .filter(line -> line.contains("\"stage\":\"ResponseComplete\""))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
