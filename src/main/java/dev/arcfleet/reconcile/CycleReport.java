@@ -11,6 +11,7 @@ import dev.arcfleet.render.ArcController;
  * What one reconcile cycle saw and did; health and logs are made from it.
  *
  * @param configProblem why the ConfigMap is not used, or null when it is valid
+ * @param arcControllerProblem why no ARC controller is known, or null when one is
  * @param blocker why no set was reconciled at all this cycle, or null
  * @param writes write requests sent this cycle
  */
@@ -19,6 +20,7 @@ public record CycleReport(
         Duration duration,
         String configProblem,
         Optional<ArcController> arcController,
+        String arcControllerProblem,
         String blocker,
         List<SetStatus> sets,
         int pruned,

@@ -80,16 +80,25 @@ public final class FleetReconciler {
         Cycle cycle = new Cycle();
         if (!cache.synced()) {
             cycle.blocker = "cluster not readable: " + String.join("; ", cache.problems());
+            cycle.configProblem = "ConfigMap not read: " + cycle.blocker;
+            cycle.arcControllerProblem = "ARC controller not looked up: " + cycle.blocker;
         } else {
             cycle.configProblem = readConfig();
+            Outcome<ArcController> arc = ArcControllerDiscovery.discover(config.arc(), config.namespace(),
+                    cache.controllerDeployments());
+            cycle.arcController = arc.value();
+            cycle.arcControllerProblem = arc.problem();
             if (lastValidConfig == null) {
                 cycle.blocker = "no valid configuration yet, nothing is changed: " + cycle.configProblem;
+            } else if (arc.value().isEmpty()) {
+                cycle.blocker = arc.problem();
             } else {
-                reconcile(lastValidConfig, cycle);
+                reconcile(lastValidConfig, arc.value().get(), cycle);
             }
         }
         CycleReport report = new CycleReport(startedAt, Duration.between(startedAt, Instant.now()), cycle.configProblem,
-                cycle.arcController, cycle.blocker, cycle.sets, cycle.pruned, writer.totalWrites() - writesBefore);
+                cycle.arcController, cycle.arcControllerProblem, cycle.blocker, cycle.sets, cycle.pruned,
+                writer.totalWrites() - writesBefore);
         logChanges(report);
         return report;
     }
@@ -97,6 +106,7 @@ public final class FleetReconciler {
     private final class Cycle {
         String configProblem;
         Optional<ArcController> arcController = Optional.empty();
+        String arcControllerProblem;
         String blocker;
         List<SetStatus> sets = List.of();
         int pruned;
@@ -122,20 +132,13 @@ public final class FleetReconciler {
         }
     }
 
-    private void reconcile(FleetConfig fleet, Cycle cycle) {
-        Outcome<ArcController> arc = ArcControllerDiscovery.discover(config.arc(), config.namespace(),
-                cache.controllerDeployments());
-        cycle.arcController = arc.value();
-        if (arc.value().isEmpty()) {
-            cycle.blocker = arc.problem();
-            return;
-        }
+    private void reconcile(FleetConfig fleet, ArcController arcController, Cycle cycle) {
         Optional<Integer> minorVersion = kubernetesMinorVersion();
         if (minorVersion.isEmpty()) {
             cycle.blocker = "cannot read the Kubernetes version of the API server";
             return;
         }
-        ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arc.value().get(), minorVersion.get());
+        ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arcController, minorVersion.get());
 
         Map<String, DesiredRunnerSet> rendered = new LinkedHashMap<>();
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
@@ -308,7 +311,8 @@ public final class FleetReconciler {
     /** Logs what changed since the last cycle, so an unchanged problem is not repeated every interval. */
     private void logChanges(CycleReport report) {
         String configProblem = report.configProblem();
-        if (!Objects.equals(configProblem, lastConfigProblem)) {
+        // Unread because the cluster is unreadable: the blocker says so once.
+        if (cache.synced() && !Objects.equals(configProblem, lastConfigProblem)) {
             if (configProblem == null) {
                 LOG.infof("Configuration valid: %d repositories, %d runner sets", lastValidConfig.repositories().size(),
                         lastValidConfig.runnerSets().size());

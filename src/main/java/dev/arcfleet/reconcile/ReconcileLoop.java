@@ -33,6 +33,8 @@ public class ReconcileLoop {
     /** Lets a burst of watch events (a kubectl apply of many objects) settle into one cycle. */
     private static final Duration COALESCE_DELAY = Duration.ofMillis(250);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(1);
+    /** The first cycle waits this long for the informers' initial lists rather than report a partial cluster. */
+    private static final Duration INITIAL_SYNC_WAIT = Duration.ofSeconds(10);
 
     @Inject
     KubernetesClient client;
@@ -88,6 +90,9 @@ public class ReconcileLoop {
         cycleQueued.set(false);
         cycleRunningSince = Instant.now();
         try {
+            if (lastReport == null) {
+                cache.awaitSynced(INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
             lastReport = reconciler.reconcileOnce();
             if (lastReport.succeeded()) {
                 consecutiveFailures = 0;
@@ -96,6 +101,8 @@ public class ReconcileLoop {
                 Duration retry = FIRST_RETRY_DELAY.multipliedBy(1L << Math.min(consecutiveFailures - 1, 16));
                 requestCycle(retry.compareTo(config.reconcile().interval()) < 0 ? retry : config.reconcile().interval());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("Reconcile cycle failed", e);
             consecutiveFailures++;

@@ -24,8 +24,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  */
 public final class TestApiServer {
 
-    private static final String KUBECONFIG_PROPERTY = "arcfleet.test.kubeconfig";
-    private static final String AUDIT_LOG_PROPERTY = "arcfleet.test.audit-log";
+    private static final String KUBECONFIG_PROPERTY = "test-api-server.kubeconfig";
+    private static final String AUDIT_LOG_PROPERTY = "test-api-server.audit-log";
 
     private TestApiServer() {
     }

@@ -1,0 +1,107 @@
+package dev.arcfleet.health;
+
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.reconcile.SetStatus;
+
+/**
+ * {@code /q/health/ready}: ready means the configuration is valid and the last cycle reconciled
+ * every set. Each check carries what a person needs to act on it.
+ */
+@ApplicationScoped
+public class ReadinessChecks {
+
+    private static final int LISTED_PROBLEMS = 5;
+
+    @Inject
+    ReconcileLoop loop;
+
+    @Produces
+    @Readiness
+    HealthCheck kubernetesApi() {
+        return () -> {
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("kubernetes-api").status(loop.apiServerReachable());
+            String problems = String.join("; ", loop.apiServerProblems());
+            if (!problems.isEmpty()) {
+                check.withData("error", problems);
+            }
+            return check.build();
+        };
+    }
+
+    @Produces
+    @Readiness
+    HealthCheck arcController() {
+        return () -> {
+            Optional<CycleReport> report = loop.lastReport();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("arc-controller");
+            if (report.isEmpty()) {
+                return check.down().withData("error", "no reconcile cycle has run yet").build();
+            }
+            report.get().arcController().ifPresentOrElse(
+                    controller -> check.up().withData("version", controller.version())
+                            .withData("serviceAccount", controller.serviceAccountNamespace() + "/" + controller.serviceAccountName()),
+                    () -> check.down().withData("error", report.get().arcControllerProblem()));
+            return check.build();
+        };
+    }
+
+    @Produces
+    @Readiness
+    HealthCheck configuration() {
+        return () -> {
+            Optional<CycleReport> report = loop.lastReport();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("configuration");
+            if (report.isEmpty()) {
+                return check.down().withData("error", "no reconcile cycle has run yet").build();
+            }
+            String problem = report.get().configProblem();
+            return problem == null ? check.up().build() : check.down().withData("error", problem).build();
+        };
+    }
+
+    @Produces
+    @Readiness
+    HealthCheck reconcile() {
+        return () -> {
+            Optional<CycleReport> last = loop.lastReport();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("reconcile");
+            if (last.isEmpty()) {
+                return check.down().withData("error", "no reconcile cycle has run yet").build();
+            }
+            CycleReport report = last.get();
+            check.status(report.succeeded())
+                    .withData("lastReconcile", report.startedAt().toString())
+                    .withData("durationMillis", report.duration().toMillis())
+                    .withData("setsDesired", report.sets().size())
+                    .withData("setsReady", report.count(SetStatus.State.READY))
+                    .withData("setsConflicting", report.count(SetStatus.State.CONFLICT))
+                    .withData("setsFailed", report.count(SetStatus.State.FAILED))
+                    .withData("setsWaiting", report.count(SetStatus.State.WAITING))
+                    .withData("writes", report.writes())
+                    .withData("pruned", report.pruned());
+            if (report.firstError() != null) {
+                check.withData("lastError", report.firstError());
+            }
+            String notReady = report.sets().stream().filter(set -> set.state() != SetStatus.State.READY)
+                    .limit(LISTED_PROBLEMS).map(set -> set.name() + " " + set.state() + ": " + set.detail())
+                    .collect(Collectors.joining("; "));
+            if (!notReady.isEmpty()) {
+                check.withData("setsNotReady", notReady);
+            }
+            return check.build();
+        };
+    }
+}

@@ -1,0 +1,676 @@
+package dev.arcfleet.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FleetConfigParserTest {
+
+    private final FleetConfigParser parser = new FleetConfigParser();
+
+    private FleetConfig parse(String yaml) {
+        try {
+            return parser.parse(yaml);
+        } catch (InvalidFleetConfigException e) {
+            return fail("expected a valid config, got: " + e.problems());
+        }
+    }
+
+    private List<String> problems(String yaml) {
+        InvalidFleetConfigException e = assertThrows(InvalidFleetConfigException.class, () -> parser.parse(yaml));
+        assertFalse(e.problems().isEmpty(), "an exception without problems");
+        return e.problems();
+    }
+
+    /** Exactly one problem is reported and it contains every fragment. */
+    private String singleProblem(String yaml, String... fragments) {
+        List<String> problems = problems(yaml);
+        assertEquals(1, problems.size(), "expected exactly one problem, got " + problems);
+        assertContainsAll(problems.get(0), fragments);
+        return problems.get(0);
+    }
+
+    private static void assertContainsAll(String message, String... fragments) {
+        for (String fragment : fragments) {
+            assertTrue(message.contains(fragment), "'" + message + "' should contain '" + fragment + "'");
+        }
+    }
+
+    private static void assertSomeProblem(List<String> problems, String... fragments) {
+        boolean found = problems.stream().anyMatch(problem -> {
+            for (String fragment : fragments) {
+                if (!problem.contains(fragment)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        assertTrue(found, "no problem contains all of " + List.of(fragments) + " in " + problems);
+    }
+
+    private static RepositoryConfig repository(FleetConfig config, String fullName) {
+        return config.repositories().stream().filter(r -> r.fullName().equals(fullName)).findFirst()
+                .orElseGet(() -> fail("no repository " + fullName + " in " + config.repositories()));
+    }
+
+    // ---------------------------------------------------------------- valid configurations
+
+    @Test
+    void fullExampleAppliesDefaultsAndPerRepositoryFields() {
+        FleetConfig config = parse("""
+                defaults:
+                  instances: 2
+                  minRunners: 1
+                  maxRunners: 5
+                  containerMode: dind
+                  runnerImage: registry.example.com/runner:2.320.0
+                  runnerGroup: builders
+                  githubConfigSecret: shared-github
+                  workVolumeClaimTemplate:
+                    storageClassName: fast-ssd
+                    accessModes: [ReadWriteOnce]
+                    storage: 20Gi
+                repositories:
+                  - name: Acme/Widgets
+                  - name: acme/gadgets
+                    instances: 1
+                    minRunners: 0
+                    maxRunners: 3
+                    containerMode: kubernetes
+                    runnerImage: ghcr.io/acme/runner:1
+                    runnerGroup: gadgets
+                    githubConfigSecret: gadgets-github
+                    workVolumeClaimTemplate:
+                      storage: 50Gi
+                  - name: acme/tools
+                    installationName: tools
+                    containerMode: kubernetes-novolume
+                    workVolumeClaimTemplate:
+                      storageClassName: slow
+                      accessModes: [ReadWriteMany]
+                """);
+
+        assertEquals(3, config.repositories().size());
+        assertEquals(List.of("Acme/Widgets", "acme/gadgets", "acme/tools"),
+                config.repositories().stream().map(RepositoryConfig::fullName).toList());
+
+        RepositoryConfig widgets = repository(config, "Acme/Widgets");
+        assertEquals("Acme", widgets.owner());
+        assertEquals("Widgets", widgets.repo());
+        assertEquals(2, widgets.instances());
+        assertEquals(1, widgets.minRunners());
+        assertEquals(5, widgets.maxRunners());
+        assertEquals(ContainerMode.DIND, widgets.containerMode());
+        assertEquals("registry.example.com/runner:2.320.0", widgets.runnerImage());
+        assertEquals(Optional.of("builders"), widgets.runnerGroup());
+        assertEquals(Optional.of("shared-github"), widgets.githubConfigSecret());
+        assertEquals(new WorkVolumeClaim(Optional.of("fast-ssd"), List.of("ReadWriteOnce"), "20Gi"),
+                widgets.workVolumeClaimTemplate());
+        assertEquals("arc-runner-Acme-Widgets", widgets.setNamePrefix());
+
+        RepositoryConfig gadgets = repository(config, "acme/gadgets");
+        assertEquals(1, gadgets.instances());
+        assertEquals(0, gadgets.minRunners());
+        assertEquals(3, gadgets.maxRunners());
+        assertEquals(ContainerMode.KUBERNETES, gadgets.containerMode());
+        assertEquals("ghcr.io/acme/runner:1", gadgets.runnerImage());
+        assertEquals(Optional.of("gadgets"), gadgets.runnerGroup());
+        assertEquals(Optional.of("gadgets-github"), gadgets.githubConfigSecret());
+        // merged per field: storage from the repository, the rest from defaults
+        assertEquals(new WorkVolumeClaim(Optional.of("fast-ssd"), List.of("ReadWriteOnce"), "50Gi"),
+                gadgets.workVolumeClaimTemplate());
+
+        RepositoryConfig tools = repository(config, "acme/tools");
+        assertEquals(2, tools.instances());
+        assertEquals(1, tools.minRunners());
+        assertEquals(5, tools.maxRunners());
+        assertEquals(ContainerMode.KUBERNETES_NOVOLUME, tools.containerMode());
+        assertEquals("tools", tools.setNamePrefix());
+        assertEquals(new WorkVolumeClaim(Optional.of("slow"), List.of("ReadWriteMany"), "20Gi"),
+                tools.workVolumeClaimTemplate());
+
+        List<String> setNames = config.runnerSets().stream().map(RunnerSet::name).toList();
+        assertEquals(List.of("arc-runner-acme-widgets-1", "arc-runner-acme-widgets-2", "arc-runner-acme-gadgets-1",
+                "tools-1", "tools-2"), setNames);
+        RunnerSet second = config.runnerSets().get(1);
+        assertEquals(2, second.instance());
+        assertEquals(widgets, second.repository());
+    }
+
+    @Test
+    void builtInDefaultsApplyWhenNothingIsSet() {
+        FleetConfig config = parse("""
+                repositories:
+                  - name: acme/widgets
+                """);
+        RepositoryConfig widgets = config.repositories().get(0);
+        assertEquals("acme", widgets.owner());
+        assertEquals("widgets", widgets.repo());
+        assertEquals(1, widgets.instances());
+        assertEquals(0, widgets.minRunners());
+        assertEquals(1, widgets.maxRunners());
+        assertEquals(ContainerMode.KUBERNETES, widgets.containerMode());
+        assertEquals("ghcr.io/actions/actions-runner:latest", widgets.runnerImage());
+        assertEquals(Optional.empty(), widgets.runnerGroup());
+        assertEquals(Optional.empty(), widgets.githubConfigSecret());
+        assertEquals(new WorkVolumeClaim(Optional.empty(), List.of("ReadWriteOnce"), "10Gi"),
+                widgets.workVolumeClaimTemplate());
+        assertEquals(List.of("arc-runner-acme-widgets-1"), config.runnerSets().stream().map(RunnerSet::name).toList());
+    }
+
+    @Test
+    void workVolumeClaimTemplateInDefaultsMergesWithBuiltInDefaults() {
+        FleetConfig config = parse("""
+                defaults:
+                  workVolumeClaimTemplate:
+                    storageClassName: fast-ssd
+                repositories:
+                  - name: acme/widgets
+                  - name: acme/gadgets
+                    workVolumeClaimTemplate:
+                      accessModes: [ReadWriteOncePod]
+                """);
+        assertEquals(new WorkVolumeClaim(Optional.of("fast-ssd"), List.of("ReadWriteOnce"), "10Gi"),
+                repository(config, "acme/widgets").workVolumeClaimTemplate());
+        assertEquals(new WorkVolumeClaim(Optional.of("fast-ssd"), List.of("ReadWriteOncePod"), "10Gi"),
+                repository(config, "acme/gadgets").workVolumeClaimTemplate());
+    }
+
+    @Test
+    void emptyRepositoriesListIsValidAndEmpty() {
+        FleetConfig config = parse("repositories: []\n");
+        assertTrue(config.repositories().isEmpty());
+        assertTrue(config.runnerSets().isEmpty());
+
+        FleetConfig withDefaults = parse("""
+                defaults:
+                  maxRunners: 4
+                repositories: []
+                """);
+        assertTrue(withDefaults.repositories().isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1", "10Gi", "500Mi", "1.5Gi", "10G", "1e3", "0.5Ti", "100k"})
+    void wellFormedStorageQuantitiesAreAccepted(String storage) {
+        FleetConfig config = parse("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      storage: "%s"
+                """.formatted(storage));
+        assertEquals(storage, config.repositories().get(0).workVolumeClaimTemplate().storage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 100})
+    void instancesAtTheBoundsAreAccepted(int instances) {
+        FleetConfig config = parse("""
+                repositories:
+                  - name: acme/widgets
+                    instances: %d
+                """.formatted(instances));
+        assertEquals(instances, config.runnerSets().size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"acme/widgets", "a/b", "Acme-Corp/my.repo_name-2", "acme/.github", "a1/..x"})
+    void validRepositoryNamesAreAccepted(String name) {
+        FleetConfig config = parse("repositories:\n  - name: \"" + name + "\"\n");
+        assertEquals(name, config.repositories().get(0).fullName());
+    }
+
+    // ---------------------------------------------------------------- rejections
+
+    @ParameterizedTest
+    @ValueSource(strings = {"repositories: [", "repositories: [a, b\n", "repositories: a: b\n", "repositories: {a: [}\n",
+            "repositories:\n\t- name: a/b\n", "\"unterminated\n"})
+    void invalidYamlIsRejected(String yaml) {
+        singleProblem(yaml, "not valid YAML");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"- a\n- b\n", "just a string\n", "42\n", ""})
+    void documentThatIsNotAMappingIsRejected(String yaml) {
+        List<String> problems = problems(yaml);
+        assertSomeProblem(problems, "repositories");
+    }
+
+    @Test
+    void missingRepositoriesIsRejected() {
+        singleProblem("""
+                defaults:
+                  maxRunners: 2
+                """, "repositories", "required");
+    }
+
+    @Test
+    void nullRepositoriesIsRejected() {
+        singleProblem("repositories:\n", "repositories", "required");
+    }
+
+    @Test
+    void repositoriesThatIsNotAListIsRejected() {
+        singleProblem("repositories:\n  name: acme/widgets\n", "repositories", "must be a list");
+    }
+
+    @Test
+    void repositoryEntryThatIsNotAMappingIsRejected() {
+        singleProblem("repositories:\n  - acme/widgets\n", "repositories[0]");
+    }
+
+    @Test
+    void unknownTopLevelKeyIsRejected() {
+        singleProblem("""
+                repositories: []
+                default:
+                  maxRunners: 3
+                """, "default:", "unknown key");
+    }
+
+    @Test
+    void misspelledRepositoriesIsRejectedAndMissingRepositoriesReported() {
+        List<String> problems = problems("""
+                repository:
+                  - name: acme/widgets
+                """);
+        assertSomeProblem(problems, "repository:", "unknown key");
+        assertSomeProblem(problems, "repositories:", "required");
+    }
+
+    @Test
+    void unknownKeyInDefaultsIsRejected() {
+        singleProblem("""
+                defaults:
+                  maxRunner: 3
+                repositories: []
+                """, "defaults", "maxRunner", "unknown key");
+    }
+
+    @Test
+    void unknownKeyInRepositoryIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    maxRunner: 3
+                """, "acme/widgets", "maxRunner", "unknown key");
+    }
+
+    @Test
+    void unknownKeyInRepositoryWithoutValidNameStillNamesTheEntry() {
+        List<String> problems = problems("""
+                repositories:
+                  - nme: acme/widgets
+                """);
+        assertSomeProblem(problems, "repositories[0]", "nme", "unknown key");
+        assertSomeProblem(problems, "repositories[0]", "name", "required");
+    }
+
+    @Test
+    void unknownKeyInRepositoryWorkVolumeClaimTemplateIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      maxRunner: 3
+                """, "acme/widgets", "workVolumeClaimTemplate", "maxRunner", "unknown key");
+    }
+
+    @Test
+    void unknownKeyInDefaultsWorkVolumeClaimTemplateIsRejected() {
+        List<String> problems = problems("""
+                defaults:
+                  workVolumeClaimTemplate:
+                    size: 10Gi
+                repositories: []
+                """);
+        assertSomeProblem(problems, "defaults", "workVolumeClaimTemplate", "size", "unknown key");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "instances: \"3\"          | instances",
+            "instances: 2.5            | instances",
+            "instances: 99999999999    | instances",
+            "maxRunners: true          | maxRunners",
+            "minRunners: \"0\"         | minRunners",
+            "maxRunners: [3]           | maxRunners",
+            "containerMode: 3          | containerMode",
+            "runnerImage: [a, b]       | runnerImage",
+            "runnerGroup: {a: b}       | runnerGroup",
+            "githubConfigSecret: 12    | githubConfigSecret",
+            "installationName: 7       | installationName",
+            "workVolumeClaimTemplate: big | workVolumeClaimTemplate",
+            "workVolumeClaimTemplate: {storage: 10}  | storage",
+            "workVolumeClaimTemplate: {accessModes: ReadWriteOnce}  | accessModes",
+            "workVolumeClaimTemplate: {accessModes: [1]}  | accessModes",
+            "workVolumeClaimTemplate: {storageClassName: true}  | storageClassName",
+    })
+    void wrongTypesInRepositoryAreRejected(String field, String key) {
+        singleProblem("repositories:\n  - name: acme/widgets\n    " + field + "\n", "acme/widgets", key + ":", "must be");
+    }
+
+    @Test
+    void wrongTypesInDefaultsAreRejected() {
+        List<String> problems = problems("""
+                defaults:
+                  instances: "3"
+                  maxRunners: true
+                repositories: []
+                """);
+        assertSomeProblem(problems, "defaults", "instances", "must be an integer");
+        assertSomeProblem(problems, "defaults", "maxRunners", "must be an integer");
+    }
+
+    @Test
+    void defaultsThatIsNotAMappingIsRejected() {
+        singleProblem("defaults: [1]\nrepositories: []\n", "defaults", "must be a mapping");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"widgets", "acme/widgets/extra", "/widgets", "acme/", "/", "-acme/widgets", "acme-/widgets",
+            "ac me/widgets", "acme/wid gets", "acme/..", "acme/.", "acme_corp/widgets", "acme//widgets",
+            "https://github.com/acme/widgets", "acme/widgets?", "acme/wid:gets"})
+    void nameThatIsNotOwnerSlashRepoIsRejected(String name) {
+        singleProblem("repositories:\n  - name: \"" + name + "\"\n", "repository " + name + ":", "name:",
+                "'" + name + "'");
+    }
+
+    @Test
+    void ownerLongerThanGithubAllowsIsRejected() {
+        String owner = "o".repeat(40);
+        singleProblem("repositories:\n  - name: " + owner + "/widgets\n", owner + "/widgets", "name:");
+    }
+
+    @Test
+    void emptyNameIsRejected() {
+        singleProblem("repositories:\n  - name: \"\"\n", "name:", "owner/repo");
+    }
+
+    @Test
+    void missingNameIsRejected() {
+        singleProblem("repositories:\n  - maxRunners: 2\n", "repositories[0]", "name", "required");
+    }
+
+    @Test
+    void nonStringNameIsRejected() {
+        singleProblem("repositories:\n  - name: 42\n", "repositories[0]", "name", "must be a string");
+    }
+
+    @Test
+    void duplicateRepositoryIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                  - name: acme/widgets
+                """, "acme/widgets", "name:", "duplicate");
+    }
+
+    @Test
+    void duplicateRepositoryDifferingOnlyInCaseIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                  - name: ACME/Widgets
+                    maxRunners: 3
+                """, "ACME/Widgets", "name:", "duplicate", "acme/widgets");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"a/b.c, a/b-c", "a/b_c, a/b.c", "a/b--c, a/b-c", "a-b/c, a/b-c"})
+    void repositoriesDerivingTheSameSetNameAreRejected(String first, String second) {
+        singleProblem("repositories:\n  - name: " + first + "\n  - name: " + second + "\n",
+                second, "arc-runner-a-b-c-1", first, "installationName");
+    }
+
+    @Test
+    void sameInstallationNameTwiceIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    installationName: shared
+                  - name: acme/gadgets
+                    installationName: shared
+                """, "acme/gadgets", "shared-1", "acme/widgets");
+    }
+
+    @Test
+    void installationNameCollidingWithDerivedNameIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    instances: 2
+                  - name: acme/gadgets
+                    installationName: arc-runner-acme-widgets
+                """, "acme/gadgets", "arc-runner-acme-widgets-1", "acme/widgets");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Tools", "tools_x", "-tools", "tools-", "to.ols", ""})
+    void installationNameThatIsNotADnsLabelIsRejected(String installationName) {
+        singleProblem("repositories:\n  - name: acme/widgets\n    installationName: \"" + installationName + "\"\n",
+                "acme/widgets", "installationName:");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 101, -1})
+    void instancesOutOfRangeAreRejected(int instances) {
+        singleProblem("repositories:\n  - name: acme/widgets\n    instances: " + instances + "\n",
+                "repository acme/widgets:", "instances:", "between 1 and 100", Integer.toString(instances));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 101})
+    void instancesOutOfRangeInDefaultsAreRejected(int instances) {
+        List<String> problems = problems("defaults:\n  instances: " + instances + "\nrepositories: []\n");
+        assertSomeProblem(problems, "defaults", "instances:", "between 1 and 100");
+    }
+
+    @Test
+    void minRunnersAboveMaxRunnersIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    minRunners: 4
+                    maxRunners: 2
+                """, "acme/widgets", "minRunners", "maxRunners", "4 > 2");
+    }
+
+    @Test
+    void minRunnersAboveDefaultMaxRunnersIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    minRunners: 2
+                """, "acme/widgets", "minRunners", "2 > 1");
+    }
+
+    @Test
+    void negativeRunnerCountsAreRejected() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/widgets
+                    maxRunners: -1
+                    minRunners: -2
+                """);
+        assertSomeProblem(problems, "acme/widgets", "maxRunners", "negative");
+        assertSomeProblem(problems, "acme/widgets", "minRunners", "negative");
+    }
+
+    @Test
+    void unknownContainerModeIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    containerMode: docker
+                """, "acme/widgets", "containerMode", "'docker'", "kubernetes", "kubernetes-novolume", "dind");
+    }
+
+    @Test
+    void containerModeIsCaseSensitive() {
+        singleProblem("repositories:\n  - name: acme/widgets\n    containerMode: Kubernetes\n",
+                "acme/widgets", "containerMode", "'Kubernetes'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10 Gi", "ten", "0", "0Gi", "0.0", "-1Gi", "10GB", "10gi", "Gi", "", " 10Gi", "10Gi "})
+    void malformedStorageIsRejected(String storage) {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      storage: "%s"
+                """.formatted(storage), "acme/widgets", "workVolumeClaimTemplate", "storage", "'" + storage + "'");
+    }
+
+    @Test
+    void malformedStorageInDefaultsIsRejected() {
+        List<String> problems = problems("""
+                defaults:
+                  workVolumeClaimTemplate:
+                    storage: ten
+                repositories: []
+                """);
+        assertSomeProblem(problems, "defaults", "workVolumeClaimTemplate", "storage", "'ten'");
+    }
+
+    @Test
+    void unknownAccessModeIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      accessModes: [ReadWriteSometimes]
+                """, "acme/widgets", "accessModes", "ReadWriteSometimes");
+    }
+
+    @Test
+    void emptyAccessModesIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      accessModes: []
+                """, "acme/widgets", "accessModes");
+    }
+
+    @Test
+    void invalidStorageClassNameIsRejected() {
+        singleProblem("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      storageClassName: Fast_SSD
+                """, "acme/widgets", "storageClassName", "Fast_SSD");
+    }
+
+    @Test
+    void emptyRunnerImageAndRunnerGroupAreRejected() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/widgets
+                    runnerImage: ""
+                    runnerGroup: " "
+                """);
+        assertSomeProblem(problems, "acme/widgets", "runnerImage");
+        assertSomeProblem(problems, "acme/widgets", "runnerGroup");
+    }
+
+    @Test
+    void invalidGithubConfigSecretNameIsRejected() {
+        singleProblem("repositories:\n  - name: acme/widgets\n    githubConfigSecret: My_Secret\n",
+                "acme/widgets", "githubConfigSecret", "My_Secret");
+    }
+
+    @Test
+    void duplicateTopLevelKeyIsRejected() {
+        List<String> problems = problems("""
+                repositories: []
+                repositories:
+                  - name: acme/widgets
+                """);
+        assertSomeProblem(problems, "repositories");
+        assertSomeProblem(problems, "uplicate");
+    }
+
+    @Test
+    void duplicateKeyInRepositoryIsRejected() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/widgets
+                    maxRunners: 2
+                    maxRunners: 5
+                """);
+        assertSomeProblem(problems, "maxRunners", "uplicate");
+    }
+
+    @Test
+    void duplicateKeyInWorkVolumeClaimTemplateIsRejected() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/widgets
+                    workVolumeClaimTemplate:
+                      storage: 10Gi
+                      storage: 20Gi
+                """);
+        assertSomeProblem(problems, "storage", "uplicate");
+    }
+
+    @Test
+    void severalProblemsAreAllReportedAtOnce() {
+        List<String> problems = problems("""
+                defaults:
+                  maxRunner: 3
+                repositories:
+                  - name: acme/widgets
+                    instances: 0
+                  - name: not-a-repository
+                  - name: acme/gadgets
+                    containerMode: docker
+                    maxRunners: true
+                    workVolumeClaimTemplate:
+                      storage: 10 Gi
+                  - name: acme/tools
+                    minRunners: 3
+                    maxRunners: 1
+                  - name: acme/ok
+                  - name: ACME/OK
+                extra: true
+                """);
+        assertSomeProblem(problems, "defaults", "maxRunner", "unknown key");
+        assertSomeProblem(problems, "extra", "unknown key");
+        assertSomeProblem(problems, "acme/widgets", "instances");
+        assertSomeProblem(problems, "not-a-repository", "name");
+        assertSomeProblem(problems, "acme/gadgets", "containerMode", "docker");
+        assertSomeProblem(problems, "acme/gadgets", "maxRunners", "must be an integer");
+        assertSomeProblem(problems, "acme/gadgets", "storage", "10 Gi");
+        assertSomeProblem(problems, "acme/tools", "minRunners");
+        assertSomeProblem(problems, "ACME/OK", "duplicate");
+        assertTrue(problems.size() >= 9, problems.toString());
+    }
+
+    @Test
+    void exceptionMessageJoinsAllProblems() {
+        InvalidFleetConfigException e = assertThrows(InvalidFleetConfigException.class, () -> parser.parse("""
+                repositories:
+                  - name: acme/widgets
+                    instances: 0
+                  - name: acme/gadgets
+                    containerMode: docker
+                """));
+        assertEquals(2, e.problems().size(), e.problems().toString());
+        for (String problem : e.problems()) {
+            assertTrue(e.getMessage().contains(problem), e.getMessage());
+        }
+    }
+}
