@@ -136,19 +136,23 @@ public final class FleetConfigParser {
 
     /** Reads every defaultable field present in {@code fields}, falling back to {@code inherited}. */
     private Defaults readDefaults(Fields fields, Defaults inherited) {
-        int instances = fields.integer("instances").orElse(inherited.instances);
-        if (instances < 1 || instances > MAX_INSTANCES) {
+        // Inherited values were checked where they were written; only this block's own are checked here.
+        Optional<Integer> ownInstances = fields.integer("instances");
+        int instances = ownInstances.orElse(inherited.instances);
+        if (ownInstances.isPresent() && (instances < 1 || instances > MAX_INSTANCES)) {
             fields.problem("instances", "must be between 1 and " + MAX_INSTANCES + ", got " + instances);
         }
-        int minRunners = fields.integer("minRunners").orElse(inherited.minRunners);
-        int maxRunners = fields.integer("maxRunners").orElse(inherited.maxRunners);
-        if (minRunners < 0) {
+        Optional<Integer> ownMinRunners = fields.integer("minRunners");
+        Optional<Integer> ownMaxRunners = fields.integer("maxRunners");
+        int minRunners = ownMinRunners.orElse(inherited.minRunners);
+        int maxRunners = ownMaxRunners.orElse(inherited.maxRunners);
+        if (minRunners < 0 && ownMinRunners.isPresent()) {
             fields.problem("minRunners", "must not be negative, got " + minRunners);
         }
-        if (maxRunners < 0) {
+        if (maxRunners < 0 && ownMaxRunners.isPresent()) {
             fields.problem("maxRunners", "must not be negative, got " + maxRunners);
         }
-        if (minRunners > maxRunners) {
+        if ((ownMinRunners.isPresent() || ownMaxRunners.isPresent()) && minRunners > maxRunners) {
             fields.problem("minRunners", "must not exceed maxRunners (" + minRunners + " > " + maxRunners + ")");
         }
         ContainerMode containerMode = fields.text("containerMode").map(value -> ContainerMode.fromYamlName(value)

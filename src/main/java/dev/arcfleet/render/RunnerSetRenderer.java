@@ -112,7 +112,7 @@ public final class RunnerSetRenderer {
         spec.put("runnerScaleSetName", set.name());
         spec.put("maxRunners", repository.maxRunners());
         spec.put("minRunners", repository.minRunners());
-        spec.put("template", Map.of("spec", SERIALIZATION.convertValue(podSpec(set, facts), Map.class)));
+        spec.put("template", Map.of("spec", podSpecTree(set, facts)));
 
         Map<String, String> labels = Labels.common(set, facts);
         labels.put(Labels.COMPONENT, "autoscaling-runner-set");
@@ -144,6 +144,16 @@ public final class RunnerSetRenderer {
         return annotations;
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> podSpecTree(RunnerSet set, ClusterFacts facts) {
+        Map<String, Object> tree = new LinkedHashMap<>(SERIALIZATION.convertValue(podSpec(set, facts), Map.class));
+        if (set.repository().containerMode() == ContainerMode.KUBERNETES_NOVOLUME) {
+            // ARC 0.13.1 rejects a template without a volumes list in this mode; the model drops empty lists.
+            tree.putIfAbsent("volumes", List.of());
+        }
+        return tree;
+    }
+
     private static PodSpec podSpec(RunnerSet set, ClusterFacts facts) {
         RepositoryConfig repository = set.repository();
         ContainerBuilder runner = new ContainerBuilder().withName("runner").withImage(repository.runnerImage())
@@ -168,8 +178,6 @@ public final class RunnerSetRenderer {
                 List<EnvVar> env = new ArrayList<>(kubernetesModeEnv("/home/runner/k8s-novolume/index.js"));
                 env.add(env("ACTIONS_RUNNER_IMAGE", repository.runnerImage()));
                 pod.withContainers(runner.withEnv(env).build())
-                        // ARC 0.13.1 rejects a template without a volumes list in this mode.
-                        .withVolumes(new ArrayList<>())
                         .withServiceAccountName(kubeModeName(set.name()));
             }
             case DIND -> {

@@ -26,6 +26,8 @@ public final class TestApiServer {
 
     private static final String KUBECONFIG_PROPERTY = "test-api-server.kubeconfig";
     private static final String AUDIT_LOG_PROPERTY = "test-api-server.audit-log";
+    private static final List<String> WRITE_VERBS = List.of("\"verb\":\"create\"", "\"verb\":\"update\"",
+            "\"verb\":\"patch\"", "\"verb\":\"delete\"", "\"verb\":\"deletecollection\"");
 
     private TestApiServer() {
     }
@@ -87,8 +89,13 @@ public final class TestApiServer {
         return name;
     }
 
-    /** Audit log lines of write requests that reached objects in {@code namespace}. */
+    /** Audit log lines of write requests (create, update, patch, delete) to objects in {@code namespace}. */
     public static List<String> auditedWrites(String namespace) {
+        return auditedRequests(namespace).stream().filter(line -> WRITE_VERBS.stream().anyMatch(line::contains)).toList();
+    }
+
+    /** Audit log lines of every request but watches to objects in {@code namespace}. */
+    public static List<String> auditedRequests(String namespace) {
         kubeconfig();
         try {
             return Files.readAllLines(Path.of(System.getProperty(AUDIT_LOG_PROPERTY))).stream()

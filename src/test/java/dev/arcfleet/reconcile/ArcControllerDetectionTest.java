@@ -1,0 +1,99 @@
+package dev.arcfleet.reconcile;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.arcfleet.testing.ArcFixtures;
+import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.Poll;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+
+class ArcControllerDetectionTest {
+
+    private FleetFixture fleet;
+
+    @BeforeEach
+    void setUp() {
+        fleet = FleetFixture.create("arc-version");
+    }
+
+    @AfterEach
+    void tearDown() {
+        fleet.close();
+    }
+
+    @Test
+    void versionAndServiceAccountComeFromTheControllerDeployment() {
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        assertEquals("0.13.0", versionLabel());
+
+        Deployment upgraded = fleet.client.resource(ArcFixtures.controllerDeployment(fleet.controllerNamespace(), "0.14.1")).update();
+        Poll.until(FleetFixture.TIMEOUT, "the upgraded controller in the cache", () -> fleet.cache().controllerDeployments().stream()
+                .anyMatch(d -> d.getMetadata().getResourceVersion().equals(upgraded.getMetadata().getResourceVersion())));
+        CycleReport report = fleet.converge().last();
+
+        assertEquals("0.14.1", report.arcController().orElseThrow().version());
+        assertEquals("0.14.1", versionLabel());
+        RoleBinding manager = fleet.client.rbac().roleBindings().inNamespace(fleet.namespace)
+                .withName("arc-runner-acme-tools-1-gha-rs-manager").get();
+        assertEquals(ArcFixtures.CONTROLLER_SERVICE_ACCOUNT, manager.getSubjects().get(0).getName());
+        assertEquals("0.14.1", manager.getMetadata().getLabels().get("app.kubernetes.io/version"));
+    }
+
+    @Test
+    void pinnedVersionOverridesTheDetectedOne() {
+        fleet.settings.arcVersion("0.12.1");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+
+        CycleReport report = fleet.converge().last();
+
+        assertTrue(report.succeeded());
+        assertEquals("0.12.1", versionLabel());
+    }
+
+    @Test
+    void withoutAControllerNoSetIsCreatedAndTheReasonIsGiven() {
+        fleet.client.apps().deployments().inNamespace(fleet.controllerNamespace()).withName("arc-gha-rs-controller").delete();
+        Poll.until(FleetFixture.TIMEOUT, "the controller to leave the cache", () -> fleet.cache().controllerDeployments().isEmpty());
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+
+        CycleReport report = fleet.reconciler().reconcileOnce();
+
+        assertThat(report.blocker(), containsString("no ARC controller found"));
+        assertThat(report.arcControllerProblem(), containsString(fleet.controllerNamespace()));
+        assertEquals(0, report.writes());
+        assertEquals(List.of(), fleet.runnerSets().inNamespace(fleet.namespace).list().getItems());
+        assertEquals(List.of(), fleet.client.secrets().inNamespace(fleet.namespace)
+                .withLabel("app.kubernetes.io/managed-by", "arcfleet").list().getItems());
+    }
+
+    @Test
+    void aControllerWithoutUsableVersionLabelBlocksAsWell() {
+        Deployment unlabelled = ArcFixtures.controllerDeployment(fleet.controllerNamespace(), "v0.13.0");
+        Deployment updated = fleet.client.resource(unlabelled).update();
+        Poll.until(FleetFixture.TIMEOUT, "the relabelled controller in the cache", () -> fleet.cache().controllerDeployments().stream()
+                .anyMatch(d -> d.getMetadata().getResourceVersion().equals(updated.getMetadata().getResourceVersion())));
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+
+        CycleReport report = fleet.reconciler().reconcileOnce();
+
+        assertThat(report.blocker(), containsString("has no usable app.kubernetes.io/version label (found 'v0.13.0')"));
+        assertEquals(0, report.writes());
+    }
+
+    private String versionLabel() {
+        GenericKubernetesResource set = fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1").get();
+        return set.getMetadata().getLabels().get("app.kubernetes.io/version");
+    }
+}

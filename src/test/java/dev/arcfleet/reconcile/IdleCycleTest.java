@@ -1,0 +1,52 @@
+package dev.arcfleet.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.TestApiServer;
+
+class IdleCycleTest {
+
+    private FleetFixture fleet;
+
+    @BeforeEach
+    void setUp() {
+        fleet = FleetFixture.create("idle");
+    }
+
+    @AfterEach
+    void tearDown() {
+        fleet.close();
+    }
+
+    @Test
+    void cycleWithNothingChangedSendsNoRequestAtAll() {
+        fleet.writeRepositories(repositories(10, 3));
+        assertEquals(30, fleet.converge().last().count(SetStatus.State.READY));
+        List<String> requestsBefore = TestApiServer.auditedRequests(fleet.namespace);
+
+        CycleReport idle = fleet.reconciler().reconcileOnce();
+        CycleReport idleAgain = fleet.reconciler().reconcileOnce();
+
+        assertTrue(idle.succeeded() && idleAgain.succeeded());
+        assertEquals(0, idle.writes() + idleAgain.writes());
+        List<String> requestsAfter = TestApiServer.auditedRequests(fleet.namespace);
+        assertEquals(List.of(), requestsAfter.subList(requestsBefore.size(), requestsAfter.size()),
+                "idle cycles must neither write nor read past the informer caches");
+    }
+
+    static String repositories(int count, int instances) {
+        StringBuilder yaml = new StringBuilder("repositories:\n");
+        for (int i = 1; i <= count; i++) {
+            yaml.append("  - name: acme/service-").append(i).append("\n    instances: ").append(instances).append('\n');
+        }
+        return yaml.toString();
+    }
+}
