@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.reconcile.CycleReport;
@@ -15,7 +14,6 @@ import dev.arcfleet.testing.TestApiServer;
  * Prints how long arcfleet takes to converge a fleet from empty and what an idle cycle costs.
  * Run with {@code ./mvnw -B test -Pbenchmark}; it asserts nothing about time.
  */
-@Tag("benchmark")
 class ConvergeBenchmark {
 
     private static final int REPOSITORIES = 10;

@@ -134,10 +134,36 @@ class BadInputChangesNothingTest {
         assertNull(fleet.client.secrets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1-gha-rs-github-secret").get(),
                 "nothing of a conflicting set is created");
 
-        fleet.writeRepositories("repositories: []\n");
+        fleet.writeRepositories("repositories:\n  - name: rkoster/rubionic-workspace\n    instances: 2\n");
         fleet.converge();
         assertEquals(created.getMetadata().getResourceVersion(), fleet.runnerSets().inNamespace(fleet.namespace)
                 .withName("arc-runner-acme-tools-1").get().getMetadata().getResourceVersion(), "never pruned either");
+    }
+
+    @Test
+    void labellingAnUnmanagedObjectHandsItOver() {
+        GenericKubernetesResource helmMade = new GenericKubernetesResource();
+        helmMade.setApiVersion("actions.github.com/v1alpha1");
+        helmMade.setKind("AutoscalingRunnerSet");
+        helmMade.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("arc-runner-acme-tools-1")
+                .withNamespace(fleet.namespace).addToLabels("app.kubernetes.io/managed-by", "Helm").build());
+        helmMade.setAdditionalProperty("spec", Map.of("githubConfigUrl", "https://github.com/acme/tools", "maxRunners", 7));
+        fleet.awaitCached(fleet.runnerSets().inNamespace(fleet.namespace).resource(helmMade).create());
+        fleet.writeRepositories(VALID);
+        fleet.converge();
+
+        GenericKubernetesResource relabelled = fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1")
+                .edit(set -> {
+                    set.getMetadata().getLabels().put("app.kubernetes.io/managed-by", "arcfleet");
+                    return set;
+                });
+        fleet.awaitCached(relabelled);
+        CycleReport report = fleet.converge().last();
+
+        assertTrue(report.succeeded(), report::toString);
+        GenericKubernetesResource adopted = fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1").get();
+        assertEquals(1, FirstSyncTest.spec(adopted).get("maxRunners"));
+        assertEquals("arc-runner-acme-tools-1", adopted.getMetadata().getLabels().get("arcfleet.dev/set"));
     }
 
     private Map<String, String> managedObjectVersions() {
