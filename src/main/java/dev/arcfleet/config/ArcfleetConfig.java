@@ -23,6 +23,8 @@ public interface ArcfleetConfig {
 
     Arc arc();
 
+    Cache cache();
+
     interface Reconcile {
         @WithDefault("30s")
         Duration interval();
@@ -52,5 +54,39 @@ public interface ArcfleetConfig {
 
         /** Overrides the ServiceAccount read from the controller Deployment's labels. */
         Optional<String> controllerServiceAccount();
+    }
+
+    interface Cache {
+        /** Where arcfleet itself sees node-root: a hostPath mount in-cluster, the kind extraMounts source beside kind. */
+        @WithDefault("/tmp/github-runner-cache")
+        Path hostRoot();
+
+        /** The same directory as the node sees it, written into pod specs. */
+        @WithDefault("/tmp/github-runner-cache")
+        String nodeRoot();
+
+        /** The actions-runner image's {@code runner} user. */
+        @WithDefault("1001")
+        int uid();
+
+        /** The actions-runner image's {@code docker} group. */
+        @WithDefault("123")
+        int gid();
+
+        /** Octal; setgid keeps new files in the group. */
+        @WithDefault("2775")
+        String mode();
+
+        /** How long a removed set's directory is kept: a duration such as {@code 7d}, {@code 0}, or {@code never}. */
+        @WithDefault("7d")
+        String orphanRetention();
+
+        /** How often each set's cache is measured. */
+        @WithDefault("5m")
+        Duration measureInterval();
+
+        /** A walk stops counting here, so a huge tree cannot keep the measuring thread busy. */
+        @WithDefault("1000000")
+        int measureMaxEntries();
     }
 }

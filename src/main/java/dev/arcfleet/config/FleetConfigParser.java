@@ -2,6 +2,7 @@ package dev.arcfleet.config;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,6 +18,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
+import io.fabric8.kubernetes.api.model.Quantity;
+
 /**
  * Turns {@code repositories.yaml} into a {@link FleetConfig}, or into every problem found, each
  * message naming the repository and field. Nothing is silently ignored: a misspelled key is an error.
@@ -27,9 +30,10 @@ public final class FleetConfigParser {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("defaults", "repositories");
     private static final Set<String> DEFAULTABLE_KEYS = Set.of("instances", "minRunners", "maxRunners", "containerMode",
-            "runnerImage", "workVolumeClaimTemplate", "runnerGroup", "githubConfigSecret");
+            "runnerImage", "workVolumeClaimTemplate", "runnerGroup", "githubConfigSecret", "cachePaths", "maxCacheSize");
     private static final Set<String> REPOSITORY_KEYS = union(DEFAULTABLE_KEYS, Set.of("name", "installationName"));
     private static final Set<String> WORK_VOLUME_KEYS = Set.of("storageClassName", "accessModes", "storage");
+    private static final Set<String> CACHE_PATH_KEYS = Set.of("name", "path");
     private static final Set<String> ACCESS_MODES = Set.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod");
 
     private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?");
@@ -41,10 +45,17 @@ public final class FleetConfigParser {
             "\\+?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?");
 
     private static final int MAX_INSTANCES = 100;
+    /** Leaves room for the "cache-" prefix of its volume name within a DNS label. */
+    private static final int MAX_CACHE_NAME_LENGTH = 57;
+    private static final String RUNNER_WORK_DIRECTORY = "/home/runner/_work";
+    /** Mounting over these breaks the runner image or the node's view of the container. */
+    private static final List<String> FORBIDDEN_CACHE_ROOTS = List.of("/proc", "/sys", "/dev", "/etc", "/usr", "/bin",
+            "/sbin", "/lib", "/lib64", "/boot", "/run", "/var/run", "/nix/store", RUNNER_WORK_DIRECTORY);
+    private static final Set<String> FORBIDDEN_CACHE_MOUNTS = Set.of("/", "/home", "/home/runner", "/var");
 
     private static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES,
             "ghcr.io/actions/actions-runner:latest", Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
-            Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), List.of(new CachePath("cache", "/home/runner/cache")), Optional.empty());
 
     private final YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -131,7 +142,8 @@ public final class FleetConfigParser {
         String prefix = installationName.orElse(SetNames.defaultPrefix(owner, repo));
         WorkVolumeClaim claim = new WorkVolumeClaim(values.storageClassName, values.accessModes, values.storage);
         return Optional.of(new RepositoryConfig(owner, repo, values.instances, values.minRunners, values.maxRunners,
-                values.containerMode, values.runnerImage, claim, prefix, values.runnerGroup, values.githubConfigSecret));
+                values.containerMode, values.runnerImage, claim, prefix, values.runnerGroup, values.githubConfigSecret,
+                values.cachePaths, values.maxCacheSizeBytes));
     }
 
     /** Reads every defaultable field present in {@code fields}, falling back to {@code inherited}. */
@@ -192,8 +204,82 @@ public final class FleetConfigParser {
                 claim.get().problem("storage", "must be a positive Kubernetes quantity such as 10Gi, got '" + storage + "'");
             }
         }
+        List<CachePath> cachePaths = readCachePaths(fields).orElse(inherited.cachePaths);
+        Optional<Long> maxCacheSizeBytes = fields.text("maxCacheSize").flatMap(size -> {
+            Optional<Long> bytes = positiveBytes(size);
+            if (bytes.isEmpty()) {
+                fields.problem("maxCacheSize", "must be a positive Kubernetes quantity such as 20Gi, got '" + size + "'");
+            }
+            return bytes;
+        }).or(() -> inherited.maxCacheSizeBytes);
         return new Defaults(instances, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
-                accessModes, storage, runnerGroup, githubConfigSecret);
+                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes);
+    }
+
+    /** A repository's list replaces the defaults' list as a whole. */
+    private Optional<List<CachePath>> readCachePaths(Fields fields) {
+        Optional<List<Fields>> entries = fields.mappingList("cachePaths", CACHE_PATH_KEYS);
+        if (entries.isEmpty()) {
+            return Optional.empty();
+        }
+        List<CachePath> cachePaths = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> paths = new HashSet<>();
+        for (Fields entry : entries.get()) {
+            Optional<String> name = entry.text("name");
+            Optional<String> path = entry.text("path");
+            if (name.isEmpty() || path.isEmpty()) {
+                for (String key : List.of("name", "path")) {
+                    if (entry.node().get(key) == null) {
+                        entry.problem(key, "required");
+                    }
+                }
+                continue;
+            }
+            String normalized = path.get().length() > 1 ? path.get().replaceAll("/{2,}", "/").replaceAll("/$", "") : path.get();
+            if (!DNS_LABEL.matcher(name.get()).matches() || name.get().length() > MAX_CACHE_NAME_LENGTH) {
+                entry.problem("name", "must be a lower-case DNS label of at most " + MAX_CACHE_NAME_LENGTH
+                        + " characters (its volume is named cache-<name>), got '" + name.get() + "'");
+            } else if (!names.add(name.get())) {
+                entry.problem("name", "duplicate cache name '" + name.get() + "'");
+            }
+            cacheMountProblem(normalized).ifPresentOrElse(problem -> entry.problem("path", problem), () -> {
+                if (!paths.add(normalized)) {
+                    entry.problem("path", "duplicate cache path '" + normalized + "'");
+                }
+            });
+            cachePaths.add(new CachePath(name.get(), normalized));
+        }
+        if (cachePaths.isEmpty()) {
+            fields.problem("cachePaths", "must list at least one cache (name and path)");
+        }
+        return Optional.of(cachePaths);
+    }
+
+    private static Optional<String> cacheMountProblem(String path) {
+        if (!path.startsWith("/") || List.of(path.split("/")).stream().anyMatch(segment -> segment.equals(".") || segment.equals(".."))) {
+            return Optional.of("must be an absolute path without '.' or '..' segments, got '" + path + "'");
+        }
+        if (FORBIDDEN_CACHE_MOUNTS.contains(path)) {
+            return Optional.of("'" + path + "' would hide what the runner image needs there");
+        }
+        return FORBIDDEN_CACHE_ROOTS.stream().filter(root -> path.equals(root) || path.startsWith(root + "/")).findFirst()
+                .map(root -> "'" + path + "' is " + (root.equals(RUNNER_WORK_DIRECTORY)
+                        ? "inside the runner's work directory, which the runner empties"
+                        : "a system path (" + root + ") the container needs"));
+    }
+
+    private static Optional<Long> positiveBytes(String quantity) {
+        if (!QUANTITY.matcher(quantity).matches()) {
+            return Optional.empty();
+        }
+        try {
+            long bytes = Quantity.getAmountInBytes(new Quantity(quantity)).setScale(0, java.math.RoundingMode.CEILING)
+                    .longValueExact();
+            return bytes > 0 ? Optional.of(bytes) : Optional.empty();
+        } catch (ArithmeticException tooLarge) {
+            return Optional.empty();
+        }
     }
 
     private static void rejectDuplicates(List<RepositoryConfig> repositories, Problems problems) {
@@ -226,7 +312,8 @@ public final class FleetConfigParser {
 
     private record Defaults(int instances, int minRunners, int maxRunners, ContainerMode containerMode,
             String runnerImage, Optional<String> storageClassName, List<String> accessModes, String storage,
-            Optional<String> runnerGroup, Optional<String> githubConfigSecret) {
+            Optional<String> runnerGroup, Optional<String> githubConfigSecret, List<CachePath> cachePaths,
+            Optional<Long> maxCacheSizeBytes) {
     }
 
     private static final class Problems {
@@ -305,6 +392,29 @@ public final class FleetConfigParser {
                 items.add(item.textValue());
             }
             return Optional.of(items);
+        }
+
+        Optional<List<Fields>> mappingList(String key, Set<String> allowedKeys) {
+            JsonNode value = node.get(key);
+            if (value == null || value.isNull()) {
+                return Optional.empty();
+            }
+            if (!value.isArray()) {
+                problem(key, "must be a list, got " + describe(value));
+                return Optional.empty();
+            }
+            List<Fields> entries = new ArrayList<>();
+            for (int index = 0; index < value.size(); index++) {
+                JsonNode entry = value.get(index);
+                String nested = context + key + "[" + index + "].";
+                if (!(entry instanceof ObjectNode)) {
+                    problems.add(nested.substring(0, nested.length() - 1) + ": must be a mapping, got " + describe(entry));
+                    continue;
+                }
+                problems.unknownKeys(nested, entry, allowedKeys);
+                entries.add(new Fields(nested, entry, problems));
+            }
+            return Optional.of(entries);
         }
 
         Optional<Fields> mapping(String key, Set<String> allowedKeys) {

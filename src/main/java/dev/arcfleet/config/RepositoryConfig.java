@@ -8,6 +8,7 @@ import java.util.stream.IntStream;
  * One validated entry of {@code repositories}, with the defaults already applied.
  *
  * @param setNamePrefix {@code installationName}, or {@code arc-runner-<owner>-<repo>}, before shortening
+ * @param maxCacheSizeBytes above this a set's cache is cleared once no runner of it runs
  */
 public record RepositoryConfig(
         String owner,
@@ -20,7 +21,13 @@ public record RepositoryConfig(
         WorkVolumeClaim workVolumeClaimTemplate,
         String setNamePrefix,
         Optional<String> runnerGroup,
-        Optional<String> githubConfigSecret) {
+        Optional<String> githubConfigSecret,
+        List<CachePath> cachePaths,
+        Optional<Long> maxCacheSizeBytes) {
+
+    public RepositoryConfig {
+        cachePaths = List.copyOf(cachePaths);
+    }
 
     public String fullName() {
         return owner + "/" + repo;

@@ -12,6 +12,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
+import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.reconcile.CycleReport;
 import dev.arcfleet.reconcile.ReconcileLoop;
 import dev.arcfleet.reconcile.SetStatus;
@@ -69,6 +70,26 @@ public class ReadinessChecks {
             }
             String problem = report.get().configProblem();
             return problem == null ? check.up().build() : check.down().withData("error", problem).build();
+        };
+    }
+
+    /** The node's cache directories; down stops only new sets, the API reconcile goes on. */
+    @Produces
+    @Readiness
+    HealthCheck cache() {
+        return () -> {
+            CacheReport report = loop.cacheReport();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("cache")
+                    .status(report.problem().isEmpty() && report.setProblems().isEmpty());
+            report.problem().ifPresent(problem -> check.withData("error", problem));
+            report.setProblems().forEach((set, problem) -> check.withData("error " + set, problem));
+            report.usage().forEach((set, usage) -> check.withData("usage " + set, usage.toString()));
+            report.orphans().forEach((set, deleteAt) -> check.withData("orphan " + set,
+                    deleteAt.map(at -> "deleted after " + at).orElse("kept")));
+            if (!report.unknown().isEmpty()) {
+                check.withData("notArcfleets", String.join(", ", report.unknown()));
+            }
+            return check.build();
         };
     }
 

@@ -14,6 +14,7 @@ import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,6 +41,7 @@ public final class ClusterCache implements AutoCloseable {
         ROLE("Role"),
         ROLE_BINDING("RoleBinding"),
         SECRET("Secret"),
+        CONFIG_MAP("ConfigMap"),
         AUTOSCALING_RUNNER_SET(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND);
 
         private final String kind;
@@ -58,10 +60,13 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
+    /** ARC labels each runner pod with its scale set. */
+    private static final String SCALE_SET_NAME_LABEL = "actions.github.com/scale-set-name";
+
     private final String namespace;
     private final String controllerNamespace;
-    private final SharedIndexInformer<ConfigMap> configMaps;
     private final SharedIndexInformer<Deployment> controllerDeployments;
+    private final SharedIndexInformer<Pod> runnerPods;
     private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
     private final Map<String, Throwable> lastErrors = new ConcurrentHashMap<>();
 
@@ -84,13 +89,13 @@ public final class ClusterCache implements AutoCloseable {
                 onChange.run();
             }
         };
-        configMaps = prepare("ConfigMap " + namespace + "/" + config.configMap(),
-                client.configMaps().inNamespace(namespace).withName(config.configMap()).runnableInformer(0), trigger);
         controllerDeployments = prepare("ARC controller Deployments in " + controllerNamespace,
                 client.apps().deployments().inNamespace(controllerNamespace)
                         .withLabel(ArcControllerDiscovery.PART_OF_LABEL, ArcControllerDiscovery.PART_OF_CONTROLLER)
                         .runnableInformer(0),
                 trigger);
+        runnerPods = prepare("runner Pods in " + namespace,
+                client.pods().inNamespace(namespace).withLabel(SCALE_SET_NAME_LABEL).runnableInformer(0), trigger);
         managed = Map.of(
                 ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
                         client.serviceAccounts().inNamespace(namespace).runnableInformer(0), trigger),
@@ -101,6 +106,9 @@ public final class ClusterCache implements AutoCloseable {
                 // Also the credential sources, so a rotated token reaches the sets at once.
                 ManagedKind.SECRET, prepare("Secrets in " + namespace,
                         client.secrets().inNamespace(namespace).runnableInformer(0), trigger),
+                // Also the repositories ConfigMap.
+                ManagedKind.CONFIG_MAP, prepare("ConfigMaps in " + namespace,
+                        client.configMaps().inNamespace(namespace).runnableInformer(0), trigger),
                 ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
                         + " (is ARC's CRD installed?)",
                         client.genericKubernetesResources(AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
@@ -121,7 +129,7 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     private Stream<SharedIndexInformer<? extends HasMetadata>> allInformers() {
-        return Stream.concat(Stream.of(configMaps, controllerDeployments), managed.values().stream());
+        return Stream.concat(Stream.of(controllerDeployments, runnerPods), managed.values().stream());
     }
 
     /** Whether every informer has listed once; before that a cycle would see a partial cluster. */
@@ -157,7 +165,15 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     public Optional<ConfigMap> configMap(String name) {
-        return Optional.ofNullable(configMaps.getStore().getByKey(key(namespace, name)));
+        return get(ManagedKind.CONFIG_MAP, name).map(ConfigMap.class::cast);
+    }
+
+    /** Whether a runner pod of the set exists that has not finished: its cache may be in use. */
+    public boolean runnerActive(String setName) {
+        return runnerPods.getStore().list().stream()
+                .filter(pod -> setName.equals(pod.getMetadata().getLabels().get(SCALE_SET_NAME_LABEL)))
+                .anyMatch(pod -> pod.getStatus() == null
+                        || !"Succeeded".equals(pod.getStatus().getPhase()) && !"Failed".equals(pod.getStatus().getPhase()));
     }
 
     public List<Deployment> controllerDeployments() {

@@ -18,6 +18,8 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.cache.DesiredCache;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
 import dev.arcfleet.config.FleetConfigParser;
@@ -49,6 +51,7 @@ public final class FleetReconciler {
     private final KubernetesClient client;
     private final ArcfleetConfig config;
     private final ClusterCache cache;
+    private final CacheManager caches;
     private final ApiWriter writer;
     private final ExecutorService applyPool;
     private final CredentialsResolver credentials;
@@ -60,10 +63,12 @@ public final class FleetReconciler {
     private Integer kubernetesMinorVersion;
     private Map<String, SetStatus> lastSetStatuses = Map.of();
 
-    public FleetReconciler(KubernetesClient client, ArcfleetConfig config, ClusterCache cache, ExecutorService applyPool) {
+    public FleetReconciler(KubernetesClient client, ArcfleetConfig config, ClusterCache cache, CacheManager caches,
+            ExecutorService applyPool) {
         this.client = client;
         this.config = config;
         this.cache = cache;
+        this.caches = caches;
         this.writer = new ApiWriter(client);
         this.applyPool = applyPool;
         this.credentials = new CredentialsResolver(config.github(), cache::secret);
@@ -138,7 +143,9 @@ public final class FleetReconciler {
             cycle.blocker = "cannot read the Kubernetes version of the API server";
             return;
         }
-        ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arcController, minorVersion.get());
+        ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arcController, minorVersion.get(),
+                config.cache().nodeRoot());
+        caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
 
         Map<String, DesiredRunnerSet> rendered = new LinkedHashMap<>();
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
@@ -200,12 +207,19 @@ public final class FleetReconciler {
                 return new SetStatus(setName, repository, SetStatus.State.WAITING,
                         "waiting for deletion of " + String.join(", ", terminating) + " to finish");
             }
-            for (HasMetadata object : desired.allObjects()) {
+            // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod.
+            boolean holdRunnerSet = liveRunnerSet.isEmpty() && !caches.ready(setName);
+            for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
                 Optional<HasMetadata> live = cache.get(ManagedKind.of(object), object.getMetadata().getName());
                 if (live.isEmpty() || !Drift.inSync(object, live.get())) {
                     written.add(writer.apply(object));
                     LOG.infof("%s %s %s", live.isEmpty() ? "Created" : "Updated", object.getKind(), object.getMetadata().getName());
                 }
+            }
+            if (holdRunnerSet) {
+                return new SetStatus(setName, repository, SetStatus.State.WAITING, "waiting for its cache directory: "
+                        + Optional.ofNullable(caches.report().setProblems().get(setName))
+                                .or(() -> caches.report().problem()).orElse("being created"));
             }
             return new SetStatus(setName, repository, SetStatus.State.READY, "in sync");
         } catch (ApiWriter.WriteFailedException e) {
@@ -282,7 +296,8 @@ public final class FleetReconciler {
 
     private static Set<String> renderedNames(String setName) {
         return Set.of(setName, RunnerSetRenderer.kubeModeName(setName), RunnerSetRenderer.managerName(setName),
-                RunnerSetRenderer.githubSecretName(setName), RunnerSetRenderer.noPermissionName(setName));
+                RunnerSetRenderer.githubSecretName(setName), RunnerSetRenderer.noPermissionName(setName),
+                RunnerSetRenderer.hookTemplateName(setName));
     }
 
     private static boolean managedByArcfleet(HasMetadata object) {

@@ -1,5 +1,6 @@
 package dev.arcfleet.reconcile;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,6 +17,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.config.ArcfleetConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.runtime.ShutdownEvent;
@@ -46,6 +49,7 @@ public class ReconcileLoop {
     private ScheduledExecutorService loopThread;
     private ExecutorService applyPool;
     private ClusterCache cache;
+    private CacheManager caches;
     private FleetReconciler reconciler;
     private int consecutiveFailures;
     private volatile Instant startedAt;
@@ -58,7 +62,8 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle);
-        reconciler = new FleetReconciler(client, config, cache, applyPool);
+        caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
+        reconciler = new FleetReconciler(client, config, cache, caches, applyPool);
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());
         requestCycle();
@@ -68,6 +73,7 @@ public class ReconcileLoop {
         loopThread.shutdownNow();
         applyPool.shutdownNow();
         cache.close();
+        caches.close();
     }
 
     @Scheduled(every = "${arcfleet.reconcile.interval}", delayed = "${arcfleet.reconcile.interval}",
@@ -130,6 +136,10 @@ public class ReconcileLoop {
 
     public List<String> apiServerProblems() {
         return cache.problems();
+    }
+
+    public CacheReport cacheReport() {
+        return caches.report();
     }
 
     public Duration interval() {

@@ -4,10 +4,13 @@ package dev.arcfleet.render;
  * Everything outside repositories.yaml that rendering depends on.
  *
  * @param kubernetesMinorVersion decides, as in the chart, whether dind runs as a native sidecar (1.29+)
+ * @param cacheNodeRoot where the node holds the per-set cache directories, as hostPath volumes name it
  */
-public record ClusterFacts(String namespace, String githubUrl, ArcController arcController, int kubernetesMinorVersion) {
+public record ClusterFacts(String namespace, String githubUrl, ArcController arcController, int kubernetesMinorVersion,
+        String cacheNodeRoot) {
 
     public ClusterFacts {
         githubUrl = githubUrl.replaceAll("/+$", "");
+        cacheNodeRoot = cacheNodeRoot.length() > 1 ? cacheNodeRoot.replaceAll("/+$", "") : cacheNodeRoot;
     }
 }

@@ -9,9 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.arcfleet.config.CachePath;
 import dev.arcfleet.config.ContainerMode;
 import dev.arcfleet.config.RepositoryConfig;
 import dev.arcfleet.config.RunnerSet;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -22,12 +24,15 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -52,6 +57,11 @@ public final class RunnerSetRenderer {
     private static final String WORK_MOUNT_PATH = "/home/runner/_work";
     private static final String DIND_IMAGE = "docker:dind";
     private static final int NATIVE_SIDECAR_MINOR_VERSION = 29;
+    private static final String HOOK_TEMPLATE_KEY = "content";
+    private static final String HOOK_TEMPLATE_DIRECTORY = "/home/runner/pod-template";
+    private static final String HOOK_TEMPLATE_VOLUME = "hook-template";
+    /** runner-container-hooks (ADR 0134) merges this container's mounts into the job container. */
+    private static final String JOB_CONTAINER = "$job";
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -72,6 +82,16 @@ public final class RunnerSetRenderer {
 
     public static String noPermissionName(String setName) {
         return setName + "-gha-rs-no-permission";
+    }
+
+    /** The container hooks' pod template, which mounts the caches into job pods too. */
+    public static String hookTemplateName(String setName) {
+        return setName + "-hook-template";
+    }
+
+    /** The node path of one cache of a set: {@code <node-root>/<set>/<cache name>}. */
+    public static String cacheNodePath(ClusterFacts facts, String setName, CachePath cache) {
+        return facts.cacheNodeRoot() + "/" + setName + "/" + cache.name();
     }
 
     public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
@@ -99,6 +119,13 @@ public final class RunnerSetRenderer {
                 .build());
         companions.add(new SecretBuilder().withMetadata(meta(githubSecretName(set.name()), set, facts, null))
                 .withData(credentials.secretData()).build());
+        if (mode.usesKubeModeServiceAccount()) {
+            // ARC does not know this object, so it must not carry the cleanup finalizer ARC would have to release.
+            companions.add(new ConfigMapBuilder()
+                    .withMetadata(new ObjectMetaBuilder().withName(hookTemplateName(set.name())).withNamespace(facts.namespace())
+                            .withLabels(Labels.common(set, facts)).build())
+                    .addToData(HOOK_TEMPLATE_KEY, hookTemplate(set, facts)).build());
+        }
         companions.forEach(RunnerSetRenderer::stampDesiredHash);
         return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts));
     }
@@ -161,8 +188,10 @@ public final class RunnerSetRenderer {
         PodSpecBuilder pod = new PodSpecBuilder();
         switch (repository.containerMode()) {
             case KUBERNETES -> {
-                runner.withEnv(kubernetesModeEnv("/home/runner/k8s/index.js"))
-                        .withVolumeMounts(mount("work", WORK_MOUNT_PATH));
+                runner.withEnv(kubernetesModeEnv("/home/runner/k8s/index.js", set))
+                        .withVolumeMounts(mount("work", WORK_MOUNT_PATH))
+                        .addAllToVolumeMounts(cacheMounts(set))
+                        .addToVolumeMounts(hookTemplateMount());
                 pod.withContainers(runner.build())
                         .withVolumes(new VolumeBuilder().withName("work").withNewEphemeral().withNewVolumeClaimTemplate()
                                 .withNewSpec()
@@ -172,42 +201,51 @@ public final class RunnerSetRenderer {
                                 .addToRequests("storage", new Quantity(repository.workVolumeClaimTemplate().storage()))
                                 .endResources()
                                 .endSpec().endVolumeClaimTemplate().endEphemeral().build())
+                        .addAllToVolumes(cacheVolumes(set, facts))
+                        .addToVolumes(hookTemplateVolume(set))
                         .withServiceAccountName(kubeModeName(set.name()));
             }
             case KUBERNETES_NOVOLUME -> {
-                List<EnvVar> env = new ArrayList<>(kubernetesModeEnv("/home/runner/k8s-novolume/index.js"));
+                List<EnvVar> env = new ArrayList<>(kubernetesModeEnv("/home/runner/k8s-novolume/index.js", set));
                 env.add(env("ACTIONS_RUNNER_IMAGE", repository.runnerImage()));
-                pod.withContainers(runner.withEnv(env).build())
+                pod.withContainers(runner.withEnv(env).withVolumeMounts(cacheMounts(set))
+                                .addToVolumeMounts(hookTemplateMount()).build())
+                        .withVolumes(cacheVolumes(set, facts))
+                        .addToVolumes(hookTemplateVolume(set))
                         .withServiceAccountName(kubeModeName(set.name()));
             }
             case DIND -> {
                 runner.withEnv(env("DOCKER_HOST", "unix:///var/run/docker.sock"), env("RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "120"))
-                        .withVolumeMounts(mount("work", WORK_MOUNT_PATH), mount("dind-sock", "/var/run"));
+                        .withVolumeMounts(mount("work", WORK_MOUNT_PATH), mount("dind-sock", "/var/run"))
+                        .addAllToVolumeMounts(cacheMounts(set));
                 Container initExternals = new ContainerBuilder().withName("init-dind-externals")
                         .withImage(repository.runnerImage()).withCommand("cp")
                         .withArgs("-r", "/home/runner/externals/.", "/home/runner/tmpDir/")
                         .withVolumeMounts(mount("dind-externals", "/home/runner/tmpDir")).build();
                 boolean nativeSidecar = facts.kubernetesMinorVersion() >= NATIVE_SIDECAR_MINOR_VERSION;
-                Container dind = dindContainer(nativeSidecar);
+                Container dind = dindContainer(nativeSidecar, cacheMounts(set));
                 if (nativeSidecar) {
                     pod.withInitContainers(initExternals, dind).withContainers(runner.build());
                 } else {
                     pod.withInitContainers(initExternals).withContainers(runner.build(), dind);
                 }
                 pod.withVolumes(emptyDir("dind-sock"), emptyDir("dind-externals"), emptyDir("work"))
+                        .addAllToVolumes(cacheVolumes(set, facts))
                         .withServiceAccountName(noPermissionName(set.name()));
             }
         }
         return pod.withRestartPolicy("Never").build();
     }
 
-    private static Container dindContainer(boolean nativeSidecar) {
+    /** Job containers started through dind resolve bind mounts inside dind, so it sees the caches at the same paths. */
+    private static Container dindContainer(boolean nativeSidecar, List<VolumeMount> cacheMounts) {
         ContainerBuilder dind = new ContainerBuilder().withName("dind").withImage(DIND_IMAGE)
                 .withArgs("dockerd", "--host=unix:///var/run/docker.sock", "--group=$(DOCKER_GROUP_GID)")
                 .withEnv(env("DOCKER_GROUP_GID", "123"))
                 .withNewSecurityContext().withPrivileged(true).endSecurityContext()
                 .withVolumeMounts(mount("work", WORK_MOUNT_PATH), mount("dind-sock", "/var/run"),
-                        mount("dind-externals", "/home/runner/externals"));
+                        mount("dind-externals", "/home/runner/externals"))
+                .addAllToVolumeMounts(cacheMounts);
         if (nativeSidecar) {
             dind.withRestartPolicy("Always")
                     .withNewStartupProbe().withNewExec().withCommand("docker", "info").endExec()
@@ -216,12 +254,47 @@ public final class RunnerSetRenderer {
         return dind.build();
     }
 
-    private static List<EnvVar> kubernetesModeEnv(String hooksPath) {
+    private static List<EnvVar> kubernetesModeEnv(String hooksPath, RunnerSet set) {
         return List.of(
                 env("ACTIONS_RUNNER_CONTAINER_HOOKS", hooksPath),
                 new EnvVarBuilder().withName("ACTIONS_RUNNER_POD_NAME").withNewValueFrom().withNewFieldRef()
                         .withFieldPath("metadata.name").endFieldRef().endValueFrom().build(),
-                env("ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "true"));
+                env("ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "true"),
+                env("ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE", HOOK_TEMPLATE_DIRECTORY + "/" + HOOK_TEMPLATE_KEY));
+    }
+
+    private static List<VolumeMount> cacheMounts(RunnerSet set) {
+        return set.repository().cachePaths().stream().map(cache -> mount(cacheVolumeName(cache), cache.path())).toList();
+    }
+
+    /** Type Directory: a missing directory fails the pod visibly instead of appearing root-owned on the node. */
+    private static List<Volume> cacheVolumes(RunnerSet set, ClusterFacts facts) {
+        return set.repository().cachePaths().stream()
+                .map(cache -> new VolumeBuilder().withName(cacheVolumeName(cache)).withNewHostPath()
+                        .withPath(cacheNodePath(facts, set.name(), cache)).withType("Directory").endHostPath().build())
+                .toList();
+    }
+
+    private static String cacheVolumeName(CachePath cache) {
+        return "cache-" + cache.name();
+    }
+
+    private static VolumeMount hookTemplateMount() {
+        return new VolumeMountBuilder().withName(HOOK_TEMPLATE_VOLUME).withMountPath(HOOK_TEMPLATE_DIRECTORY).withReadOnly(true)
+                .build();
+    }
+
+    private static Volume hookTemplateVolume(RunnerSet set) {
+        return new VolumeBuilder().withName(HOOK_TEMPLATE_VOLUME).withNewConfigMap().withName(hookTemplateName(set.name()))
+                .endConfigMap().build();
+    }
+
+    private static String hookTemplate(RunnerSet set, ClusterFacts facts) {
+        PodTemplateSpec template = new PodTemplateSpecBuilder().withNewSpec()
+                .addNewContainer().withName(JOB_CONTAINER).withVolumeMounts(cacheMounts(set)).endContainer()
+                .withVolumes(cacheVolumes(set, facts))
+                .endSpec().build();
+        return SERIALIZATION.asYaml(template);
     }
 
     private static List<PolicyRule> kubeModeRules(ContainerMode mode) {
@@ -264,7 +337,7 @@ public final class RunnerSetRenderer {
     }
 
     private static VolumeMount mount(String volume, String path) {
-        return new VolumeMount(path, null, volume, null, null, null, null);
+        return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
     }
 
     private static Volume emptyDir(String name) {

@@ -673,4 +673,319 @@ class FleetConfigParserTest {
             assertTrue(e.getMessage().contains(problem), e.getMessage());
         }
     }
+
+    // ---------------------------------------------------------------- cachePaths and maxCacheSize
+
+    private static String withCaches(String cachePaths) {
+        return "repositories:\n  - name: a/b\n    cachePaths: " + cachePaths + "\n";
+    }
+
+    /** Exactly one problem, which starts with {@code prefix} (repository and field) and contains every fragment. */
+    private String singleProblemAt(String yaml, String prefix, String... fragments) {
+        String problem = singleProblem(yaml, fragments);
+        assertTrue(problem.startsWith(prefix), "'" + problem + "' should start with '" + prefix + "'");
+        return problem;
+    }
+
+    @Test
+    void builtInCacheIsOneCacheInTheRunnersHome() {
+        RepositoryConfig repository = parse("repositories:\n  - name: a/b\n").repositories().get(0);
+        assertEquals(List.of(new CachePath("cache", "/home/runner/cache")), repository.cachePaths());
+        assertEquals(Optional.empty(), repository.maxCacheSizeBytes());
+    }
+
+    @Test
+    void cachePathsAndMaxCacheSizeFromDefaultsApplyAndARepositoryListReplacesThem() {
+        FleetConfig config = parse("""
+                defaults:
+                  cachePaths:
+                    - name: gradle
+                      path: /home/runner/.gradle
+                    - name: npm
+                      path: /home/runner/.npm
+                  maxCacheSize: 20Gi
+                repositories:
+                  - name: acme/widgets
+                  - name: acme/gadgets
+                    cachePaths:
+                      - name: nix
+                        path: /nix/var/cache
+                    maxCacheSize: 512Mi
+                  - name: acme/tools
+                    cachePaths: [{name: cache, path: /home/runner/cache}]
+                """);
+        RepositoryConfig widgets = repository(config, "acme/widgets");
+        assertEquals(List.of(new CachePath("gradle", "/home/runner/.gradle"), new CachePath("npm", "/home/runner/.npm")),
+                widgets.cachePaths());
+        assertEquals(Optional.of(20L * 1024 * 1024 * 1024), widgets.maxCacheSizeBytes());
+        // replaced as a whole, not merged with the defaults' list
+        RepositoryConfig gadgets = repository(config, "acme/gadgets");
+        assertEquals(List.of(new CachePath("nix", "/nix/var/cache")), gadgets.cachePaths());
+        assertEquals(Optional.of(512L * 1024 * 1024), gadgets.maxCacheSizeBytes());
+        RepositoryConfig tools = repository(config, "acme/tools");
+        assertEquals(List.of(new CachePath("cache", "/home/runner/cache")), tools.cachePaths());
+        assertEquals(Optional.of(20L * 1024 * 1024 * 1024), tools.maxCacheSizeBytes());
+        // every instance of a repository shares its repository's caches
+        config.runnerSets().forEach(set -> assertEquals(set.repository().cachePaths(),
+                repository(config, set.repository().fullName()).cachePaths()));
+    }
+
+    @Test
+    void repositoryCacheListIsKeptInOrderAndIsImmutable() {
+        RepositoryConfig repository = parse(withCaches(
+                "[{name: z, path: /opt/z}, {name: a, path: /opt/a}, {name: m, path: /home/runner/m}]")).repositories().get(0);
+        assertEquals(List.of(new CachePath("z", "/opt/z"), new CachePath("a", "/opt/a"), new CachePath("m", "/home/runner/m")),
+                repository.cachePaths());
+        assertThrows(UnsupportedOperationException.class, () -> repository.cachePaths().add(new CachePath("x", "/x")));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "/home/runner/.npm/, /home/runner/.npm",
+            "/home/runner/.npm//, /home/runner/.npm",
+            "/opt/cache///, /opt/cache",
+            "/opt/cache, /opt/cache"})
+    void trailingSlashesOfACachePathAreRemoved(String written, String stored) {
+        FleetConfig config = parse(withCaches("[{name: c, path: \"" + written + "\"}]"));
+        assertEquals(List.of(new CachePath("c", stored)), config.repositories().get(0).cachePaths());
+        FleetConfig inDefaults = parse("defaults:\n  cachePaths: [{name: c, path: \"" + written + "\"}]\nrepositories:\n  - name: a/b\n");
+        assertEquals(List.of(new CachePath("c", stored)), inDefaults.repositories().get(0).cachePaths());
+    }
+
+    /** Near the forbidden paths, but neither one of them nor under one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/home/runner/cache", "/home/runner/.cache/pip", "/home/runner/_work2", "/home/runner/_workspace",
+            "/home/runners", "/homes", "/var/cache/apt", "/var/runner-cache", "/var/lib/docker-cache", "/nix/var/cache",
+            "/nix/store-cache", "/nixcache", "/runner-cache", "/usr-cache", "/etcetera", "/devcache", "/library", "/opt/hostedtoolcache",
+            "/cache", "/home/runner/..cache", "/home/runner/.../x", "/home/runner/cache.d"})
+    void cachePathsNearForbiddenOnesAreAccepted(String path) {
+        FleetConfig config = parse(withCaches("[{name: c, path: \"" + path + "\"}]"));
+        assertEquals(List.of(new CachePath("c", path)), config.repositories().get(0).cachePaths());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "nix", "tool-cache", "c0", "0", "a-b-c"})
+    void dnsLabelCacheNamesAreAccepted(String name) {
+        FleetConfig config = parse(withCaches("[{name: \"" + name + "\", path: /opt/c}]"));
+        assertEquals(name, config.repositories().get(0).cachePaths().get(0).name());
+    }
+
+    @Test
+    void longestCacheNameThatStillMakesAVolumeNameIsAccepted() {
+        String name = "c".repeat(57); // "cache-" + 57 = 63, the longest volume name
+        assertEquals(name, parse(withCaches("[{name: " + name + ", path: /opt/c}]")).repositories().get(0).cachePaths().get(0).name());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Nix", "nix_cache", "-nix", "nix-", "nix.cache", "", " nix", "ca che"})
+    void cacheNameThatIsNotADnsLabelIsRejected(String name) {
+        singleProblemAt(withCaches("[{name: gradle, path: /opt/gradle}, {name: \"" + name + "\", path: /opt/c}]"),
+                "repository a/b: cachePaths[1].name: ", "DNS label", "'" + name + "'");
+    }
+
+    @Test
+    void cacheNameLongerThanADnsLabelIsRejected() {
+        String name = "c".repeat(64);
+        singleProblemAt(withCaches("[{name: " + name + ", path: /opt/c}]"), "repository a/b: cachePaths[0].name: ", name);
+    }
+
+    /**
+     * The renderer names the volume {@code cache-<name>}, which must be a DNS label of at most 63 characters,
+     * so a name of 58 to 63 characters passes as a DNS label but gives a pod template the API server rejects.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {58, 63})
+    void cacheNameTooLongForItsVolumeNameIsRejected(int length) {
+        String name = "c".repeat(length);
+        singleProblemAt(withCaches("[{name: " + name + ", path: /opt/c}]"), "repository a/b: cachePaths[0].name: ", name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cache", "home/runner/cache", "./cache", "../cache", "~/cache", ""})
+    void relativeCachePathIsRejected(String path) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
+                "absolute", "'" + path + "'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/home/runner/../etc", "/home/runner/./cache", "/home/runner/cache/..", "/home/runner/cache/../",
+            "/..", "/../opt", "/./opt", "/opt/./cache/"})
+    void cachePathWithDotSegmentsIsRejected(String path) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
+                "'.' or '..'");
+    }
+
+    /** A trailing {@code /.} names the directory itself: {@code /home/runner/.} is {@code /home/runner}. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/home/runner/cache/.", "/home/runner/.", "/home/.", "/.", "/opt/cache/./"})
+    void cachePathEndingInADotSegmentIsRejected(String path) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/home", "/home/", "/home/runner", "/home/runner/", "/home/runner//", "/var", "/var/"})
+    void cachePathThatWouldHideTheRunnerImageIsRejected(String path) {
+        String normalized = path.length() > 1 ? path.replaceAll("/+$", "") : path;
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
+                "'" + normalized + "'");
+    }
+
+    /** The issue's own example caches the whole Nix directory; only /nix/store, the image's store, is forbidden. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/nix", "/nix/"})
+    void cachePathOverNixIsAccepted(String path) throws InvalidFleetConfigException {
+        RepositoryConfig repository = parser.parse(withCaches("[{name: nix, path: \"" + path + "\"}]")).repositories().get(0);
+        assertEquals(List.of(new CachePath("nix", "/nix")), repository.cachePaths());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "/proc, /proc", "/proc/1, /proc", "/sys, /sys", "/sys/fs/cgroup, /sys", "/dev, /dev", "/dev/shm, /dev",
+            "/etc, /etc", "/etc/ssl/certs, /etc", "/usr, /usr", "/usr/local/cache, /usr", "/bin, /bin", "/bin/x, /bin",
+            "/sbin, /sbin", "/sbin/x, /sbin", "/lib, /lib", "/lib/x, /lib", "/lib64, /lib64", "/lib64/x, /lib64",
+            "/boot, /boot", "/boot/efi, /boot", "/run, /run", "/run/secrets, /run", "/var/run, /var/run",
+            "/var/run/docker, /var/run", "/nix/store, /nix/store", "/nix/store/abc-hello, /nix/store",
+            "/etc/, /etc", "/nix/store/, /nix/store"})
+    void cachePathOnOrUnderASystemPathIsRejected(String path, String root) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
+                "'" + path.replaceAll("/+$", "") + "'", root);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/home/runner/_work", "/home/runner/_work/", "/home/runner/_work/cache", "/home/runner/_work/_tool"})
+    void cachePathInTheRunnersWorkDirectoryIsRejected(String path) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
+                "work directory");
+    }
+
+    /** {@code /nix//store} is {@code /nix/store} to the kernel; repeated slashes must not get a path past the checks. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/nix//store", "//etc/ssl", "/home//runner", "/var//run", "/home/runner//_work/x", "//"})
+    void repeatedSlashesDoNotGetAForbiddenPathAccepted(String path) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ");
+    }
+
+    @Test
+    void duplicateCacheNameIsRejected() {
+        singleProblemAt(withCaches("[{name: c, path: /opt/one}, {name: c, path: /opt/two}]"),
+                "repository a/b: cachePaths[1].name: ", "duplicate", "'c'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/opt/cache", "/opt/cache/", "/opt/cache//"})
+    void duplicateCachePathIsRejected(String second) {
+        singleProblemAt(withCaches("[{name: one, path: /opt/cache}, {name: two, path: \"" + second + "\"}]"),
+                "repository a/b: cachePaths[1].path: ", "duplicate", "'/opt/cache'");
+    }
+
+    @Test
+    void cacheEntryWithoutNameOrPathIsRejected() {
+        singleProblemAt(withCaches("[{name: ok, path: /opt/ok}, {path: /opt/c}]"), "repository a/b: cachePaths[1].name: ",
+                "required");
+        singleProblemAt(withCaches("[{name: ok, path: /opt/ok}, {name: c}]"), "repository a/b: cachePaths[1].path: ",
+                "required");
+    }
+
+    @Test
+    void unknownKeyInACacheEntryIsRejected() {
+        singleProblemAt(withCaches("[{name: c, path: /opt/c, size: 10Gi}]"), "repository a/b: cachePaths[0].size: ",
+                "unknown key", "name, path");
+    }
+
+    /** Like a repository's non-string name, a non-string cache field is one problem, not also "required". */
+    @Test
+    void nonStringCacheFieldsAreRejectedOnce() {
+        singleProblemAt(withCaches("[{name: ok, path: /opt/ok}, {name: 7, path: /opt/c}]"),
+                "repository a/b: cachePaths[1].name: ", "must be a string");
+        singleProblemAt(withCaches("[{name: ok, path: /opt/ok}, {name: c, path: [/opt/c]}]"),
+                "repository a/b: cachePaths[1].path: ", "must be a string");
+    }
+
+    @Test
+    void cachePathsThatIsNotAListOfMappingsIsRejected() {
+        singleProblemAt(withCaches("/home/runner/cache"), "repository a/b: cachePaths: ", "must be a list");
+        singleProblemAt(withCaches("{name: c, path: /opt/c}"), "repository a/b: cachePaths: ", "must be a list");
+        singleProblemAt(withCaches("[{name: ok, path: /opt/ok}, /opt/c]"), "repository a/b: cachePaths[1]: ", "must be a mapping");
+    }
+
+    @Test
+    void emptyCachePathsIsRejected() {
+        singleProblemAt(withCaches("[]"), "repository a/b: cachePaths: ", "at least one");
+        singleProblemAt("defaults:\n  cachePaths: []\nrepositories: []\n", "defaults: cachePaths: ", "at least one");
+    }
+
+    @Test
+    void cachePathProblemsInDefaultsNameTheDefaults() {
+        List<String> problems = problems("""
+                defaults:
+                  cachePaths:
+                    - name: ok
+                      path: /home/runner/ok
+                    - name: Bad
+                      path: /etc/cache
+                  maxCacheSize: lots
+                repositories: []
+                """);
+        assertSomeProblem(problems, "defaults: cachePaths[1].name: ", "'Bad'");
+        assertSomeProblem(problems, "defaults: cachePaths[1].path: ", "'/etc/cache'", "/etc");
+        assertSomeProblem(problems, "defaults: maxCacheSize: ", "'lots'");
+        assertEquals(3, problems.size(), problems.toString());
+    }
+
+    @Test
+    void everyCacheProblemOfARepositoryIsReported() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: a/b
+                    cachePaths:
+                      - name: one
+                        path: /home/runner/one
+                      - name: one
+                        path: /proc/x
+                      - name: Two
+                        path: /home/runner/one/
+                    maxCacheSize: "0"
+                """);
+        assertSomeProblem(problems, "repository a/b: cachePaths[1].name: ", "duplicate");
+        assertSomeProblem(problems, "repository a/b: cachePaths[1].path: ", "/proc");
+        assertSomeProblem(problems, "repository a/b: cachePaths[2].name: ", "'Two'");
+        assertSomeProblem(problems, "repository a/b: cachePaths[2].path: ", "duplicate");
+        assertSomeProblem(problems, "repository a/b: maxCacheSize: ", "'0'");
+        assertEquals(5, problems.size(), problems.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"20Gi, 21474836480", "1, 1", "1k, 1000", "1Ki, 1024", "500Mi, 524288000", "1.5Gi, 1610612736", "1e3, 1000",
+            "2G, 2000000000", "1Ti, 1099511627776", "+10Mi, 10485760"})
+    void maxCacheSizeIsStoredInBytes(String quantity, long bytes) {
+        FleetConfig config = parse("repositories:\n  - name: a/b\n    maxCacheSize: \"" + quantity + "\"\n");
+        assertEquals(Optional.of(bytes), config.repositories().get(0).maxCacheSizeBytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "0Gi", "0.0", "0e3", "-1Gi", "-5", "ten", "10GB", "10gi", "10 Gi", " 10Gi", "Gi", "", "1.2.3"})
+    void malformedOrZeroMaxCacheSizeIsRejected(String quantity) {
+        singleProblemAt("repositories:\n  - name: a/b\n    maxCacheSize: \"" + quantity + "\"\n", "repository a/b: maxCacheSize: ",
+                "positive", "'" + quantity + "'");
+    }
+
+    @Test
+    void nonStringMaxCacheSizeIsRejected() {
+        singleProblemAt("repositories:\n  - name: a/b\n    maxCacheSize: [20Gi]\n", "repository a/b: maxCacheSize: ",
+                "must be a string");
+    }
+
+    /** Beyond what a long holds, the size must not wrap around into some smaller, arbitrary limit. */
+    @ParameterizedTest
+    @ValueSource(strings = {"9Ei", "17Ei", "20E", "100E", "1e30"})
+    void maxCacheSizeBeyondALongIsRejectedOrSaturated(String quantity) {
+        String yaml = "repositories:\n  - name: a/b\n    maxCacheSize: \"" + quantity + "\"\n";
+        try {
+            Optional<Long> bytes = parser.parse(yaml).repositories().get(0).maxCacheSizeBytes();
+            assertEquals(Optional.of(Long.MAX_VALUE), bytes, quantity + " was stored as " + bytes);
+        } catch (InvalidFleetConfigException e) {
+            assertEquals(1, e.problems().size(), e.problems().toString());
+            assertTrue(e.problems().get(0).startsWith("repository a/b: maxCacheSize: "), e.problems().toString());
+        }
+    }
 }

@@ -55,8 +55,8 @@ class PruneAndRestoreTest {
                 """);
         FleetFixture.Converged converged = fleet.converge();
 
-        // The set and kube-mode objects of -3 and everything of acme/tools: 2 × (ARS + SA + 2 Roles + 2 RoleBindings + Secret).
-        assertEquals(14, converged.writes(), "only the prunes, nothing re-applied: " + converged);
+        // Everything of -3 and of acme/tools: 2 × (ARS + SA + 2 Roles + 2 RoleBindings + Secret + hook ConfigMap).
+        assertEquals(16, converged.writes(), "only the prunes, nothing re-applied: " + converged);
         assertEquals(List.of("arc-runner-rkoster-rubionic-workspace-1", "arc-runner-rkoster-rubionic-workspace-2"),
                 fleet.runnerSets().inNamespace(fleet.namespace).list().getItems().stream()
                         .map(set -> set.getMetadata().getName()).sorted().toList());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,10 +19,12 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import dev.arcfleet.config.FleetConfigParser;
 import dev.arcfleet.config.InvalidFleetConfigException;
 import dev.arcfleet.config.RunnerSet;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -35,17 +38,31 @@ class RunnerSetRendererTest {
 
     private static final String NAMESPACE = "arc-runners";
     private static final String ARC_VERSION = "0.13.1";
+    private static final String NODE_ROOT = "/tmp/github-runner-cache";
     private static final ArcController CONTROLLER = new ArcController(ARC_VERSION, "arc-gha-rs-controller", "arc-systems");
-    private static final ClusterFacts FACTS = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, 30);
+    private static final ClusterFacts FACTS = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, 30, NODE_ROOT);
     private static final GithubCredentials TOKEN = new GithubCredentials.Token("ghp_supersecret123");
     private static final String PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END RSA PRIVATE KEY-----";
     private static final GithubCredentials APP = new GithubCredentials.App("12345", "67890", PRIVATE_KEY);
 
     private static final String SET = "arc-runner-acme-widgets-1";
     private static final String CLEANUP_FINALIZER = "actions.github.com/cleanup-protection";
+    private static final String HOOK_TEMPLATE = SET + "-hook-template";
+
+    /** The default cache's mount, in every container that mounts caches. */
+    private static final String CACHE_MOUNT = "{\"name\": \"cache-cache\", \"mountPath\": \"/home/runner/cache\"}";
+    /** The default cache's hostPath volume under {@link #NODE_ROOT}. */
+    private static final String CACHE_VOLUME = "{\"name\": \"cache-cache\", \"hostPath\": {\"path\": \"" + NODE_ROOT + "/" + SET
+            + "/cache\", \"type\": \"Directory\"}}";
+    private static final String HOOK_TEMPLATE_MOUNT =
+            "{\"name\": \"hook-template\", \"mountPath\": \"/home/runner/pod-template\", \"readOnly\": true}";
+    private static final String HOOK_TEMPLATE_VOLUME = "{\"name\": \"hook-template\", \"configMap\": {\"name\": \"" + HOOK_TEMPLATE + "\"}}";
+    private static final String HOOK_TEMPLATE_ENV =
+            "{\"name\": \"ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE\", \"value\": \"/home/runner/pod-template/content\"}";
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
 
     // ---------------------------------------------------------------- helpers
 
@@ -123,6 +140,14 @@ class RunnerSetRendererTest {
         }
     }
 
+    private static JsonNode yaml(String yaml) {
+        try {
+            return YAML.readTree(yaml);
+        } catch (Exception e) {
+            return fail(e);
+        }
+    }
+
     private static PolicyRule rule(String apiGroup, String resource, String... verbs) {
         return new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder().withApiGroups(apiGroup)
                 .withResources(resource).withVerbs(verbs).build();
@@ -191,11 +216,11 @@ class RunnerSetRendererTest {
     @Test
     void githubConfigUrlHasNoTrailingSlashEvenIfClusterFactsGotOne() {
         for (String url : List.of("https://github.example.com/", "https://github.example.com//")) {
-            ClusterFacts facts = new ClusterFacts(NAMESPACE, url, CONTROLLER, 30);
+            ClusterFacts facts = new ClusterFacts(NAMESPACE, url, CONTROLLER, 30, NODE_ROOT);
             DesiredRunnerSet desired = RunnerSetRenderer.render(set(""), facts, TOKEN);
             assertEquals("https://github.example.com/acme/widgets", arsSpec(desired).path("githubConfigUrl").asText());
         }
-        ClusterFacts github = new ClusterFacts(NAMESPACE, "https://github.com/", CONTROLLER, 30);
+        ClusterFacts github = new ClusterFacts(NAMESPACE, "https://github.com/", CONTROLLER, 30, NODE_ROOT);
         String url = arsSpec(RunnerSetRenderer.render(set(""), github, TOKEN)).path("githubConfigUrl").asText();
         assertEquals("https://github.com/acme/widgets", url);
         assertFalse(url.endsWith("/"));
@@ -234,10 +259,15 @@ class RunnerSetRendererTest {
                 [
                   {"name": "ACTIONS_RUNNER_CONTAINER_HOOKS", "value": "/home/runner/k8s/index.js"},
                   {"name": "ACTIONS_RUNNER_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
-                  {"name": "ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "value": "true"}
+                  {"name": "ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "value": "true"},
+                  %s
                 ]
-                """), runner.path("env"));
-        assertEquals(parse("[{\"name\": \"work\", \"mountPath\": \"/home/runner/_work\"}]"), runner.path("volumeMounts"));
+                """.formatted(HOOK_TEMPLATE_ENV)), runner.path("env"));
+        assertEquals(parse("""
+                [{"name": "work", "mountPath": "/home/runner/_work"},
+                 %s,
+                 %s]
+                """.formatted(CACHE_MOUNT, HOOK_TEMPLATE_MOUNT)), runner.path("volumeMounts"));
 
         assertEquals(parse("""
                 [
@@ -246,9 +276,11 @@ class RunnerSetRendererTest {
                       "accessModes": ["ReadWriteOnce"],
                       "storageClassName": "fast-ssd",
                       "resources": {"requests": {"storage": "20Gi"}}
-                   }}}}
+                   }}}},
+                  %s,
+                  %s
                 ]
-                """), pod.path("volumes"));
+                """.formatted(CACHE_VOLUME, HOOK_TEMPLATE_VOLUME)), pod.path("volumes"));
     }
 
     @Test
@@ -269,7 +301,8 @@ class RunnerSetRendererTest {
                 "RoleBinding/" + SET + "-gha-rs-kube-mode",
                 "Role/" + SET + "-gha-rs-manager",
                 "RoleBinding/" + SET + "-gha-rs-manager",
-                "Secret/" + SET + "-gha-rs-github-secret"), names(desired.companions()));
+                "Secret/" + SET + "-gha-rs-github-secret",
+                "ConfigMap/" + HOOK_TEMPLATE), names(desired.companions()));
         for (HasMetadata companion : desired.companions()) {
             assertEquals(NAMESPACE, companion.getMetadata().getNamespace(), companion.getMetadata().getName());
         }
@@ -405,8 +438,14 @@ class RunnerSetRendererTest {
                     assertTrue(companionNames.contains(value), mode + ": " + key + " names " + value + " not in " + companionNames);
                 }
             });
-            // and every companion is released by some annotation
+            // and every companion ARC knows is released by some annotation; the hook template is arcfleet's own
             for (String name : companionNames) {
+                if (name.equals(HOOK_TEMPLATE)) {
+                    assertFalse(desired.autoscalingRunnerSet().getMetadata().getAnnotations().entrySet().stream()
+                            .anyMatch(e -> e.getKey().startsWith("actions.github.com/cleanup-") && e.getValue().equals(name)),
+                            mode + ": ARC must not be asked to clean up " + name);
+                    continue;
+                }
                 assertTrue(desired.autoscalingRunnerSet().getMetadata().getAnnotations().entrySet().stream()
                         .anyMatch(e -> e.getKey().startsWith("actions.github.com/cleanup-") && e.getValue().equals(name)),
                         mode + ": no cleanup annotation for " + name);
@@ -419,8 +458,14 @@ class RunnerSetRendererTest {
         for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
             DesiredRunnerSet desired = render("containerMode: " + mode + "\n");
             for (HasMetadata companion : desired.companions()) {
-                assertEquals(List.of(CLEANUP_FINALIZER), companion.getMetadata().getFinalizers(),
-                        mode + ": " + companion.getKind() + "/" + companion.getMetadata().getName());
+                String what = mode + ": " + companion.getKind() + "/" + companion.getMetadata().getName();
+                if (companion instanceof ConfigMap && companion.getMetadata().getName().equals(HOOK_TEMPLATE)) {
+                    // ARC does not know the hook template, so nothing would ever release a finalizer on it
+                    List<String> none = companion.getMetadata().getFinalizers();
+                    assertTrue(none == null || none.isEmpty(), what + ": " + none);
+                    continue;
+                }
+                assertEquals(List.of(CLEANUP_FINALIZER), companion.getMetadata().getFinalizers(), what);
             }
             List<String> finalizers = desired.autoscalingRunnerSet().getMetadata().getFinalizers();
             assertTrue(finalizers == null || finalizers.isEmpty(), mode + ": " + finalizers);
@@ -458,28 +503,34 @@ class RunnerSetRendererTest {
                   {"name": "ACTIONS_RUNNER_CONTAINER_HOOKS", "value": "/home/runner/k8s-novolume/index.js"},
                   {"name": "ACTIONS_RUNNER_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
                   {"name": "ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "value": "true"},
+                  %s,
                   {"name": "ACTIONS_RUNNER_IMAGE", "value": "ghcr.io/acme/runner:3"}
                 ]
-                """), runner.path("env"));
-        assertTrue(runner.path("volumeMounts").isMissingNode() || runner.path("volumeMounts").isEmpty(), runner.toString());
+                """.formatted(HOOK_TEMPLATE_ENV)), runner.path("env"));
+        // no work volume in this mode: only the caches and the hook template
+        assertEquals(parse("[" + CACHE_MOUNT + ", " + HOOK_TEMPLATE_MOUNT + "]"), runner.path("volumeMounts"));
+        assertEquals(parse("[" + CACHE_VOLUME + ", " + HOOK_TEMPLATE_VOLUME + "]"), pod.path("volumes"));
         assertTrue(pod.path("initContainers").isMissingNode() || pod.path("initContainers").isEmpty(), pod.toString());
     }
 
     @Test
-    void kubernetesNovolumeTemplateHasAnExplicitEmptyVolumesListInTheSpecMap() {
+    void kubernetesNovolumeTemplateHasAVolumesListInTheSpecMap() {
         Map<String, Object> pod = podSpecMap(render("containerMode: kubernetes-novolume\n"));
+        // ARC 0.13.1 rejects a template without a volumes list in this mode
         assertTrue(pod.containsKey("volumes"), "template.spec has no 'volumes' key: " + pod.keySet());
-        assertEquals(List.of(), pod.get("volumes"));
+        assertTrue(pod.get("volumes") instanceof List, "template.spec.volumes is not a list: " + pod.get("volumes"));
+        assertEquals(parse("[" + CACHE_VOLUME + ", " + HOOK_TEMPLATE_VOLUME + "]"), JSON.valueToTree(pod.get("volumes")));
     }
 
     @Test
-    void kubernetesNovolumeTemplateSerializesAnExplicitEmptyVolumesList() {
+    void kubernetesNovolumeTemplateSerializesItsVolumesList() {
         GenericKubernetesResource ars = render("containerMode: kubernetes-novolume\n").autoscalingRunnerSet();
         JsonNode volumes = json(ars).path("spec").path("template").path("spec").path("volumes");
-        assertTrue(volumes.isArray(), "serialized template.spec.volumes should be [] but is " + volumes);
-        assertEquals(0, volumes.size());
+        assertTrue(volumes.isArray(), "serialized template.spec.volumes should be a list but is " + volumes);
+        assertEquals(parse("[" + CACHE_VOLUME + ", " + HOOK_TEMPLATE_VOLUME + "]"), volumes);
         String yaml = new KubernetesSerialization().asYaml(ars);
-        assertTrue(yaml.contains("volumes: []"), yaml);
+        JsonNode fromYaml = yaml(yaml).path("spec").path("template").path("spec").path("volumes");
+        assertEquals(volumes, fromYaml, yaml);
     }
 
     @Test
@@ -504,7 +555,7 @@ class RunnerSetRendererTest {
     // ---------------------------------------------------------------- dind
 
     private static DesiredRunnerSet renderDind(int kubernetesMinorVersion) {
-        ClusterFacts facts = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion);
+        ClusterFacts facts = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, NODE_ROOT);
         return RunnerSetRenderer.render(set("containerMode: dind\nrunnerImage: ghcr.io/acme/runner:4\n"), facts, TOKEN);
     }
 
@@ -516,8 +567,9 @@ class RunnerSetRendererTest {
              "volumeMounts": [
                {"name": "work", "mountPath": "/home/runner/_work"},
                {"name": "dind-sock", "mountPath": "/var/run"},
-               {"name": "dind-externals", "mountPath": "/home/runner/externals"}]
-            """;
+               {"name": "dind-externals", "mountPath": "/home/runner/externals"},
+               %s]
+            """.formatted(CACHE_MOUNT);
 
     @Test
     void dindIsANativeSidecarFromKubernetes129() {
@@ -562,13 +614,15 @@ class RunnerSetRendererTest {
                  "env": [{"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"},
                          {"name": "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "value": "120"}],
                  "volumeMounts": [{"name": "work", "mountPath": "/home/runner/_work"},
-                                  {"name": "dind-sock", "mountPath": "/var/run"}]}
-                """), container(pod.path("containers"), "runner"));
+                                  {"name": "dind-sock", "mountPath": "/var/run"},
+                                  %s]}
+                """.formatted(CACHE_MOUNT)), container(pod.path("containers"), "runner"));
         assertEquals(parse("""
                 [{"name": "dind-sock", "emptyDir": {}},
                  {"name": "dind-externals", "emptyDir": {}},
-                 {"name": "work", "emptyDir": {}}]
-                """), pod.path("volumes"));
+                 {"name": "work", "emptyDir": {}},
+                 %s]
+                """.formatted(CACHE_VOLUME)), pod.path("volumes"));
     }
 
     @Test
@@ -590,6 +644,307 @@ class RunnerSetRendererTest {
         assertEquals(SET + "-gha-rs-github-secret", annotations.get("actions.github.com/cleanup-github-secret-name"));
         assertEquals(SET + "-gha-rs-manager", annotations.get("actions.github.com/cleanup-manager-role-binding"));
         assertEquals(SET + "-gha-rs-manager", annotations.get("actions.github.com/cleanup-manager-role-name"));
+    }
+
+    // ---------------------------------------------------------------- caches and the container hooks' pod template
+
+    private static final String TWO_CACHES = """
+            cachePaths:
+              - name: gradle
+                path: /home/runner/.gradle
+              - name: tool-cache
+                path: /opt/hostedtoolcache/
+            """;
+
+    private static String cacheMount(String name, String path) {
+        return "{\"name\": \"cache-" + name + "\", \"mountPath\": \"" + path + "\"}";
+    }
+
+    private static String cacheVolume(String nodeRoot, String name) {
+        return "{\"name\": \"cache-" + name + "\", \"hostPath\": {\"path\": \"" + nodeRoot + "/" + SET + "/" + name
+                + "\", \"type\": \"Directory\"}}";
+    }
+
+    private static final String TWO_CACHE_MOUNTS = cacheMount("gradle", "/home/runner/.gradle") + ", "
+            + cacheMount("tool-cache", "/opt/hostedtoolcache");
+    private static final String TWO_CACHE_VOLUMES = cacheVolume(NODE_ROOT, "gradle") + ", " + cacheVolume(NODE_ROOT, "tool-cache");
+
+    private static DesiredRunnerSet render(String repositoryFields, ClusterFacts facts) {
+        return RunnerSetRenderer.render(set(repositoryFields), facts, TOKEN);
+    }
+
+    private static ClusterFacts facts(int kubernetesMinorVersion, String nodeRoot) {
+        return new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, nodeRoot);
+    }
+
+    /** The entries of a volumes or volumeMounts list whose name starts with {@code cache-}, in order. */
+    private static JsonNode cacheEntries(JsonNode list) {
+        com.fasterxml.jackson.databind.node.ArrayNode caches = JSON.createArrayNode();
+        list.forEach(entry -> {
+            if (entry.path("name").asText().startsWith("cache-")) {
+                caches.add(entry);
+            }
+        });
+        return caches;
+    }
+
+    private static JsonNode dindContainer(JsonNode pod, int kubernetesMinorVersion) {
+        return container(pod.path(kubernetesMinorVersion >= 29 ? "initContainers" : "containers"), "dind");
+    }
+
+    private static JsonNode hookTemplateContent(DesiredRunnerSet desired) {
+        ConfigMap template = companion(desired, ConfigMap.class, HOOK_TEMPLATE);
+        assertEquals(List.of("content"), List.copyOf(template.getData().keySet()), template.getData().toString());
+        assertTrue(template.getBinaryData() == null || template.getBinaryData().isEmpty(), template.toString());
+        return yaml(template.getData().get("content"));
+    }
+
+    @Test
+    void defaultCacheIsAHostPathVolumeMountedIntoTheRunnerInKubernetesModes() {
+        for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
+            JsonNode pod = podSpec(render("containerMode: " + mode + "\n"));
+            JsonNode runner = container(pod.path("containers"), "runner");
+            assertEquals(parse("[" + CACHE_MOUNT + "]"), cacheEntries(runner.path("volumeMounts")), mode);
+            assertEquals(parse("[" + CACHE_VOLUME + "]"), cacheEntries(pod.path("volumes")), mode);
+            assertEquals(1, pod.path("containers").size(), mode);
+        }
+    }
+
+    @Test
+    void defaultCacheIsMountedIntoRunnerAndDindInDindMode() {
+        for (int minor : new int[] {27, 28, 29, 30}) {
+            JsonNode pod = podSpec(RunnerSetRenderer.render(set("containerMode: dind\n"), facts(minor, NODE_ROOT), TOKEN));
+            JsonNode runner = container(pod.path("containers"), "runner");
+            assertEquals(parse("""
+                    [{"name": "work", "mountPath": "/home/runner/_work"},
+                     {"name": "dind-sock", "mountPath": "/var/run"},
+                     %s]
+                    """.formatted(CACHE_MOUNT)), runner.path("volumeMounts"), "minor " + minor);
+            // job containers' bind mounts are resolved inside dind, so it sees the cache at the same path
+            assertEquals(parse("""
+                    [{"name": "work", "mountPath": "/home/runner/_work"},
+                     {"name": "dind-sock", "mountPath": "/var/run"},
+                     {"name": "dind-externals", "mountPath": "/home/runner/externals"},
+                     %s]
+                    """.formatted(CACHE_MOUNT)), dindContainer(pod, minor).path("volumeMounts"), "minor " + minor);
+            assertEquals(parse("[{\"name\": \"dind-externals\", \"mountPath\": \"/home/runner/tmpDir\"}]"),
+                    container(pod.path("initContainers"), "init-dind-externals").path("volumeMounts"), "minor " + minor);
+            assertEquals(parse("""
+                    [{"name": "dind-sock", "emptyDir": {}},
+                     {"name": "dind-externals", "emptyDir": {}},
+                     {"name": "work", "emptyDir": {}},
+                     %s]
+                    """.formatted(CACHE_VOLUME)), pod.path("volumes"), "minor " + minor);
+        }
+    }
+
+    @Test
+    void twoCustomCachesReplaceTheDefaultInKubernetesMode() {
+        JsonNode pod = podSpec(render(TWO_CACHES));
+        JsonNode runner = container(pod.path("containers"), "runner");
+        assertEquals(parse("""
+                [{"name": "work", "mountPath": "/home/runner/_work"},
+                 %s,
+                 %s]
+                """.formatted(TWO_CACHE_MOUNTS, HOOK_TEMPLATE_MOUNT)), runner.path("volumeMounts"));
+        JsonNode volumes = pod.path("volumes");
+        assertEquals(4, volumes.size(), volumes.toString());
+        assertEquals("work", volumes.get(0).path("name").asText());
+        assertTrue(volumes.get(0).has("ephemeral"), volumes.toString());
+        assertEquals(parse("[" + TWO_CACHE_VOLUMES + ", " + HOOK_TEMPLATE_VOLUME + "]"),
+                parse("[" + volumes.get(1) + ", " + volumes.get(2) + ", " + volumes.get(3) + "]"));
+    }
+
+    @Test
+    void twoCustomCachesReplaceTheDefaultInKubernetesNovolumeMode() {
+        JsonNode pod = podSpec(render("containerMode: kubernetes-novolume\n" + TWO_CACHES));
+        JsonNode runner = container(pod.path("containers"), "runner");
+        assertEquals(parse("[" + TWO_CACHE_MOUNTS + ", " + HOOK_TEMPLATE_MOUNT + "]"), runner.path("volumeMounts"));
+        assertEquals(parse("[" + TWO_CACHE_VOLUMES + ", " + HOOK_TEMPLATE_VOLUME + "]"), pod.path("volumes"));
+    }
+
+    @Test
+    void twoCustomCachesReplaceTheDefaultInDindMode() {
+        for (int minor : new int[] {28, 29}) {
+            JsonNode pod = podSpec(RunnerSetRenderer.render(set("containerMode: dind\n" + TWO_CACHES), facts(minor, NODE_ROOT), TOKEN));
+            assertEquals(parse("""
+                    [{"name": "work", "mountPath": "/home/runner/_work"},
+                     {"name": "dind-sock", "mountPath": "/var/run"},
+                     %s]
+                    """.formatted(TWO_CACHE_MOUNTS)), container(pod.path("containers"), "runner").path("volumeMounts"),
+                    "minor " + minor);
+            assertEquals(parse("""
+                    [{"name": "work", "mountPath": "/home/runner/_work"},
+                     {"name": "dind-sock", "mountPath": "/var/run"},
+                     {"name": "dind-externals", "mountPath": "/home/runner/externals"},
+                     %s]
+                    """.formatted(TWO_CACHE_MOUNTS)), dindContainer(pod, minor).path("volumeMounts"), "minor " + minor);
+            assertEquals(parse("""
+                    [{"name": "dind-sock", "emptyDir": {}},
+                     {"name": "dind-externals", "emptyDir": {}},
+                     {"name": "work", "emptyDir": {}},
+                     %s]
+                    """.formatted(TWO_CACHE_VOLUMES)), pod.path("volumes"), "minor " + minor);
+        }
+    }
+
+    @Test
+    void hookTemplateMountsTheRunnersCachesIntoTheJobContainer() {
+        for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
+            for (String caches : List.of("", TWO_CACHES)) {
+                DesiredRunnerSet desired = render("containerMode: " + mode + "\n" + caches);
+                JsonNode content = hookTemplateContent(desired);
+                JsonNode pod = podSpec(desired);
+                JsonNode runnerMounts = cacheEntries(container(pod.path("containers"), "runner").path("volumeMounts"));
+                JsonNode podVolumes = cacheEntries(pod.path("volumes"));
+                String what = mode + (caches.isEmpty() ? " default cache" : " two caches");
+
+                assertEquals(List.of("spec"), fieldNames(content), what + ": " + content);
+                JsonNode spec = content.path("spec");
+                assertEquals(List.of("containers", "volumes"), fieldNames(spec), what + ": " + content);
+                assertEquals(1, spec.path("containers").size(), what + ": " + content);
+                JsonNode job = spec.path("containers").get(0);
+                assertEquals("$job", job.path("name").asText(), what);
+                assertEquals(List.of("name", "volumeMounts"), fieldNames(job), what + ": " + job);
+                assertEquals(runnerMounts, job.path("volumeMounts"), what);
+                assertEquals(podVolumes, spec.path("volumes"), what);
+                assertEquals(parse("[" + (caches.isEmpty() ? CACHE_MOUNT : TWO_CACHE_MOUNTS) + "]"), job.path("volumeMounts"), what);
+                assertEquals(parse("[" + (caches.isEmpty() ? CACHE_VOLUME : TWO_CACHE_VOLUMES) + "]"), spec.path("volumes"), what);
+            }
+        }
+    }
+
+    @Test
+    void runnerFindsTheHookTemplateWhereTheConfigMapIsMounted() {
+        for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
+            DesiredRunnerSet desired = render("containerMode: " + mode + "\n");
+            JsonNode pod = podSpec(desired);
+            JsonNode runner = container(pod.path("containers"), "runner");
+            List<JsonNode> templateEnv = new ArrayList<>();
+            runner.path("env").forEach(env -> {
+                if (env.path("name").asText().equals("ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE")) {
+                    templateEnv.add(env);
+                }
+            });
+            assertEquals(List.of(parse(HOOK_TEMPLATE_ENV)), templateEnv, mode);
+            JsonNode mount = null;
+            for (JsonNode candidate : runner.path("volumeMounts")) {
+                if (candidate.path("name").asText().equals("hook-template")) {
+                    mount = candidate;
+                }
+            }
+            assertEquals(parse(HOOK_TEMPLATE_MOUNT), mount, mode);
+            String file = templateEnv.get(0).path("value").asText();
+            String key = file.substring(mount.path("mountPath").asText().length() + 1);
+            assertTrue(companion(desired, ConfigMap.class, HOOK_TEMPLATE).getData().containsKey(key), mode + ": " + key);
+            JsonNode volume = null;
+            for (JsonNode candidate : pod.path("volumes")) {
+                if (candidate.path("name").asText().equals("hook-template")) {
+                    assertNull(volume, mode + ": two hook-template volumes");
+                    volume = candidate;
+                }
+            }
+            assertEquals(parse(HOOK_TEMPLATE_VOLUME), volume, mode);
+        }
+    }
+
+    @Test
+    void hookTemplateConfigMapHasNoFinalizerAndTheCommonLabels() {
+        for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
+            DesiredRunnerSet desired = render("containerMode: " + mode + "\n");
+            ConfigMap template = companion(desired, ConfigMap.class, HOOK_TEMPLATE);
+            List<String> finalizers = template.getMetadata().getFinalizers();
+            assertTrue(finalizers == null || finalizers.isEmpty(), mode + ": " + finalizers);
+            JsonNode metadata = json(template).path("metadata");
+            assertFalse(metadata.has("finalizers") && !metadata.path("finalizers").isEmpty(), mode + ": " + metadata);
+            assertEquals(NAMESPACE, template.getMetadata().getNamespace());
+            assertEquals(expectedCommonLabels(SET, "1"), template.getMetadata().getLabels(), mode);
+            assertEquals(List.of("arcfleet.dev/desired-hash"), List.copyOf(template.getMetadata().getAnnotations().keySet()),
+                    mode);
+            assertTrue(desired.autoscalingRunnerSet().getMetadata().getAnnotations().values().stream()
+                    .noneMatch(HOOK_TEMPLATE::equals), mode);
+        }
+    }
+
+    @Test
+    void noHookTemplateInDindMode() {
+        for (int minor : new int[] {28, 30}) {
+            DesiredRunnerSet desired = RunnerSetRenderer.render(set("containerMode: dind\n" + TWO_CACHES), facts(minor, NODE_ROOT), TOKEN);
+            assertTrue(desired.companions().stream().noneMatch(object -> object instanceof ConfigMap
+                    || object.getMetadata().getName().equals(HOOK_TEMPLATE)), names(desired.companions()).toString());
+            JsonNode pod = podSpec(desired);
+            String text = pod.toString();
+            assertFalse(text.contains("hook-template"), text);
+            assertFalse(text.contains("ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE"), text);
+            assertFalse(text.contains("pod-template"), text);
+        }
+    }
+
+    @Test
+    void cacheNodeRootWithATrailingSlashIsNormalized() {
+        for (String root : List.of("/srv/arc-cache", "/srv/arc-cache/", "/srv/arc-cache//")) {
+            ClusterFacts facts = facts(30, root);
+            assertEquals("/srv/arc-cache", facts.cacheNodeRoot(), root);
+            assertEquals("/srv/arc-cache/" + SET + "/nix",
+                    RunnerSetRenderer.cacheNodePath(facts, SET, new dev.arcfleet.config.CachePath("nix", "/nix-cache")), root);
+            String expectedVolumes = "[" + cacheVolume("/srv/arc-cache", "gradle") + ", " + cacheVolume("/srv/arc-cache", "tool-cache") + "]";
+            for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
+                DesiredRunnerSet desired = render("containerMode: " + mode + "\n" + TWO_CACHES, facts);
+                assertEquals(parse(expectedVolumes), cacheEntries(podSpec(desired).path("volumes")), root + " " + mode);
+                if (!mode.equals("dind")) {
+                    assertEquals(parse(expectedVolumes), hookTemplateContent(desired).path("spec").path("volumes"), root + " " + mode);
+                }
+            }
+        }
+        // rendering does not depend on how the root was spelled
+        assertEquals(SERIALIZATION.asJson(render(TWO_CACHES, facts(30, "/srv/arc-cache")).allObjects()),
+                SERIALIZATION.asJson(render(TWO_CACHES, facts(30, "/srv/arc-cache/")).allObjects()));
+    }
+
+    @Test
+    void cacheVolumeNamesAreValidDnsLabelsForTheLongestAcceptedCacheName() {
+        // "cache-" plus the name must still be a volume name (a DNS label of at most 63 characters)
+        String name = "c".repeat(57);
+        for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
+            JsonNode pod = podSpec(render("containerMode: " + mode + "\ncachePaths:\n  - name: " + name + "\n    path: /cache\n"));
+            for (JsonNode volume : pod.path("volumes")) {
+                String volumeName = volume.path("name").asText();
+                assertTrue(volumeName.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") && volumeName.length() <= 63,
+                        mode + ": " + volumeName);
+            }
+            assertEquals(parse("[{\"name\": \"cache-" + name + "\", \"mountPath\": \"/cache\"}]"),
+                    cacheEntries(container(pod.path("containers"), "runner").path("volumeMounts")), mode);
+        }
+    }
+
+    @Test
+    void desiredHashesFollowTheCaches() {
+        for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
+            String fields = "containerMode: " + mode + "\n";
+            DesiredRunnerSet base = render(fields);
+            DesiredRunnerSet twoCaches = render(fields + TWO_CACHES);
+            DesiredRunnerSet otherRoot = render(fields, facts(30, "/srv/other"));
+            assertNotEquals(desiredHash(base.autoscalingRunnerSet()), desiredHash(twoCaches.autoscalingRunnerSet()), mode);
+            assertNotEquals(desiredHash(base.autoscalingRunnerSet()), desiredHash(otherRoot.autoscalingRunnerSet()), mode);
+            if (!mode.equals("dind")) {
+                assertNotEquals(desiredHash(companion(base, ConfigMap.class, HOOK_TEMPLATE)),
+                        desiredHash(companion(twoCaches, ConfigMap.class, HOOK_TEMPLATE)), mode);
+                assertNotEquals(desiredHash(companion(base, ConfigMap.class, HOOK_TEMPLATE)),
+                        desiredHash(companion(otherRoot, ConfigMap.class, HOOK_TEMPLATE)), mode);
+            }
+            // maxCacheSize is arcfleet's own business: it renders nothing, so it restarts no listener
+            DesiredRunnerSet limited = render(fields + "maxCacheSize: 20Gi\n");
+            for (int i = 0; i < base.allObjects().size(); i++) {
+                assertEquals(SERIALIZATION.asJson(base.allObjects().get(i)), SERIALIZATION.asJson(limited.allObjects().get(i)),
+                        mode + " " + names(base.allObjects()).get(i));
+            }
+        }
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     // ---------------------------------------------------------------- GitHub Secret

@@ -1,5 +1,9 @@
 package dev.arcfleet.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +33,11 @@ public class DaemonTestResource implements QuarkusTestResourceLifecycleManager {
             client.resource(ArcFixtures.controllerDeployment(controllerNamespace, FleetFixture.ARC_VERSION)).create();
             client.resource(ArcFixtures.tokenSecret(namespace, "arcfleet-github", "ghp_daemon_token")).create();
             client.resource(ArcFixtures.repositories(namespace, VALID_REPOSITORIES)).create();
-            return Map.of("arcfleet.namespace", namespace, "arcfleet.arc.controller-namespace", controllerNamespace);
+            Path cacheRoot = Files.createTempDirectory("arcfleet-daemon-cache");
+            return Map.of("arcfleet.namespace", namespace, "arcfleet.arc.controller-namespace", controllerNamespace,
+                    "arcfleet.cache.host-root", cacheRoot.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,10 +1,15 @@
 package dev.arcfleet.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.reconcile.ClusterCache;
 import dev.arcfleet.reconcile.CycleReport;
 import dev.arcfleet.reconcile.FleetReconciler;
@@ -28,8 +33,10 @@ public final class FleetFixture implements AutoCloseable {
     public final KubernetesClient client;
     public final String namespace;
     public final TestSettings settings;
+    public final MutableClock clock = new MutableClock();
     private ExecutorService applyPool;
     private ClusterCache cache;
+    private CacheManager caches;
     private FleetReconciler reconciler;
 
     private FleetFixture(KubernetesClient client, String namespace, TestSettings settings) {
@@ -38,12 +45,22 @@ public final class FleetFixture implements AutoCloseable {
         this.settings = settings;
     }
 
-    /** Namespaces, an ARC controller of {@link #ARC_VERSION} and a token Secret; no ConfigMap yet. */
+    /**
+     * Namespaces, an ARC controller of {@link #ARC_VERSION}, a token Secret and an empty cache host-root;
+     * no ConfigMap yet.
+     */
     public static FleetFixture create(String purpose) {
         KubernetesClient client = TestApiServer.newClient();
         String namespace = TestApiServer.freshNamespace(client, purpose);
         String controllerNamespace = TestApiServer.freshNamespace(client, purpose + "-arc");
-        FleetFixture fixture = new FleetFixture(client, namespace, new TestSettings(namespace).controllerNamespace(controllerNamespace));
+        Path hostRoot;
+        try {
+            hostRoot = Files.createTempDirectory("arcfleet-cache-" + purpose);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        FleetFixture fixture = new FleetFixture(client, namespace,
+                new TestSettings(namespace).controllerNamespace(controllerNamespace).cacheHostRoot(hostRoot));
         client.resource(ArcFixtures.controllerDeployment(controllerNamespace, ARC_VERSION)).create();
         client.resource(ArcFixtures.tokenSecret(namespace, "arcfleet-github", "ghp_test_token")).create();
         return fixture;
@@ -67,7 +84,9 @@ public final class FleetFixture implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
-            reconciler = new FleetReconciler(client, settings, cache, applyPool);
+            caches = new CacheManager(settings.cache(), clock, cache::runnerActive, () -> {
+            });
+            reconciler = new FleetReconciler(client, settings, cache, caches, applyPool);
         }
         return reconciler;
     }
@@ -75,6 +94,15 @@ public final class FleetFixture implements AutoCloseable {
     public ClusterCache cache() {
         reconciler();
         return cache;
+    }
+
+    public CacheManager caches() {
+        reconciler();
+        return caches;
+    }
+
+    public Path cacheHostRoot() {
+        return settings.cache().hostRoot();
     }
 
     /** Writes repositories.yaml and waits until the informer has seen this version of it. */
@@ -111,14 +139,29 @@ public final class FleetFixture implements AutoCloseable {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         CycleReport report;
         do {
+            awaitCacheWork();
             report = reconciler().reconcileOnce();
             writes += report.writes();
             cycles++;
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("did not converge within " + TIMEOUT + "; last report: " + report);
             }
-        } while (report.writes() > 0);
+        } while (report.writes() > 0 || waitingForCache(report));
         return new Converged(report, writes, cycles);
+    }
+
+    private static boolean waitingForCache(CycleReport report) {
+        return report.sets().stream().anyMatch(set -> set.state() == dev.arcfleet.reconcile.SetStatus.State.WAITING
+                && set.detail().startsWith("waiting for its cache directory: being created"));
+    }
+
+    private void awaitCacheWork() {
+        try {
+            caches().awaitSynced();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     public record Converged(CycleReport last, long writes, int cycles) {
@@ -143,6 +186,7 @@ public final class FleetFixture implements AutoCloseable {
     public void close() {
         if (cache != null) {
             cache.close();
+            caches.close();
             applyPool.shutdownNow();
         }
         client.close();

@@ -14,6 +14,9 @@ public final class TestSettings implements ArcfleetConfig {
     private String arcVersion = "auto";
     private Optional<String> controllerServiceAccount = Optional.empty();
     private Optional<Path> tokenFile = Optional.empty();
+    private Path cacheHostRoot;
+    private String cacheNodeRoot = "/tmp/github-runner-cache";
+    private String orphanRetention = "7d";
 
     public TestSettings(String namespace) {
         this.namespace = namespace;
@@ -32,6 +35,16 @@ public final class TestSettings implements ArcfleetConfig {
 
     public TestSettings controllerServiceAccount(String value) {
         controllerServiceAccount = Optional.of(value);
+        return this;
+    }
+
+    public TestSettings cacheHostRoot(Path value) {
+        cacheHostRoot = value;
+        return this;
+    }
+
+    public TestSettings orphanRetention(String value) {
+        orphanRetention = value;
         return this;
     }
 
@@ -81,6 +94,51 @@ public final class TestSettings implements ArcfleetConfig {
             @Override
             public Optional<Path> tokenFile() {
                 return tokenFile;
+            }
+        };
+    }
+
+    @Override
+    public Cache cache() {
+        return new Cache() {
+            @Override
+            public Path hostRoot() {
+                return cacheHostRoot;
+            }
+
+            @Override
+            public String nodeRoot() {
+                return cacheNodeRoot;
+            }
+
+            @Override
+            public int uid() {
+                return 1001;
+            }
+
+            @Override
+            public int gid() {
+                return 123;
+            }
+
+            @Override
+            public String mode() {
+                return "2775";
+            }
+
+            @Override
+            public String orphanRetention() {
+                return orphanRetention;
+            }
+
+            @Override
+            public Duration measureInterval() {
+                return Duration.ofHours(1);
+            }
+
+            @Override
+            public int measureMaxEntries() {
+                return 1_000_000;
             }
         };
     }

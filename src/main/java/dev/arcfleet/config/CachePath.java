@@ -1,0 +1,5 @@
+package dev.arcfleet.config;
+
+/** A named cache directory of a runner set, mounted at {@code path} in the runner and job containers. */
+public record CachePath(String name, String path) {
+}
