@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.render.RunnerSetRenderer;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,7 +32,11 @@ final class ApiWriter {
     private static final long FIRST_BACKOFF_MILLIS = 200;
 
     private final KubernetesClient client;
-    private final Map<String, LongAdder> writes = new ConcurrentHashMap<>();
+    private final Map<WriteKind, LongAdder> writes = new ConcurrentHashMap<>();
+
+    /** A kind of write request, e.g. apply of Secret; the unit of the write metrics. */
+    public record WriteKind(String verb, String kind) {
+    }
 
     ApiWriter(KubernetesClient client) {
         this.client = client;
@@ -52,19 +57,31 @@ final class ApiWriter {
     void releaseCleanupFinalizer(HasMetadata live) {
         List<String> remaining = new ArrayList<>(live.getMetadata().getFinalizers());
         remaining.remove(RunnerSetRenderer.CLEANUP_FINALIZER);
-        withRetries("release finalizer of", live, () -> resource(live).edit(current -> {
+        withRetries("release-finalizer", live, () -> resource(live).edit(current -> {
             current.getMetadata().setFinalizers(remaining);
             return current;
         }));
     }
 
+    /** Writes to managed objects so far; events are not counted, they change nothing arcfleet manages. */
     long totalWrites() {
-        return writes.values().stream().mapToLong(LongAdder::sum).sum();
+        return writes.entrySet().stream().filter(entry -> !entry.getKey().kind().equals("Event"))
+                .mapToLong(entry -> entry.getValue().sum()).sum();
     }
 
-    /** Write requests sent so far, by verb and kind, e.g. {@code apply Secret}. */
-    Map<String, Long> writeCounts() {
-        Map<String, Long> counts = new ConcurrentHashMap<>();
+    /** Records an event for people reading {@code kubectl describe}; a lost event never fails a cycle. */
+    void createEvent(Event event) {
+        writes.computeIfAbsent(new WriteKind("create", "Event"), key -> new LongAdder()).increment();
+        try {
+            client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+        } catch (KubernetesClientException e) {
+            LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
+        }
+    }
+
+    /** Write requests sent so far, by verb and kind. */
+    Map<WriteKind, Long> writeCounts() {
+        Map<WriteKind, Long> counts = new java.util.HashMap<>();
         writes.forEach((key, count) -> counts.put(key, count.sum()));
         return counts;
     }
@@ -80,7 +97,7 @@ final class ApiWriter {
     private <T> T withRetries(String verb, HasMetadata object, Supplier<T> write) {
         String description = verb + " " + object.getKind() + " " + object.getMetadata().getName();
         for (int attempt = 1;; attempt++) {
-            writes.computeIfAbsent(verb + " " + object.getKind(), key -> new LongAdder()).increment();
+            writes.computeIfAbsent(new WriteKind(verb, object.getKind()), key -> new LongAdder()).increment();
             try {
                 return write.get();
             } catch (KubernetesClientException e) {

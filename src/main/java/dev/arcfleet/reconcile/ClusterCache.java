@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -30,6 +31,11 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 public final class ClusterCache implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ClusterCache.class);
+
+    /** ARC's listener per set, in the controller namespace; read for status only. */
+    public static final ResourceDefinitionContext AUTOSCALING_LISTENERS = new ResourceDefinitionContext.Builder()
+            .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingListener")
+            .withPlural("autoscalinglisteners").withNamespaced(true).build();
 
     public static final ResourceDefinitionContext AUTOSCALING_RUNNER_SETS = new ResourceDefinitionContext.Builder()
             .withGroup("actions.github.com").withVersion("v1alpha1").withKind(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)
@@ -67,6 +73,8 @@ public final class ClusterCache implements AutoCloseable {
     private final String controllerNamespace;
     private final SharedIndexInformer<Deployment> controllerDeployments;
     private final SharedIndexInformer<Pod> runnerPods;
+    /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
+    private final SharedIndexInformer<GenericKubernetesResource> listeners;
     private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
     private final Map<String, Throwable> lastErrors = new ConcurrentHashMap<>();
 
@@ -96,6 +104,8 @@ public final class ClusterCache implements AutoCloseable {
                 trigger);
         runnerPods = prepare("runner Pods in " + namespace,
                 client.pods().inNamespace(namespace).withLabel(SCALE_SET_NAME_LABEL).runnableInformer(0), trigger);
+        listeners = start("AutoscalingListeners in " + controllerNamespace,
+                client.genericKubernetesResources(AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).runnableInformer(0));
         managed = Map.of(
                 ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
                         client.serviceAccounts().inNamespace(namespace).runnableInformer(0), trigger),
@@ -118,6 +128,10 @@ public final class ClusterCache implements AutoCloseable {
     private <T extends HasMetadata> SharedIndexInformer<T> prepare(String description, SharedIndexInformer<T> informer,
             ResourceEventHandler<HasMetadata> trigger) {
         informer.addEventHandler(trigger);
+        return start(description, informer);
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> start(String description, SharedIndexInformer<T> informer) {
         informer.exceptionHandler((started, error) -> {
             if (lastErrors.put(description, error) == null) {
                 LOG.warnf("Cannot watch %s, retrying: %s", description, error.getMessage());
@@ -192,6 +206,15 @@ public final class ClusterCache implements AutoCloseable {
         return managed.get(kind).getStore().list().stream().map(HasMetadata.class::cast);
     }
 
+    /** ARC's listener of the set, if the controller has created one. */
+    public Optional<GenericKubernetesResource> listener(String setName) {
+        return listeners.getStore().list().stream()
+                .filter(listener -> listener.getMetadata().getLabels() != null
+                        && setName.equals(listener.getMetadata().getLabels().get(SCALE_SET_NAME_LABEL))
+                        && namespace.equals(listener.getMetadata().getLabels().get("actions.github.com/scale-set-namespace")))
+                .findFirst();
+    }
+
     public String controllerNamespace() {
         return controllerNamespace;
     }
@@ -203,5 +226,6 @@ public final class ClusterCache implements AutoCloseable {
     @Override
     public void close() {
         allInformers().forEach(SharedIndexInformer::close);
+        listeners.close();
     }
 }

@@ -53,11 +53,13 @@ public final class FleetReconciler {
     private final ClusterCache cache;
     private final CacheManager caches;
     private final ApiWriter writer;
+    private final EventRecorder events;
     private final ExecutorService applyPool;
     private final CredentialsResolver credentials;
     private final FleetConfigParser parser = new FleetConfigParser();
 
-    private FleetConfig lastValidConfig;
+    private volatile FleetConfig lastValidConfig;
+    private final Map<String, Instant> lastApplied = new java.util.concurrent.ConcurrentHashMap<>();
     private String lastConfigProblem;
     private String lastBlocker;
     private Integer kubernetesMinorVersion;
@@ -70,12 +72,23 @@ public final class FleetReconciler {
         this.cache = cache;
         this.caches = caches;
         this.writer = new ApiWriter(client);
+        this.events = new EventRecorder(writer);
         this.applyPool = applyPool;
         this.credentials = new CredentialsResolver(config.github(), cache::secret);
     }
 
+    /** The configuration being enforced: the last valid one read. */
+    public Optional<FleetConfig> lastValidConfig() {
+        return Optional.ofNullable(lastValidConfig);
+    }
+
+    /** When arcfleet last wrote an object of each set. */
+    public Map<String, Instant> lastApplied() {
+        return Map.copyOf(lastApplied);
+    }
+
     /** Write requests sent since start, by verb and kind. */
-    public Map<String, Long> writeCounts() {
+    public Map<ApiWriter.WriteKind, Long> writeCounts() {
         return writer.writeCounts();
     }
 
@@ -131,8 +144,11 @@ public final class FleetReconciler {
         }
         try {
             lastValidConfig = parser.parse(text);
+            events.resolved(configMap.get(), "InvalidConfiguration", "");
             return null;
         } catch (InvalidFleetConfigException e) {
+            events.warning(configMap.get(), "InvalidConfiguration", "", "repositories.yaml is invalid, the last valid "
+                    + "configuration stays in force: " + e.getMessage());
             return source + " key " + FleetConfigParser.CONFIG_MAP_KEY + " is invalid: " + e.getMessage();
         }
     }
@@ -198,11 +214,14 @@ public final class FleetReconciler {
                     }
                 }
             }
+            Optional<ConfigMap> configMap = cache.configMap(config.configMap());
             if (!conflicts.isEmpty()) {
-                return new SetStatus(setName, repository, SetStatus.State.CONFLICT, "not managed by arcfleet, left untouched: "
-                        + String.join(", ", conflicts) + " (add label " + Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_ARCFLEET
-                        + " to hand it over, or delete it)");
+                String detail = "not managed by arcfleet, left untouched: " + String.join(", ", conflicts) + " (add label "
+                        + Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_ARCFLEET + " to hand it over, or delete it)";
+                configMap.ifPresent(source -> events.warning(source, "Conflict", setName, "runner set " + setName + ": " + detail));
+                return new SetStatus(setName, repository, SetStatus.State.CONFLICT, detail);
             }
+            configMap.ifPresent(source -> events.resolved(source, "Conflict", setName));
             if (!terminating.isEmpty()) {
                 return new SetStatus(setName, repository, SetStatus.State.WAITING,
                         "waiting for deletion of " + String.join(", ", terminating) + " to finish");
@@ -212,7 +231,13 @@ public final class FleetReconciler {
             for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
                 Optional<HasMetadata> live = cache.get(ManagedKind.of(object), object.getMetadata().getName());
                 if (live.isEmpty() || !Drift.inSync(object, live.get())) {
-                    written.add(writer.apply(object));
+                    HasMetadata stored = writer.apply(object);
+                    written.add(stored);
+                    lastApplied.put(setName, Instant.now());
+                    if (live.isEmpty() && stored.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)) {
+                        events.normal(stored, "Created", "created by arcfleet for " + repository + ", instance "
+                                + desired.set().instance());
+                    }
                     LOG.infof("%s %s %s", live.isEmpty() ? "Created" : "Updated", object.getKind(), object.getMetadata().getName());
                 }
             }
@@ -244,6 +269,9 @@ public final class FleetReconciler {
                 try {
                     writer.delete(live);
                     pruned++;
+                    if (live.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)) {
+                        events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
+                    }
                     LOG.infof("Pruned %s %s", live.getKind(), live.getMetadata().getName());
                 } catch (ApiWriter.WriteFailedException e) {
                     LOG.warnf("Prune failed, retrying next cycle: %s", e.getMessage());

@@ -78,6 +78,16 @@ public final class WorkflowSnippets {
      */
     public record Snippets(String routeJobWorkflow, Optional<SingleExpression> singleExpression,
             String singleExpressionNote) {
+
+        /** Both forms as one YAML stream, the note as comments: what {@code arcfleet workflow} prints. */
+        public String asYaml() {
+            StringBuilder yaml = new StringBuilder("# Route-job form: works for any number of instances.\n")
+                    .append(routeJobWorkflow);
+            yaml.append("---\n");
+            singleExpressionNote.lines().forEach(line -> yaml.append("# ").append(line).append('\n'));
+            singleExpression.ifPresent(single -> yaml.append(single.workflow()));
+            return yaml.toString();
+        }
     }
 
     private WorkflowSnippets() {

@@ -10,9 +10,11 @@ import java.time.Duration;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.reconcile.ClusterCache;
+import dev.arcfleet.reconcile.ReconcileLoop;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.DaemonTestResource;
 import dev.arcfleet.testing.Poll;
@@ -30,8 +32,17 @@ class HealthEndpointsTest {
     @Inject
     KubernetesClient client;
 
+    @Inject
+    ReconcileLoop loop;
+
     @ConfigProperty(name = "arcfleet.namespace")
     String namespace;
+
+    /** What {@code arcfleet} without arguments does; tests start the application without running its main. */
+    @BeforeEach
+    void startDaemon() {
+        loop.start();
+    }
 
     @Test
     void daemonConvergesAndReportsReadyLiveAndStarted() {

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -113,12 +114,7 @@ class BadInputChangesNothingTest {
 
     @Test
     void unmanagedSameNamedObjectIsReportedAndLeftUntouched() {
-        GenericKubernetesResource helmMade = new GenericKubernetesResource();
-        helmMade.setApiVersion("actions.github.com/v1alpha1");
-        helmMade.setKind("AutoscalingRunnerSet");
-        helmMade.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("arc-runner-acme-tools-1")
-                .withNamespace(fleet.namespace).addToLabels("app.kubernetes.io/managed-by", "Helm").build());
-        helmMade.setAdditionalProperty("spec", Map.of("githubConfigUrl", "https://github.com/acme/tools", "maxRunners", 7));
+        GenericKubernetesResource helmMade = ArcFixtures.helmMadeRunnerSet(fleet.namespace, "arc-runner-acme-tools-1");
         GenericKubernetesResource created = fleet.runnerSets().inNamespace(fleet.namespace).resource(helmMade).create();
         fleet.awaitCached(created);
         fleet.writeRepositories(VALID);
@@ -142,12 +138,7 @@ class BadInputChangesNothingTest {
 
     @Test
     void labellingAnUnmanagedObjectHandsItOver() {
-        GenericKubernetesResource helmMade = new GenericKubernetesResource();
-        helmMade.setApiVersion("actions.github.com/v1alpha1");
-        helmMade.setKind("AutoscalingRunnerSet");
-        helmMade.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("arc-runner-acme-tools-1")
-                .withNamespace(fleet.namespace).addToLabels("app.kubernetes.io/managed-by", "Helm").build());
-        helmMade.setAdditionalProperty("spec", Map.of("githubConfigUrl", "https://github.com/acme/tools", "maxRunners", 7));
+        GenericKubernetesResource helmMade = ArcFixtures.helmMadeRunnerSet(fleet.namespace, "arc-runner-acme-tools-1");
         fleet.awaitCached(fleet.runnerSets().inNamespace(fleet.namespace).resource(helmMade).create());
         fleet.writeRepositories(VALID);
         fleet.converge();

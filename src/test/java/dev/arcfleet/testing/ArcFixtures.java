@@ -4,6 +4,8 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -45,6 +47,17 @@ public final class ArcFixtures {
                 .withStringData(Map.of("github_app_id", appId, "github_app_installation_id", installationId,
                         "github_app_private_key", privateKey))
                 .build();
+    }
+
+    /** A set made by someone else, such as a Helm release being migrated: no arcfleet label. */
+    public static GenericKubernetesResource helmMadeRunnerSet(String namespace, String name) {
+        GenericKubernetesResource set = new GenericKubernetesResource();
+        set.setApiVersion("actions.github.com/v1alpha1");
+        set.setKind("AutoscalingRunnerSet");
+        set.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/managed-by", "Helm").build());
+        set.setAdditionalProperty("spec", Map.of("githubConfigUrl", "https://github.com/acme/tools", "maxRunners", 7));
+        return set;
     }
 
     public static ConfigMap repositories(String namespace, String yaml) {

@@ -35,7 +35,7 @@ public class DaemonTestResource implements QuarkusTestResourceLifecycleManager {
             client.resource(ArcFixtures.repositories(namespace, VALID_REPOSITORIES)).create();
             Path cacheRoot = Files.createTempDirectory("arcfleet-daemon-cache");
             return Map.of("arcfleet.namespace", namespace, "arcfleet.arc.controller-namespace", controllerNamespace,
-                    "arcfleet.cache.host-root", cacheRoot.toString());
+                    "arcfleet.cache.host-root", cacheRoot.toString(), "arcfleet.cache.measure-interval", "1s");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

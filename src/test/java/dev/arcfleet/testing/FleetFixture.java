@@ -51,8 +51,24 @@ public final class FleetFixture implements AutoCloseable {
      */
     public static FleetFixture create(String purpose) {
         KubernetesClient client = TestApiServer.newClient();
-        String namespace = TestApiServer.freshNamespace(client, purpose);
-        String controllerNamespace = TestApiServer.freshNamespace(client, purpose + "-arc");
+        return create(client, TestApiServer.freshNamespace(client, purpose),
+                TestApiServer.freshNamespace(client, purpose + "-arc"), purpose);
+    }
+
+    /**
+     * The same in the daemon's default namespaces {@code arc-runners} and {@code arc-systems}, for the one
+     * test per run that compares with what runs on defaults; the namespaces must not exist yet.
+     */
+    public static FleetFixture inDefaultNamespaces() {
+        KubernetesClient client = TestApiServer.newClient();
+        for (String namespace : java.util.List.of("arc-runners", "arc-systems")) {
+            client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                    .withName(namespace).endMetadata().build()).create();
+        }
+        return create(client, "arc-runners", "arc-systems", "defaults");
+    }
+
+    private static FleetFixture create(KubernetesClient client, String namespace, String controllerNamespace, String purpose) {
         Path hostRoot;
         try {
             hostRoot = Files.createTempDirectory("arcfleet-cache-" + purpose);

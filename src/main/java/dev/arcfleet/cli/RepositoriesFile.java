@@ -1,0 +1,48 @@
+package dev.arcfleet.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.FleetConfigParser;
+import dev.arcfleet.config.InvalidFleetConfigException;
+import dev.arcfleet.config.RepositoryConfig;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The {@code -f repositories.yaml} every command reads, parsed exactly as the daemon parses the ConfigMap. */
+public class RepositoriesFile {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @Option(names = { "-f", "--file" }, defaultValue = "repositories.yaml",
+            description = "The repositories.yaml to read, as in the ConfigMap (default: ${DEFAULT-VALUE}).")
+    Path file;
+
+    FleetConfig parse() throws InvalidFleetConfigException {
+        try {
+            return new FleetConfigParser().parse(Files.readString(file));
+        } catch (IOException e) {
+            throw new ParameterException(command.commandLine(), "cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Parses and exits non-zero with the daemon's messages when the file is invalid. */
+    FleetConfig parseOrFail() {
+        try {
+            return parse();
+        } catch (InvalidFleetConfigException e) {
+            throw new ParameterException(command.commandLine(), file + " is invalid:\n  " + String.join("\n  ", e.problems()));
+        }
+    }
+
+    RepositoryConfig repository(String name) {
+        return parseOrFail().repositories().stream().filter(repository -> repository.fullName().equalsIgnoreCase(name))
+                .findFirst().orElseThrow(() -> new ParameterException(command.commandLine(),
+                        "repository " + name + " is not in " + file));
+    }
+}

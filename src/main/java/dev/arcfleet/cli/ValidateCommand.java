@@ -1,0 +1,35 @@
+package dev.arcfleet.cli;
+
+import java.util.concurrent.Callable;
+
+import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.InvalidFleetConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Checks a repositories.yaml as the daemon would; exits 1 with the daemon's messages if it is invalid.")
+public class ValidateCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoriesFile repositories;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try {
+            FleetConfig config = repositories.parse();
+            spec.commandLine().getOut().printf("%s is valid: %d repositories, %d runner sets%n", repositories.file,
+                    config.repositories().size(), config.runnerSets().size());
+            return 0;
+        } catch (InvalidFleetConfigException e) {
+            spec.commandLine().getErr().printf("%s is invalid:%n", repositories.file);
+            e.problems().forEach(problem -> spec.commandLine().getErr().println("  " + problem));
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.arcfleet.reconcile;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+
+/**
+ * Kubernetes Events a person sees with {@code kubectl describe}. A problem that persists is recorded
+ * once, not every cycle: an event is only sent when an object's message for a reason changes.
+ */
+final class EventRecorder {
+
+    private static final String COMPONENT = "arcfleet";
+
+    private final ApiWriter writer;
+    private final Map<String, String> lastMessages = new ConcurrentHashMap<>();
+
+    EventRecorder(ApiWriter writer) {
+        this.writer = writer;
+    }
+
+    /** {@code about} tells apart problems of one reason on one object, such as conflicts of different sets. */
+    void warning(HasMetadata object, String reason, String about, String message) {
+        record(object, "Warning", reason, about, message);
+    }
+
+    void normal(HasMetadata object, String reason, String message) {
+        record(object, "Normal", reason, "", message);
+    }
+
+    /** Forgets a problem that no longer applies, so its return is recorded again. */
+    void resolved(HasMetadata object, String reason, String about) {
+        lastMessages.remove(key(object, reason, about));
+    }
+
+    private void record(HasMetadata object, String type, String reason, String about, String message) {
+        if (Objects.equals(lastMessages.put(key(object, reason, about), message), message)) {
+            return;
+        }
+        String now = Instant.now().toString();
+        writer.createEvent(new EventBuilder()
+                .withNewMetadata().withGenerateName(object.getMetadata().getName() + ".")
+                .withNamespace(object.getMetadata().getNamespace()).endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(object.getApiVersion())
+                        .withKind(object.getKind()).withName(object.getMetadata().getName())
+                        .withNamespace(object.getMetadata().getNamespace()).withUid(object.getMetadata().getUid()).build())
+                .withType(type).withReason(reason).withMessage(message)
+                .withNewSource().withComponent(COMPONENT).endSource()
+                .withReportingComponent(COMPONENT)
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .build());
+    }
+
+    private static String key(HasMetadata object, String reason, String about) {
+        return object.getKind() + "/" + object.getMetadata().getName() + "/" + object.getMetadata().getUid() + "/" + reason
+                + "/" + about;
+    }
+}

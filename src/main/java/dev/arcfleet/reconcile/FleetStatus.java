@@ -1,0 +1,95 @@
+package dev.arcfleet.reconcile;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.arcfleet.cache.CacheReport;
+import dev.arcfleet.cache.CacheUsage;
+import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.render.ArcController;
+import dev.arcfleet.render.Labels;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * What runs where: every desired set with arcfleet's view and ARC's, and sets being pruned. Built from
+ * the informer caches and the last cycle; holds no secret value.
+ */
+@RegisterForReflection
+public record FleetStatus(Global global, List<Repository> repositories, List<String> pruning) {
+
+    @RegisterForReflection
+    public record Global(boolean configValid, String configError, String arcControllerVersion, String arcControllerError,
+            Instant lastCycle, Long lastCycleMillis, boolean lastCycleSucceeded, String lastError) {
+    }
+
+    @RegisterForReflection
+    public record Repository(String name, List<RunnerSet> sets) {
+    }
+
+    /**
+     * @param state arcfleet's view: ready, conflict, waiting, failed, or pending before the first cycle
+     * @param runnerSet the AutoscalingRunnerSet's own status as ARC reports it
+     * @param listener ARC's AutoscalingListener for the set: its name and status, or absent
+     * @param cacheBytes the latest measurement of the set's caches
+     */
+    @RegisterForReflection
+    public record RunnerSet(String name, int instance, String state, String detail, boolean exists,
+            Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles, Instant lastApplied) {
+    }
+
+    @RegisterForReflection
+    public record Listener(String name, boolean present, Map<String, Object> status) {
+    }
+
+    static FleetStatus of(Optional<CycleReport> lastReport, Optional<FleetConfig> config, ClusterCache cache,
+            CacheReport caches, Map<String, Instant> lastApplied) {
+        Global global = lastReport.map(report -> new Global(report.configProblem() == null, report.configProblem(),
+                report.arcController().map(ArcController::version).orElse(null), report.arcControllerProblem(),
+                report.startedAt(), report.duration().toMillis(), report.succeeded(), report.firstError()))
+                .orElse(new Global(false, "no reconcile cycle has run yet", null, null, null, null, false, null));
+        Map<String, SetStatus> statuses = lastReport.map(report -> report.sets().stream()
+                .collect(Collectors.toMap(SetStatus::name, set -> set))).orElse(Map.of());
+        List<Repository> repositories = config.map(fleet -> fleet.repositories().stream()
+                .map(repository -> new Repository(repository.fullName(), repository.runnerSets().stream()
+                        .map(set -> runnerSet(set, statuses.get(set.name()), cache, caches, lastApplied)).toList()))
+                .toList()).orElse(List.of());
+        Set<String> desired = config.map(fleet -> fleet.runnerSets().stream().map(dev.arcfleet.config.RunnerSet::name)
+                .collect(Collectors.toSet())).orElse(Set.of());
+        if (cache == null) {
+            return new FleetStatus(global, List.of(), List.of());
+        }
+        List<String> pruning = Arrays.stream(ClusterCache.ManagedKind.values()).flatMap(cache::all)
+                .filter(object -> object.getMetadata().getDeletionTimestamp() != null && object.getMetadata().getLabels() != null
+                        && Labels.MANAGED_BY_ARCFLEET.equals(object.getMetadata().getLabels().get(Labels.MANAGED_BY)))
+                .map(object -> object.getMetadata().getLabels().get(Labels.SET))
+                .filter(set -> set != null && !desired.contains(set))
+                .distinct().sorted().toList();
+        return new FleetStatus(global, repositories, pruning);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RunnerSet runnerSet(dev.arcfleet.config.RunnerSet set, SetStatus status, ClusterCache cache,
+            CacheReport caches, Map<String, Instant> lastApplied) {
+        Optional<HasMetadata> live = cache.get(ClusterCache.ManagedKind.AUTOSCALING_RUNNER_SET, set.name());
+        Map<String, Object> arcStatus = live.map(object -> (Map<String, Object>) ((GenericKubernetesResource) object)
+                .getAdditionalProperties().getOrDefault("status", Map.of())).orElse(Map.of());
+        Listener listener = cache.listener(set.name())
+                .map(found -> new Listener(found.getMetadata().getName(), true,
+                        (Map<String, Object>) found.getAdditionalProperties().getOrDefault("status", Map.of())))
+                .orElse(new Listener(null, false, Map.of()));
+        Optional<CacheUsage> usage = Optional.ofNullable(caches.usage().get(set.name()));
+        return new RunnerSet(set.name(), set.instance(),
+                status == null ? "pending" : status.state().name().toLowerCase(Locale.ROOT),
+                status == null ? "not reconciled yet" : status.detail(), live.isPresent(), arcStatus, listener,
+                usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
+                lastApplied.get(set.name()));
+    }
+}
