@@ -1,0 +1,183 @@
+package dev.arcfleet.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.arcfleet.config.ArcfleetConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** The systemd unit and its environment file, as shipped in deploy/systemd. */
+class SystemdUnitTest {
+
+    private static final Path UNIT = Path.of("deploy/systemd/arcfleet.service");
+    private static final Path ENV_FILE = Path.of("deploy/systemd/arcfleet.env");
+    private static final Path KIND_CONFIG = Path.of("deploy/kind/kind-config.yaml");
+    private static final Path INSTALL_SCRIPT = Path.of("src/test/scripts/install-systemd-analyze.sh");
+    private static final String BINARY = "/usr/local/bin/arcfleet";
+
+    @Test
+    void systemdAcceptsTheUnitWithoutWarnings() throws Exception {
+        String unit = Files.readString(UNIT);
+        List<String> execStarts = unit.lines().filter(line -> line.startsWith("ExecStart=")).toList();
+        assertEquals(List.of("ExecStart=" + BINARY), execStarts);
+        // verify also checks that ExecStart's binary exists and is executable, and the native binary
+        // is not installed where tests run; a copy pointing at /bin/true checks everything else.
+        Path copy = Files.createTempDirectory("arcfleet-unit").resolve(UNIT.getFileName());
+        Files.writeString(copy, unit.replace("ExecStart=" + BINARY, "ExecStart=/bin/true"));
+
+        Result verify = run(Duration.ofMinutes(2), systemdAnalyze(), "verify", copy.toString());
+
+        String unitName = UNIT.getFileName().toString();
+        List<String> aboutTheUnit = verify.output().lines().filter(line -> line.contains(unitName)).toList();
+        assertEquals(List.of(), aboutTheUnit, () -> "systemd-analyze verify warns about the unit:\n" + verify.output());
+        assertEquals(0, verify.exitCode(), () -> "systemd-analyze verify failed:\n" + verify.output());
+    }
+
+    /**
+     * The env file must configure what it says. Unknown environment variables are ignored (only
+     * unknown properties stop arcfleet), so a misspelt ARCFLEET_* variable would silently fall back to
+     * a default: each one must name a property of {@link ArcfleetConfig}.
+     */
+    @Test
+    void environmentFileIsAValidConfiguration() throws IOException {
+        Map<String, String> environment = environmentFile();
+        Set<String> known = propertyNames("arcfleet", ArcfleetConfig.class).stream()
+                .map(name -> name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_")).collect(Collectors.toSet());
+        List<String> unknown = environment.keySet().stream().filter(name -> name.startsWith("ARCFLEET_"))
+                .filter(name -> !known.contains(name)).toList();
+        assertEquals(List.of(), unknown, () -> "not arcfleet properties; known: " + known);
+
+        // Quarkus' converter, so defaults such as "30s" convert as they do in the daemon.
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(ArcfleetConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new EnvConfigSource(environment, 300)).build();
+        ArcfleetConfig settings = config.getConfigMapping(ArcfleetConfig.class);
+        assertEquals("arc-runners", settings.namespace());
+        assertEquals("arc-systems", settings.arc().controllerNamespace());
+        assertEquals(Optional.of(Path.of("/etc/arcfleet/github-token")), settings.github().tokenFile());
+        assertEquals(Path.of("/tmp/github-runner-cache"), settings.cache().hostRoot());
+        assertEquals("/etc/arcfleet/kubeconfig", environment.get("KUBECONFIG"));
+    }
+
+    /** The mapping's property names: each method a kebab-case segment, nested interfaces groups. */
+    static List<String> propertyNames(String prefix, Class<?> mapping) {
+        List<String> names = new ArrayList<>();
+        for (Method method : mapping.getDeclaredMethods()) {
+            if (method.isDefault() || Modifier.isStatic(method.getModifiers()) || method.getParameterCount() > 0) {
+                continue;
+            }
+            String name = prefix + "." + method.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+            Class<?> type = method.getReturnType();
+            if (type.isInterface() && type.getDeclaringClass() == ArcfleetConfig.class) {
+                names.addAll(propertyNames(name, type));
+            } else {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The cache root is named in three places that must agree: where arcfleet writes (the env file),
+     * what the sandbox lets it write (ReadWritePaths=), and what kind mounts into its node.
+     */
+    @Test
+    void cacheRootIsTheOneKindMountsAndTheUnitMayWrite() throws IOException {
+        String hostRoot = environmentFile().get("ARCFLEET_CACHE_HOST_ROOT");
+        List<String> writable = Files.readString(UNIT).lines().filter(line -> line.startsWith("ReadWritePaths="))
+                .flatMap(line -> Stream.of(line.substring("ReadWritePaths=".length()).trim().split("\\s+"))).toList();
+        assertEquals(List.of(hostRoot), writable);
+
+        JsonNode kind = new ObjectMapper(new YAMLFactory()).readTree(KIND_CONFIG.toFile());
+        List<String> mountedFromHost = new ArrayList<>();
+        for (JsonNode node : kind.path("nodes")) {
+            for (JsonNode mount : node.path("extraMounts")) {
+                if (mount.path("containerPath").asText().equals("/tmp/github-runner-cache")) {
+                    mountedFromHost.add(mount.path("hostPath").asText());
+                }
+            }
+        }
+        assertEquals(List.of(hostRoot), mountedFromHost);
+    }
+
+    /** KEY=VALUE lines as systemd reads them; the file uses neither quotes nor continuations. */
+    private static Map<String, String> environmentFile() throws IOException {
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(ENV_FILE)) {
+            String trimmed = line.trim();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            int equals = trimmed.indexOf('=');
+            assertTrue(equals > 0, () -> "not KEY=VALUE: " + line);
+            environment.put(trimmed.substring(0, equals), trimmed.substring(equals + 1));
+        }
+        return environment;
+    }
+
+    private static String systemdAnalyze() throws IOException, InterruptedException {
+        Optional<Path> found = onPath("systemd-analyze");
+        if (found.isEmpty()) {
+            // apt-get update and install, once per machine; generous but bounded.
+            Result install = run(Duration.ofMinutes(15), "bash", INSTALL_SCRIPT.toString());
+            assertEquals(0, install.exitCode(), () -> INSTALL_SCRIPT + " failed:\n" + install.output());
+            found = onPath("systemd-analyze");
+        }
+        return found.orElseThrow(() -> new AssertionError("systemd-analyze not found after " + INSTALL_SCRIPT)).toString();
+    }
+
+    private static Optional<Path> onPath(String command) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .map(directory -> Path.of(directory, command)).filter(Files::isExecutable).findFirst();
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private static Result run(Duration timeout, String... command) throws IOException, InterruptedException {
+        Path output = Files.createTempFile("arcfleet-systemd", ".out");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            fail(String.join(" ", command) + " did not finish within " + timeout + ":\n" + read(output));
+        }
+        return new Result(process.exitValue(), read(output));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
