@@ -1,0 +1,243 @@
+package dev.arcfleet.demo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+
+import dev.arcfleet.testing.ArcFixtures;
+import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.TestApiServer;
+
+/**
+ * A cluster as arcfleet expects to find it, without a cluster: the tests' kube-apiserver + etcd
+ * ({@link TestApiServer}, with the AutoscalingRunnerSet and AutoscalingListener CRDs from
+ * src/test/resources/crds), a stand-in ARC controller Deployment, a token Secret and a ConfigMap of
+ * two repositories. The application runs unchanged in a process of its own, configured only as a user
+ * would configure it (KUBECONFIG and ARCFLEET_* variables), so the demo exercises the shipped build and
+ * none of this code can end up in it.
+ */
+public final class Demo {
+
+    public static final String NAMESPACE = "arc-runners";
+    public static final String CONTROLLER_NAMESPACE = "arc-systems";
+    public static final String FAKE_TOKEN = "ghp_demo_token_not_a_real_one";
+    /** Four sets: arc-runner-rkoster-rubionic-workspace-1..3 and arc-runner-octo-org-hello-world-1. */
+    public static final String REPOSITORIES = """
+            # arcfleet follows every edit within a second:
+            #   kubectl -n arc-runners edit configmap arcfleet-repositories
+            defaults:
+              maxRunners: 1
+            repositories:
+              - name: rkoster/rubionic-workspace
+                instances: 3
+                cachePaths:
+                  - {name: nix, path: /nix}
+                  - {name: tools, path: /opt/hostedtoolcache}
+              - name: octo-org/hello-world
+            """;
+    public static final int SETS = 4;
+    static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
+            .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingRunnerSet")
+            .withPlural("autoscalingrunnersets").withNamespaced(true).build();
+
+    private final Path kubeconfig;
+    private final Path workDir;
+
+    private Demo(Path kubeconfig, Path workDir) {
+        this.kubeconfig = kubeconfig;
+        this.workDir = workDir;
+    }
+
+    /** Starts the API server (once per JVM) and creates the ARC controller stand-in and {@link #NAMESPACE}'s objects. */
+    public static Demo start() {
+        Path kubeconfig = TestApiServer.kubeconfig();
+        try (KubernetesClient client = TestApiServer.newClient()) {
+            createNamespace(client, CONTROLLER_NAMESPACE);
+            client.resource(ArcFixtures.controllerDeployment(CONTROLLER_NAMESPACE, FleetFixture.ARC_VERSION)).create();
+            populate(client, NAMESPACE);
+            return new Demo(kubeconfig, Files.createTempDirectory("arcfleet-demo"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A namespace with what a user creates before starting arcfleet: the credentials Secret and the ConfigMap. */
+    public static void populate(KubernetesClient client, String namespace) {
+        createNamespace(client, namespace);
+        client.resource(ArcFixtures.tokenSecret(namespace, "arcfleet-github", FAKE_TOKEN)).create();
+        client.resource(ArcFixtures.repositories(namespace, REPOSITORIES)).create();
+    }
+
+    private static void createNamespace(KubernetesClient client, String name) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    }
+
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    public KubernetesClient client() {
+        return TestApiServer.newClient();
+    }
+
+    public List<GenericKubernetesResource> runnerSets(String namespace) {
+        try (KubernetesClient client = client()) {
+            return client.genericKubernetesResources(RUNNER_SETS).inNamespace(namespace).list().getItems();
+        }
+    }
+
+    /**
+     * Starts arcfleet, a JVM build ({@code quarkus-run.jar}) or a native executable, against this API
+     * server, serving HTTP on {@code port}, with a fresh cache host-root under the demo's directory.
+     */
+    public Launched launch(Path runner, int port, String namespace, Redirect output) {
+        try {
+            Path cacheRoot = Files.createTempDirectory(workDir, "github-runner-cache-" + namespace + "-");
+            List<String> command = new ArrayList<>();
+            if (runner.toString().endsWith(".jar")) {
+                command.add(ProcessHandle.current().info().command().orElse("java"));
+                command.add("-jar");
+            }
+            command.add(runner.toString());
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output);
+            Map<String, String> env = builder.environment();
+            // Overrides the user's KUBECONFIG: the demo must never touch a real cluster.
+            env.put("KUBECONFIG", kubeconfig.toString());
+            env.put("ARCFLEET_NAMESPACE", namespace);
+            env.put("ARCFLEET_ARC_CONTROLLER_NAMESPACE", CONTROLLER_NAMESPACE);
+            env.put("ARCFLEET_CACHE_HOST_ROOT", cacheRoot.toString());
+            // Owned by whoever runs the demo, so it works without root or CAP_CHOWN (arcfleet's default is 1001:123).
+            env.put("ARCFLEET_CACHE_UID", String.valueOf(Files.getAttribute(cacheRoot, "unix:uid")));
+            env.put("ARCFLEET_CACHE_GID", String.valueOf(Files.getAttribute(cacheRoot, "unix:gid")));
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+            return new Launched(builder.start(), cacheRoot, port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A running arcfleet. */
+    public record Launched(Process process, Path cacheRoot, int port) {
+
+        private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+        /** The status code of {@code path} on arcfleet's HTTP port; -1 while nothing listens. */
+        public int status(String path) {
+            return get(path).statusCode();
+        }
+
+        public String body(String path) {
+            return get(path).body();
+        }
+
+        private HttpResponse<String> get(String path) {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                return new Unanswered();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+
+        /** Resident and peak resident memory (VmRSS, VmHWM) in KiB, from /proc. */
+        public long[] residentKib() {
+            try {
+                long rss = 0;
+                long hwm = 0;
+                for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    } else if (line.startsWith("VmHWM:")) {
+                        hwm = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                }
+                return new long[] {rss, hwm};
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Stops arcfleet as systemd or kubelet would (SIGTERM), then for sure. */
+        public void stop() {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** A "response" for a refused connection, so pollers see a status instead of an exception. */
+    private static final class Unanswered implements HttpResponse<String> {
+        @Override
+        public int statusCode() {
+            return -1;
+        }
+
+        @Override
+        public HttpRequest request() {
+            return null;
+        }
+
+        @Override
+        public java.util.Optional<HttpResponse<String>> previousResponse() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public java.net.http.HttpHeaders headers() {
+            return java.net.http.HttpHeaders.of(Map.of(), (a, b) -> true);
+        }
+
+        @Override
+        public String body() {
+            return "";
+        }
+
+        @Override
+        public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public URI uri() {
+            return null;
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
+        }
+    }
+}
