@@ -60,7 +60,7 @@ public final class ClusterCache implements AutoCloseable {
             return kind;
         }
 
-        static ManagedKind of(HasMetadata object) {
+        public static ManagedKind of(HasMetadata object) {
             return Stream.of(values()).filter(managed -> managed.kind.equals(object.getKind())).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("arcfleet does not manage " + object.getKind()));
         }

@@ -132,10 +132,7 @@ public final class FleetFixture implements AutoCloseable {
         reconciler();
         String version = written.getMetadata().getResourceVersion();
         Poll.until(TIMEOUT, "the informer to see " + written.getKind() + " " + written.getMetadata().getName(), () -> {
-            HasMetadata cached = written.getKind().equals("ConfigMap")
-                    ? cache.configMap(written.getMetadata().getName()).orElse(null)
-                    : cache.get(ClusterCache.ManagedKind.valueOf(kindConstant(written.getKind())), written.getMetadata().getName())
-                            .orElse(null);
+            HasMetadata cached = cache.get(ClusterCache.ManagedKind.of(written), written.getMetadata().getName()).orElse(null);
             return cached != null && Long.parseLong(cached.getMetadata().getResourceVersion()) >= Long.parseLong(version);
         });
     }
@@ -185,17 +182,6 @@ public final class FleetFixture implements AutoCloseable {
 
     public MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> runnerSets() {
         return client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS);
-    }
-
-    private static String kindConstant(String kind) {
-        return switch (kind) {
-            case "ServiceAccount" -> "SERVICE_ACCOUNT";
-            case "Role" -> "ROLE";
-            case "RoleBinding" -> "ROLE_BINDING";
-            case "Secret" -> "SECRET";
-            case "AutoscalingRunnerSet" -> "AUTOSCALING_RUNNER_SET";
-            default -> throw new IllegalArgumentException(kind);
-        };
     }
 
     @Override
