@@ -70,7 +70,6 @@ public final class ClusterCache implements AutoCloseable {
     private static final String SCALE_SET_NAME_LABEL = "actions.github.com/scale-set-name";
 
     private final String namespace;
-    private final String controllerNamespace;
     private final SharedIndexInformer<Deployment> controllerDeployments;
     private final SharedIndexInformer<Pod> runnerPods;
     /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
@@ -80,7 +79,7 @@ public final class ClusterCache implements AutoCloseable {
 
     public ClusterCache(KubernetesClient client, ArcfleetConfig config, Runnable onChange) {
         this.namespace = config.namespace();
-        this.controllerNamespace = config.arc().controllerNamespace();
+        String controllerNamespace = config.arc().controllerNamespace();
         ResourceEventHandler<HasMetadata> trigger = new ResourceEventHandler<>() {
             @Override
             public void onAdd(HasMetadata object) {
@@ -213,10 +212,6 @@ public final class ClusterCache implements AutoCloseable {
                         && setName.equals(listener.getMetadata().getLabels().get(SCALE_SET_NAME_LABEL))
                         && namespace.equals(listener.getMetadata().getLabels().get("actions.github.com/scale-set-namespace")))
                 .findFirst();
-    }
-
-    public String controllerNamespace() {
-        return controllerNamespace;
     }
 
     private static String key(String namespace, String name) {
