@@ -33,7 +33,6 @@ $sudo_cmd apt-get install -y -q --no-install-recommends \
 $sudo_cmd systemctl disable --now etcd >/dev/null 2>&1 || true
 
 work=$(mktemp -d)
-chmod 755 "$work"  # apt downloads as the _apt user
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 apt-get source -q --download-only kubernetes
