@@ -714,27 +714,9 @@ class RunnerSetRendererTest {
     void defaultCacheIsMountedIntoRunnerAndDindInDindMode() {
         for (int minor : new int[] {27, 28, 29, 30}) {
             JsonNode pod = podSpec(RunnerSetRenderer.render(set("containerMode: dind\n"), facts(minor, NODE_ROOT), TOKEN));
-            JsonNode runner = container(pod.path("containers"), "runner");
-            assertEquals(parse("""
-                    [{"name": "work", "mountPath": "/home/runner/_work"},
-                     {"name": "dind-sock", "mountPath": "/var/run"},
-                     %s]
-                    """.formatted(CACHE_MOUNT)), runner.path("volumeMounts"), "minor " + minor);
-            // job containers' bind mounts are resolved inside dind, so it sees the cache at the same path
-            assertEquals(parse("""
-                    [{"name": "work", "mountPath": "/home/runner/_work"},
-                     {"name": "dind-sock", "mountPath": "/var/run"},
-                     {"name": "dind-externals", "mountPath": "/home/runner/externals"},
-                     %s]
-                    """.formatted(CACHE_MOUNT)), dindContainer(pod, minor).path("volumeMounts"), "minor " + minor);
+            assertDindCaches(pod, minor, CACHE_MOUNT, CACHE_VOLUME);
             assertEquals(parse("[{\"name\": \"dind-externals\", \"mountPath\": \"/home/runner/tmpDir\"}]"),
                     container(pod.path("initContainers"), "init-dind-externals").path("volumeMounts"), "minor " + minor);
-            assertEquals(parse("""
-                    [{"name": "dind-sock", "emptyDir": {}},
-                     {"name": "dind-externals", "emptyDir": {}},
-                     {"name": "work", "emptyDir": {}},
-                     %s]
-                    """.formatted(CACHE_VOLUME)), pod.path("volumes"), "minor " + minor);
         }
     }
 
@@ -767,25 +749,29 @@ class RunnerSetRendererTest {
     void twoCustomCachesReplaceTheDefaultInDindMode() {
         for (int minor : new int[] {28, 29}) {
             JsonNode pod = podSpec(RunnerSetRenderer.render(set("containerMode: dind\n" + TWO_CACHES), facts(minor, NODE_ROOT), TOKEN));
-            assertEquals(parse("""
-                    [{"name": "work", "mountPath": "/home/runner/_work"},
-                     {"name": "dind-sock", "mountPath": "/var/run"},
-                     %s]
-                    """.formatted(TWO_CACHE_MOUNTS)), container(pod.path("containers"), "runner").path("volumeMounts"),
-                    "minor " + minor);
-            assertEquals(parse("""
-                    [{"name": "work", "mountPath": "/home/runner/_work"},
-                     {"name": "dind-sock", "mountPath": "/var/run"},
-                     {"name": "dind-externals", "mountPath": "/home/runner/externals"},
-                     %s]
-                    """.formatted(TWO_CACHE_MOUNTS)), dindContainer(pod, minor).path("volumeMounts"), "minor " + minor);
-            assertEquals(parse("""
-                    [{"name": "dind-sock", "emptyDir": {}},
-                     {"name": "dind-externals", "emptyDir": {}},
-                     {"name": "work", "emptyDir": {}},
-                     %s]
-                    """.formatted(TWO_CACHE_VOLUMES)), pod.path("volumes"), "minor " + minor);
+            assertDindCaches(pod, minor, TWO_CACHE_MOUNTS, TWO_CACHE_VOLUMES);
         }
+    }
+
+    /** The runner and, since job containers' bind mounts are resolved inside dind, dind see the caches at the same paths. */
+    private static void assertDindCaches(JsonNode pod, int minor, String cacheMounts, String cacheVolumes) {
+        assertEquals(parse("""
+                [{"name": "work", "mountPath": "/home/runner/_work"},
+                 {"name": "dind-sock", "mountPath": "/var/run"},
+                 %s]
+                """.formatted(cacheMounts)), container(pod.path("containers"), "runner").path("volumeMounts"), "minor " + minor);
+        assertEquals(parse("""
+                [{"name": "work", "mountPath": "/home/runner/_work"},
+                 {"name": "dind-sock", "mountPath": "/var/run"},
+                 {"name": "dind-externals", "mountPath": "/home/runner/externals"},
+                 %s]
+                """.formatted(cacheMounts)), dindContainer(pod, minor).path("volumeMounts"), "minor " + minor);
+        assertEquals(parse("""
+                [{"name": "dind-sock", "emptyDir": {}},
+                 {"name": "dind-externals", "emptyDir": {}},
+                 {"name": "work", "emptyDir": {}},
+                 %s]
+                """.formatted(cacheVolumes)), pod.path("volumes"), "minor " + minor);
     }
 
     @Test
