@@ -1,6 +1,7 @@
 package dev.arcfleet.health;
 
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,32 +46,22 @@ public class ReadinessChecks {
     @Produces
     @Readiness
     HealthCheck arcController() {
-        return () -> {
-            Optional<CycleReport> report = loop.lastReport();
-            HealthCheckResponseBuilder check = HealthCheckResponse.named("arc-controller");
-            if (report.isEmpty()) {
-                return check.down().withData("error", "no reconcile cycle has run yet").build();
-            }
-            report.get().arcController().ifPresentOrElse(
-                    controller -> check.up().withData("version", controller.version())
-                            .withData("serviceAccount", controller.serviceAccountNamespace() + "/" + controller.serviceAccountName()),
-                    () -> check.down().withData("error", report.get().arcControllerProblem()));
-            return check.build();
-        };
+        return fromLastCycle("arc-controller", (report, check) -> report.arcController().ifPresentOrElse(
+                controller -> check.up().withData("version", controller.version())
+                        .withData("serviceAccount", controller.serviceAccountNamespace() + "/" + controller.serviceAccountName()),
+                () -> check.down().withData("error", report.arcControllerProblem())));
     }
 
     @Produces
     @Readiness
     HealthCheck configuration() {
-        return () -> {
-            Optional<CycleReport> report = loop.lastReport();
-            HealthCheckResponseBuilder check = HealthCheckResponse.named("configuration");
-            if (report.isEmpty()) {
-                return check.down().withData("error", "no reconcile cycle has run yet").build();
+        return fromLastCycle("configuration", (report, check) -> {
+            if (report.configProblem() == null) {
+                check.up();
+            } else {
+                check.down().withData("error", report.configProblem());
             }
-            String problem = report.get().configProblem();
-            return problem == null ? check.up().build() : check.down().withData("error", problem).build();
-        };
+        });
     }
 
     /** The node's cache directories; down stops only new sets, the API reconcile goes on. */
@@ -96,13 +87,7 @@ public class ReadinessChecks {
     @Produces
     @Readiness
     HealthCheck reconcile() {
-        return () -> {
-            Optional<CycleReport> last = loop.lastReport();
-            HealthCheckResponseBuilder check = HealthCheckResponse.named("reconcile");
-            if (last.isEmpty()) {
-                return check.down().withData("error", "no reconcile cycle has run yet").build();
-            }
-            CycleReport report = last.get();
+        return fromLastCycle("reconcile", (report, check) -> {
             check.status(report.succeeded())
                     .withData("lastReconcile", report.startedAt().toString())
                     .withData("durationMillis", report.duration().toMillis())
@@ -122,6 +107,18 @@ public class ReadinessChecks {
             if (!notReady.isEmpty()) {
                 check.withData("setsNotReady", notReady);
             }
+        });
+    }
+
+    /** A check made from the last cycle's report; down until a first cycle has run. */
+    private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill) {
+        return () -> {
+            HealthCheckResponseBuilder check = HealthCheckResponse.named(name);
+            Optional<CycleReport> report = loop.lastReport();
+            if (report.isEmpty()) {
+                return check.down().withData("error", "no reconcile cycle has run yet").build();
+            }
+            fill.accept(report.get(), check);
             return check.build();
         };
     }
