@@ -69,7 +69,7 @@ public final class Demo {
         Path kubeconfig = TestApiServer.kubeconfig();
         try (KubernetesClient client = TestApiServer.newClient()) {
             createNamespace(client, CONTROLLER_NAMESPACE);
-            client.resource(ArcFixtures.controllerDeployment(CONTROLLER_NAMESPACE, FleetFixture.ARC_VERSION)).create();
+            ArcFixtures.installController(client, CONTROLLER_NAMESPACE, FleetFixture.ARC_VERSION);
             populate(client, NAMESPACE);
             return new Demo(kubeconfig, Files.createTempDirectory("arcfleet-demo"));
         } catch (IOException e) {

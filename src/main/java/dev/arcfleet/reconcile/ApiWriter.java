@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -17,6 +18,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * The only place arcfleet writes to the API server: server-side apply as field manager
@@ -30,6 +34,8 @@ final class ApiWriter {
     private static final Logger LOG = Logger.getLogger(ApiWriter.class);
     private static final int ATTEMPTS = 3;
     private static final long FIRST_BACKOFF_MILLIS = 200;
+
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
     private final KubernetesClient client;
     private final Map<WriteKind, LongAdder> writes = new ConcurrentHashMap<>();
@@ -48,19 +54,58 @@ final class ApiWriter {
                 () -> resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply());
     }
 
+    /**
+     * Deletes the object only while it is still the one the decision was made on. ARC updates a set's
+     * status all the time, so a changed resourceVersion alone is re-read: the delete goes ahead if the
+     * object is the same one (uid) and still carries arcfleet's label.
+     */
     void delete(HasMetadata live) {
-        withRetries("delete", live,
-                () -> resource(live).lockResourceVersion(live.getMetadata().getResourceVersion()).delete());
+        withRetries("delete", live, () -> {
+            HasMetadata current = live;
+            try {
+                return resource(live).lockResourceVersion(live.getMetadata().getResourceVersion()).delete();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                current = resource(live).get();
+            }
+            if (current == null || !current.getMetadata().getUid().equals(live.getMetadata().getUid())) {
+                return List.of();
+            }
+            if (!Labels.managedByArcfleet(current)) {
+                throw new WriteFailedException("delete " + live.getKind() + " " + live.getMetadata().getName()
+                        + " skipped: it no longer carries arcfleet's label", null);
+            }
+            return resource(current).lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+        });
     }
 
-    /** Lets a hand-deleted companion go, so that it can be created again; ARC is not cleaning up this set. */
+    /**
+     * Lets a deleted companion go that no ARC cleanup will release. Read first: when ARC got there
+     * first, nothing is sent. The JSON patch tests the finalizers it read, so a concurrent change by ARC
+     * makes it fail and be read again rather than overwrite ARC's.
+     */
     void releaseCleanupFinalizer(HasMetadata live) {
-        List<String> remaining = new ArrayList<>(live.getMetadata().getFinalizers());
-        remaining.remove(RunnerSetRenderer.CLEANUP_FINALIZER);
-        withRetries("release-finalizer", live, () -> resource(live).edit(current -> {
-            current.getMetadata().setFinalizers(remaining);
-            return current;
-        }));
+        withRetries("release-finalizer", live, () -> {
+            HasMetadata current = resource(live).get();
+            List<String> finalizers = current == null ? List.of() : current.getMetadata().getFinalizers();
+            if (finalizers == null || !finalizers.contains(RunnerSetRenderer.CLEANUP_FINALIZER)) {
+                return null;
+            }
+            List<String> remaining = new ArrayList<>(finalizers);
+            remaining.remove(RunnerSetRenderer.CLEANUP_FINALIZER);
+            String patch = "[{\"op\":\"test\",\"path\":\"/metadata/finalizers\",\"value\":" + JSON.asJson(finalizers)
+                    + "},{\"op\":\"replace\",\"path\":\"/metadata/finalizers\",\"value\":" + JSON.asJson(remaining) + "}]";
+            try {
+                return resource(current).patch(PatchContext.of(PatchType.JSON), patch);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return null;
+                }
+                throw e;
+            }
+        });
     }
 
     /** Writes to managed objects so far; events are not counted, they change nothing arcfleet manages. */

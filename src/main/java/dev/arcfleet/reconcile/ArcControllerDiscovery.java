@@ -7,19 +7,24 @@ import java.util.regex.Pattern;
 
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.render.ArcController;
+import dev.arcfleet.render.Labels;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 
 /**
  * Finds the ARC controller the way the chart does: the Deployment labelled
  * {@code app.kubernetes.io/part-of=gha-rs-controller}, whose labels give its version and ServiceAccount.
- * Without a version no set may be created: ARC deletes sets whose version label differs from its own.
+ * Without a version no set may be created: ARC deletes every set whose version label differs in
+ * major.minor from the version it was built as, which is its image's tag. So the version arcfleet
+ * labels with is checked against the image that runs, and nothing is written while a rollout is under
+ * way, because the old pod would delete what is labelled for the new one.
  */
 final class ArcControllerDiscovery {
 
     static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
     static final String PART_OF_CONTROLLER = "gha-rs-controller";
     static final String AUTO = "auto";
-    private static final String VERSION_LABEL = "app.kubernetes.io/version";
     private static final String SERVICE_ACCOUNT_NAME_LABEL = "actions.github.com/controller-service-account-name";
     private static final String SERVICE_ACCOUNT_NAMESPACE_LABEL = "actions.github.com/controller-service-account-namespace";
     private static final String WATCH_SINGLE_NAMESPACE_LABEL = "actions.github.com/controller-watch-single-namespace";
@@ -35,16 +40,17 @@ final class ArcControllerDiscovery {
             return Outcome.failed("arcfleet.arc.version '" + settings.version()
                     + "' is not a version ARC accepts (for example 0.13.0), nor 'auto'");
         }
-        if (versionPinned && settings.controllerServiceAccount().isPresent()) {
-            return Outcome.of(new ArcController(settings.version(), settings.controllerServiceAccount().get(),
-                    settings.controllerNamespace()));
-        }
         List<Deployment> candidates = deployments.stream()
                 .filter(deployment -> {
                     String watched = labels(deployment).get(WATCH_SINGLE_NAMESPACE_LABEL);
                     return watched == null || watched.equals(runnerNamespace);
                 })
                 .toList();
+        if (candidates.isEmpty() && versionPinned && settings.controllerServiceAccount().isPresent()) {
+            // Pinned and named in full: the Deployment is only a cross-check, and may be unreadable here.
+            return Outcome.of(new ArcController(settings.version(), settings.controllerServiceAccount().get(),
+                    settings.controllerNamespace()));
+        }
         if (candidates.isEmpty()) {
             return Outcome.failed("no ARC controller found: no Deployment labelled " + PART_OF_LABEL + "=" + PART_OF_CONTROLLER
                     + " in namespace " + settings.controllerNamespace() + " (arcfleet.arc.controller-namespace)"
@@ -54,12 +60,34 @@ final class ArcControllerDiscovery {
             return Outcome.failed("more than one ARC controller Deployment in " + settings.controllerNamespace() + ": "
                     + candidates.stream().map(deployment -> deployment.getMetadata().getName()).sorted().toList());
         }
-        Map<String, String> labels = labels(candidates.get(0));
-        String deploymentName = settings.controllerNamespace() + "/" + candidates.get(0).getMetadata().getName();
-        String version = versionPinned ? settings.version() : labels.get(VERSION_LABEL);
+        Deployment deployment = candidates.get(0);
+        Map<String, String> labels = labels(deployment);
+        String deploymentName = settings.controllerNamespace() + "/" + deployment.getMetadata().getName();
+        Optional<String> rolloutProblem = rolloutInProgress(deployment);
+        if (rolloutProblem.isPresent()) {
+            return Outcome.failed("ARC controller " + deploymentName + " is rolling out (" + rolloutProblem.get()
+                    + "); no runner set is written until it completes, since an old controller pod deletes sets"
+                    + " labelled for the new version");
+        }
+        Optional<String> imageVersion = imageVersion(deployment);
+        String labelVersion = labels.get(Labels.VERSION);
+        // ARC compares with the version it was built as, which is its image's tag, even when an image.tag
+        // override left the chart's version label behind.
+        String running = imageVersion.orElse(labelVersion);
+        String version;
+        if (versionPinned) {
+            if (running != null && ARC_VERSION.matcher(running).matches() && !sameMinor(settings.version(), running)) {
+                return Outcome.failed("arcfleet.arc.version is " + settings.version() + " but ARC controller " + deploymentName
+                        + " runs " + running + "; ARC deletes every set whose version differs from its own, so no set is"
+                        + " written until arcfleet.arc.version matches the controller (or is 'auto')");
+            }
+            version = settings.version();
+        } else {
+            version = running;
+        }
         if (version == null || !ARC_VERSION.matcher(version).matches()) {
-            return Outcome.failed("ARC controller " + deploymentName + " has no usable " + VERSION_LABEL + " label (found '"
-                    + version + "'); set arcfleet.arc.version to the controller's version");
+            return Outcome.failed("ARC controller " + deploymentName + " has no usable " + Labels.VERSION + " label (found '"
+                    + labelVersion + "') nor a version image tag; set arcfleet.arc.version to the controller's version");
         }
         Optional<String> serviceAccount = settings.controllerServiceAccount()
                 .or(() -> Optional.ofNullable(labels.get(SERVICE_ACCOUNT_NAME_LABEL)).filter(name -> !name.isBlank()));
@@ -71,6 +99,50 @@ final class ArcControllerDiscovery {
                 ? settings.controllerNamespace()
                 : labels.getOrDefault(SERVICE_ACCOUNT_NAMESPACE_LABEL, settings.controllerNamespace());
         return Outcome.of(new ArcController(version, serviceAccount.get(), serviceAccountNamespace));
+    }
+
+    /**
+     * What {@code kubectl rollout status} waits for. {@code status.replicas} counts the pods of old
+     * ReplicaSets too, so it exceeding the updated replicas means an old controller still runs.
+     */
+    private static Optional<String> rolloutInProgress(Deployment deployment) {
+        long generation = Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
+        int desired = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
+        DeploymentStatus status = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
+        long observed = Optional.ofNullable(status.getObservedGeneration()).orElse(0L);
+        int updated = Optional.ofNullable(status.getUpdatedReplicas()).orElse(0);
+        int available = Optional.ofNullable(status.getAvailableReplicas()).orElse(0);
+        int total = Optional.ofNullable(status.getReplicas()).orElse(0);
+        if (observed < generation) {
+            return Optional.of("generation " + generation + " not yet observed");
+        }
+        if (updated < desired || available < desired || total > updated) {
+            return Optional.of(updated + "/" + desired + " pods updated, " + available + " available, " + total
+                    + " in total");
+        }
+        return Optional.empty();
+    }
+
+    /** The tag of the manager container's image, when it is a version ARC would parse. */
+    private static Optional<String> imageVersion(Deployment deployment) {
+        List<Container> containers = Optional.ofNullable(deployment.getSpec().getTemplate().getSpec())
+                .map(spec -> spec.getContainers()).orElse(List.of());
+        return containers.stream().filter(container -> "manager".equals(container.getName())).findFirst()
+                .or(() -> containers.stream().findFirst())
+                .map(Container::getImage)
+                .filter(image -> image != null && image.lastIndexOf(':') > image.lastIndexOf('/'))
+                .map(image -> image.substring(image.lastIndexOf(':') + 1))
+                .filter(tag -> ARC_VERSION.matcher(tag).matches());
+    }
+
+    /** ARC's IsVersionAllowed: versions match when major and minor do; the patch is ignored. */
+    static boolean sameMinor(String one, String other) {
+        return majorMinor(one).equals(majorMinor(other));
+    }
+
+    private static String majorMinor(String version) {
+        String[] parts = version.split("\\.");
+        return parts[0] + "." + (parts.length > 1 ? parts[1] : "0");
     }
 
     private static Map<String, String> labels(Deployment deployment) {

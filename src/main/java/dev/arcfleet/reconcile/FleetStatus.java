@@ -13,7 +13,7 @@ import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.cache.CacheUsage;
 import dev.arcfleet.config.FleetConfig;
 import dev.arcfleet.render.ArcController;
-import dev.arcfleet.render.Labels;
+import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -35,13 +35,14 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
     }
 
     /**
-     * @param state arcfleet's view: ready, conflict, waiting, failed, or pending before the first cycle
+     * @param state arcfleet's view: ready, conflict, waiting, failed, halted, or pending before the first cycle
+     * @param reason why, as a fixed name such as IN_SYNC or DELETE_LOOP; null before the first cycle
      * @param runnerSet the AutoscalingRunnerSet's own status as ARC reports it
      * @param listener ARC's AutoscalingListener for the set: its name and status, or absent
      * @param cacheBytes the latest measurement of the set's caches
      */
     @RegisterForReflection
-    public record RunnerSet(String name, int instance, String state, String detail, boolean exists,
+    public record RunnerSet(String name, int instance, String state, String reason, String detail, boolean exists,
             Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles, Instant lastApplied) {
     }
 
@@ -67,10 +68,9 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
             return new FleetStatus(global, List.of(), List.of());
         }
         List<String> pruning = Arrays.stream(ClusterCache.ManagedKind.values()).flatMap(cache::all)
-                .filter(object -> object.getMetadata().getDeletionTimestamp() != null && object.getMetadata().getLabels() != null
-                        && Labels.MANAGED_BY_ARCFLEET.equals(object.getMetadata().getLabels().get(Labels.MANAGED_BY)))
-                .map(object -> object.getMetadata().getLabels().get(Labels.SET))
-                .filter(set -> set != null && !desired.contains(set))
+                .filter(object -> object.getMetadata().getDeletionTimestamp() != null)
+                .flatMap(object -> RunnerSetRenderer.renderedSetOf(object).stream())
+                .filter(set -> !desired.contains(set))
                 .distinct().sorted().toList();
         return new FleetStatus(global, repositories, pruning);
     }
@@ -88,6 +88,7 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
         Optional<CacheUsage> usage = Optional.ofNullable(caches.usage().get(set.name()));
         return new RunnerSet(set.name(), set.instance(),
                 status == null ? "pending" : status.state().name().toLowerCase(Locale.ROOT),
+                status == null ? null : status.reason().name(),
                 status == null ? "not reconciled yet" : status.detail(), live.isPresent(), arcStatus, listener,
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
                 lastApplied.get(set.name()));

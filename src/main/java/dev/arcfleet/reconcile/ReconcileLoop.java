@@ -90,7 +90,7 @@ public class ReconcileLoop {
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle);
         caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
-        reconciler = new FleetReconciler(client, config, cache, caches, applyPool);
+        reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
         registerMetrics();
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());

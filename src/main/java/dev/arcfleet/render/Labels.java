@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.arcfleet.config.RunnerSet;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /** The labels and annotations that the chart and arcfleet put on every object of a runner set. */
 public final class Labels {
@@ -24,6 +25,12 @@ public final class Labels {
     public static final String DESIRED_HASH_ANNOTATION = "arcfleet.dev/desired-hash";
 
     private Labels() {
+    }
+
+    /** Only objects carrying this label are ever changed or deleted by arcfleet. */
+    public static boolean managedByArcfleet(HasMetadata object) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        return labels != null && MANAGED_BY_ARCFLEET.equals(labels.get(MANAGED_BY));
     }
 
     static Map<String, String> common(RunnerSet set, ClusterFacts facts) {

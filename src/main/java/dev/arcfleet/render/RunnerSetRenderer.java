@@ -8,6 +8,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 import dev.arcfleet.config.CachePath;
 import dev.arcfleet.config.ContainerMode;
@@ -49,6 +52,8 @@ public final class RunnerSetRenderer {
 
     public static final String ARC_API_VERSION = "actions.github.com/v1alpha1";
     public static final String AUTOSCALING_RUNNER_SET_KIND = "AutoscalingRunnerSet";
+    /** ARC recreates a set's listener when this annotation differs from the listener's copy. */
+    public static final String VALUES_HASH_ANNOTATION = "actions.github.com/values-hash";
     /** ARC removes it from each companion once the scale set is deregistered from GitHub. */
     public static final String CLEANUP_FINALIZER = "actions.github.com/cleanup-protection";
 
@@ -89,6 +94,22 @@ public final class RunnerSetRenderer {
         return setName + "-hook-template";
     }
 
+    /**
+     * The set an object of arcfleet's belongs to: its set label, when its name is one a set's objects may
+     * have in any container mode. ARC copies a set's labels onto objects it creates, such as runner
+     * Secrets, so the label alone does not make an object arcfleet's.
+     */
+    public static Optional<String> renderedSetOf(HasMetadata object) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        String setName = labels == null || !Labels.managedByArcfleet(object) ? null : labels.get(Labels.SET);
+        if (setName == null) {
+            return Optional.empty();
+        }
+        Set<String> names = Set.of(setName, kubeModeName(setName), managerName(setName), githubSecretName(setName),
+                noPermissionName(setName), hookTemplateName(setName));
+        return names.contains(object.getMetadata().getName()) ? Optional.of(setName) : Optional.empty();
+    }
+
     /** The node path of one cache of a set: {@code <node-root>/<set>/<cache name>}. */
     public static String cacheNodePath(ClusterFacts facts, String setName, CachePath cache) {
         return facts.cacheNodeRoot() + "/" + setName + "/" + cache.name();
@@ -127,10 +148,11 @@ public final class RunnerSetRenderer {
                     .addToData(HOOK_TEMPLATE_KEY, hookTemplate(set, facts)).build());
         }
         companions.forEach(RunnerSetRenderer::stampDesiredHash);
-        return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts));
+        return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts, credentials));
     }
 
-    private static GenericKubernetesResource autoscalingRunnerSet(RunnerSet set, ClusterFacts facts) {
+    private static GenericKubernetesResource autoscalingRunnerSet(RunnerSet set, ClusterFacts facts,
+            GithubCredentials credentials) {
         RepositoryConfig repository = set.repository();
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("githubConfigUrl", facts.githubUrl() + "/" + repository.owner() + "/" + repository.repo());
@@ -150,8 +172,11 @@ public final class RunnerSetRenderer {
                 .withLabels(labels).withAnnotations(cleanupAnnotations(set)).build());
         resource.setAdditionalProperties(Map.of("spec", spec));
         String hash = stampDesiredHash(resource);
-        // What the chart derives from its values; ARC versions up to 0.11 recreate the listener when it changes.
-        resource.getMetadata().getAnnotations().put("actions.github.com/values-hash", hash);
+        // The chart hashes all its values, credentials included, and ARC recreates the listener when this
+        // annotation changes: that is how a rotated token reaches the listener. Only a hash of the
+        // credentials enters it, never their content; 63 characters as the chart truncates it.
+        resource.getMetadata().getAnnotations().put(VALUES_HASH_ANNOTATION,
+                sha256(hash + credentialsHash(credentials)).substring(0, 63));
         return resource;
     }
 
@@ -299,7 +324,8 @@ public final class RunnerSetRenderer {
 
     private static List<PolicyRule> kubeModeRules(ContainerMode mode) {
         List<PolicyRule> rules = new ArrayList<>();
-        rules.add(rule("", "pods", "get", "list", "create", "delete", "update", "patch"));
+        // The chart's rules (gha-runner-scale-set 0.13.0 to 0.14.2): job pods run PR code with this account.
+        rules.add(rule("", "pods", "get", "list", "create", "delete"));
         rules.add(rule("", "pods/exec", "get", "create"));
         rules.add(rule("", "pods/log", "get", "list", "watch"));
         if (mode != ContainerMode.KUBERNETES_NOVOLUME) {
@@ -311,7 +337,7 @@ public final class RunnerSetRenderer {
 
     private static List<PolicyRule> managerRules() {
         return List.of(
-                rule("", "pods", "create", "delete", "get", "update", "patch"),
+                rule("", "pods", "create", "delete", "get"),
                 rule("", "pods/status", "get"),
                 rule("", "secrets", "create", "delete", "get", "list", "patch", "update"),
                 rule("", "serviceaccounts", "create", "delete", "get", "list", "patch", "update"),
@@ -353,6 +379,10 @@ public final class RunnerSetRenderer {
         annotations.put(Labels.DESIRED_HASH_ANNOTATION, hash);
         object.getMetadata().setAnnotations(annotations);
         return hash;
+    }
+
+    private static String credentialsHash(GithubCredentials credentials) {
+        return sha256(new TreeMap<>(credentials.secretData()).toString());
     }
 
     private static String sha256(String text) {

@@ -147,7 +147,7 @@ class ShippedRbacTest {
             // What ARC's controller chart would have made: its namespace and its Deployment.
             admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespaces.get(SYSTEMS))
                     .endMetadata().build()).create();
-            admin.resource(ArcFixtures.controllerDeployment(namespaces.get(SYSTEMS), FleetFixture.ARC_VERSION)).create();
+            ArcFixtures.installController(admin, namespaces.get(SYSTEMS), FleetFixture.ARC_VERSION);
 
             List<HasMetadata> manifests = admin.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8)))
                     .items();
@@ -336,7 +336,7 @@ class ShippedRbacTest {
             });
             caches = new CacheManager(settings.cache(), Clock.systemUTC(), cache::runnerActive, () -> {
             });
-            reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool);
+            reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool, Clock.systemUTC());
             // Readiness needs every watch open, not only the first lists: a missing `watch` shows only here.
             Poll.until(timeout, "the ServiceAccount's informers to list and watch", cache::problems,
                     problems -> cache.synced() && cache.watching());
@@ -391,8 +391,7 @@ class ShippedRbacTest {
         }
 
         private static boolean waitingForCacheDirectory(CycleReport report) {
-            return report.sets().stream().anyMatch(set -> set.state() == SetStatus.State.WAITING
-                    && set.detail().startsWith("waiting for its cache directory: being created"));
+            return report.sets().stream().anyMatch(set -> set.reason() == SetStatus.Reason.CACHE_DIRECTORY_PENDING);
         }
 
         HasMetadata runnerSet(KubernetesClient admin, String namespace, String name) {

@@ -38,7 +38,8 @@ class ArcControllerDetectionTest {
         fleet.converge();
         assertEquals("0.13.0", versionLabel());
 
-        Deployment upgraded = fleet.client.resource(ArcFixtures.controllerDeployment(fleet.controllerNamespace(), "0.14.1")).update();
+        ArcFixtures.startControllerUpgrade(fleet.client, fleet.controllerNamespace(), "0.14.1");
+        Deployment upgraded = ArcFixtures.completeControllerRollout(fleet.client, fleet.controllerNamespace());
         Poll.until(FleetFixture.TIMEOUT, "the upgraded controller in the cache", () -> fleet.cache().controllerDeployments().stream()
                 .anyMatch(d -> d.getMetadata().getResourceVersion().equals(upgraded.getMetadata().getResourceVersion())));
         CycleReport report = fleet.converge().last();
@@ -52,14 +53,40 @@ class ArcControllerDetectionTest {
     }
 
     @Test
-    void pinnedVersionOverridesTheDetectedOne() {
-        fleet.settings.arcVersion("0.12.1");
+    void pinnedVersionIsUsedWhenItMatchesTheControllersMinorVersion() {
+        fleet.settings.arcVersion("0.13.2");
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
 
         CycleReport report = fleet.converge().last();
 
         assertTrue(report.succeeded());
-        assertEquals("0.12.1", versionLabel());
+        assertEquals("0.13.2", versionLabel());
+    }
+
+    @Test
+    void pinnedVersionOfAnotherMinorThanTheControllerBlocks() {
+        fleet.settings.arcVersion("0.12.1");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+
+        CycleReport report = fleet.reconciler().reconcileOnce();
+
+        assertThat(report.blocker(), containsString("arcfleet.arc.version is 0.12.1 but ARC controller"));
+        assertEquals(0, report.writes());
+    }
+
+    @Test
+    void aRolloutInProgressBlocksUntilItCompletes() {
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        Deployment rolling = ArcFixtures.startControllerUpgrade(fleet.client, fleet.controllerNamespace(), "0.14.1");
+        Poll.until(FleetFixture.TIMEOUT, "the rollout in the cache", () -> fleet.cache().controllerDeployments().stream()
+                .anyMatch(d -> d.getMetadata().getResourceVersion().equals(rolling.getMetadata().getResourceVersion())));
+
+        CycleReport report = fleet.reconciler().reconcileOnce();
+
+        assertThat(report.blocker(), containsString("is rolling out (1/1 pods updated, 2 available, 2 in total)"));
+        assertEquals(0, report.writes());
+        assertEquals("0.13.0", versionLabel());
     }
 
     @Test
@@ -81,7 +108,8 @@ class ArcControllerDetectionTest {
     @Test
     void aControllerWithoutUsableVersionLabelBlocksAsWell() {
         Deployment unlabelled = ArcFixtures.controllerDeployment(fleet.controllerNamespace(), "v0.13.0");
-        Deployment updated = fleet.client.resource(unlabelled).update();
+        fleet.client.resource(unlabelled).update();
+        Deployment updated = ArcFixtures.completeControllerRollout(fleet.client, fleet.controllerNamespace());
         Poll.until(FleetFixture.TIMEOUT, "the relabelled controller in the cache", () -> fleet.cache().controllerDeployments().stream()
                 .anyMatch(d -> d.getMetadata().getResourceVersion().equals(updated.getMetadata().getResourceVersion())));
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n");

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.FleetFixture;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -31,11 +32,15 @@ class PruneAndRestoreTest {
             """;
 
     private FleetFixture fleet;
+    private ArcControllerStandIn arc;
 
     @BeforeEach
     void setUp() {
         fleet = FleetFixture.create("prune");
+        arc = fleet.startArcController(FleetFixture.ARC_VERSION);
         fleet.writeRepositories(TWO_REPOSITORIES);
+        fleet.cycleUntil("ARC to register every set", report -> report.succeeded()
+                && report.sets().stream().allMatch(set -> fleet.registeredByArc(set.name())));
         fleet.converge();
     }
 
@@ -47,32 +52,53 @@ class PruneAndRestoreTest {
     @Test
     void loweredInstancesAndRemovedRepositoryPruneExactlyTheirObjects() {
         Map<String, String> versionsBefore = managedObjectVersions();
+        Map<ApiWriter.WriteKind, Long> writesBefore = fleet.reconciler().writeCounts();
+        List<String> deletedBefore = deletedByArcfleet();
 
         fleet.writeRepositories("""
                 repositories:
                   - name: rkoster/rubionic-workspace
                     instances: 2
                 """);
-        FleetFixture.Converged converged = fleet.converge();
+        fleet.converge();
 
         // Everything of -3 and of acme/tools: 2 × (ARS + SA + 2 Roles + 2 RoleBindings + Secret + hook ConfigMap).
-        assertEquals(16, converged.writes(), "only the prunes, nothing re-applied: " + converged);
+        Map<ApiWriter.WriteKind, Long> writesAfter = fleet.reconciler().writeCounts();
+        List<String> deleted = new java.util.ArrayList<>(deletedByArcfleet());
+        deleted.removeAll(deletedBefore);
+        assertEquals(16, deleted.size(), "deleted: " + deleted);
+        assertTrue(deleted.stream().allMatch(name -> name.contains("/arc-runner-rkoster-rubionic-workspace-3")
+                || name.contains("/arc-runner-acme-tools-1")), "deleted: " + deleted);
+        assertEquals(0, sentSince(writesBefore, writesAfter, "apply"), "nothing re-applied: " + writesAfter);
+        // ARC deregisters the pruned sets, then releases their companions, which are gone with them.
+        fleet.cycleUntil("nothing of the pruned sets left", report -> fleet.managedObjects().stream()
+                .noneMatch(object -> object.contains("workspace-3") || object.contains("acme-tools")));
         assertEquals(List.of("arc-runner-rkoster-rubionic-workspace-1", "arc-runner-rkoster-rubionic-workspace-2"),
                 fleet.runnerSets().inNamespace(fleet.namespace).list().getItems().stream()
                         .map(set -> set.getMetadata().getName()).sorted().toList());
-        // Companions wait for ARC to release its cleanup finalizer; here they are marked for deletion.
-        for (String pruned : List.of("arc-runner-rkoster-rubionic-workspace-3", "arc-runner-acme-tools-1")) {
-            Role kubeMode = fleet.client.rbac().roles().inNamespace(fleet.namespace).withName(pruned + "-gha-rs-kube-mode").get();
-            assertNotNull(kubeMode.getMetadata().getDeletionTimestamp(), pruned + " kube-mode Role should be deleting");
-            assertNotNull(fleet.client.secrets().inNamespace(fleet.namespace).withName(pruned + "-gha-rs-github-secret").get()
-                    .getMetadata().getDeletionTimestamp());
-        }
+        assertEquals(List.of("arc-runner-acme-tools-1", "arc-runner-rkoster-rubionic-workspace-3"),
+                arc.deregistered.stream().sorted().toList());
         Map<String, String> versionsAfter = managedObjectVersions();
         versionsBefore.forEach((object, version) -> {
             if (object.contains("workspace-1") || object.contains("workspace-2")) {
                 assertEquals(version, versionsAfter.get(object), object + " must be untouched");
             }
         });
+    }
+
+    /** Objects arcfleet deleted, by name, from the API server's audit log. */
+    private List<String> deletedByArcfleet() {
+        return dev.arcfleet.testing.TestApiServer.auditedRequests(fleet.namespace).stream()
+                .filter(line -> line.contains("\"verb\":\"delete\"") && line.contains("\"code\":200")
+                        && !line.contains(ArcControllerStandIn.USER_AGENT_PREFIX))
+                .map(line -> line.replaceAll(".*\"objectRef\":\\{[^}]*\"resource\":\"([^\"]+)\".*", "$1") + "/"
+                        + line.replaceAll(".*\"objectRef\":\\{[^}]*\"name\":\"([^\"]+)\".*", "$1"))
+                .distinct().sorted().toList();
+    }
+
+    private static long sentSince(Map<ApiWriter.WriteKind, Long> before, Map<ApiWriter.WriteKind, Long> after, String verb) {
+        return after.entrySet().stream().filter(entry -> entry.getKey().verb().equals(verb))
+                .mapToLong(entry -> entry.getValue() - before.getOrDefault(entry.getKey(), 0L)).sum();
     }
 
     @Test
@@ -89,22 +115,12 @@ class PruneAndRestoreTest {
     }
 
     @Test
-    void handDeletedRunnerSetAndCompanionAreRestored() {
+    void handDeletedRunnerSetIsRestored() {
         fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-rkoster-rubionic-workspace-2").delete();
-        fleet.awaitGoneFromCache(ManagedKind.AUTOSCALING_RUNNER_SET, "arc-runner-rkoster-rubionic-workspace-2");
-        String role = "arc-runner-rkoster-rubionic-workspace-1-gha-rs-kube-mode";
-        fleet.client.rbac().roles().inNamespace(fleet.namespace).withName(role).delete();
 
-        // The Role stays until its cleanup finalizer goes: arcfleet releases it, then recreates the Role.
-        io.fabric8.kubernetes.api.model.rbac.Role recreated = dev.arcfleet.testing.Poll.until(FleetFixture.TIMEOUT,
-                "the kube-mode Role to be recreated", () -> {
-                    fleet.reconciler().reconcileOnce();
-                    return fleet.client.rbac().roles().inNamespace(fleet.namespace).withName(role).get();
-                }, current -> current != null && current.getMetadata().getDeletionTimestamp() == null);
-        assertEquals(List.of("actions.github.com/cleanup-protection"), recreated.getMetadata().getFinalizers());
-        fleet.converge();
-
-        assertNotNull(fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-rkoster-rubionic-workspace-2").get());
+        fleet.cycleUntil("the set deregistered and back", report -> arc.deregistered.contains(
+                "arc-runner-rkoster-rubionic-workspace-2") && report.succeeded()
+                && fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-rkoster-rubionic-workspace-2").get() != null);
         assertTrue(fleet.converge().last().succeeded());
     }
 
@@ -118,7 +134,8 @@ class PruneAndRestoreTest {
         fleet.awaitCached(runnerSecret);
 
         fleet.writeRepositories("repositories: []\n");
-        fleet.converge();
+        fleet.cycleUntil("the set deregistered and gone", report -> arc.deregistered.contains("arc-runner-acme-tools-1")
+                && fleet.managedObjects().equals(List.of("Secret/arc-runner-acme-tools-1-abcde-runner-xyz")));
 
         assertNull(fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1").get());
         HasMetadata kept = fleet.client.secrets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1-abcde-runner-xyz").get();

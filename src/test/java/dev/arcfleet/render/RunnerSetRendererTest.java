@@ -315,7 +315,7 @@ class RunnerSetRendererTest {
     void kubeModeRoleRulesIncludeJobs() {
         Role role = companion(render(""), Role.class, SET + "-gha-rs-kube-mode");
         assertEquals(List.of(
-                rule("", "pods", "get", "list", "create", "delete", "update", "patch"),
+                rule("", "pods", "get", "list", "create", "delete"),
                 rule("", "pods/exec", "get", "create"),
                 rule("", "pods/log", "get", "list", "watch"),
                 rule("batch", "jobs", "get", "list", "create", "delete"),
@@ -338,7 +338,7 @@ class RunnerSetRendererTest {
     void managerRoleRules() {
         Role role = companion(render(""), Role.class, SET + "-gha-rs-manager");
         assertEquals(List.of(
-                rule("", "pods", "create", "delete", "get", "update", "patch"),
+                rule("", "pods", "create", "delete", "get"),
                 rule("", "pods/status", "get"),
                 rule("", "secrets", "create", "delete", "get", "list", "patch", "update"),
                 rule("", "serviceaccounts", "create", "delete", "get", "list", "patch", "update"),
@@ -538,7 +538,7 @@ class RunnerSetRendererTest {
         DesiredRunnerSet desired = render("containerMode: kubernetes-novolume\n");
         Role role = companion(desired, Role.class, SET + "-gha-rs-kube-mode");
         assertEquals(List.of(
-                rule("", "pods", "get", "list", "create", "delete", "update", "patch"),
+                rule("", "pods", "get", "list", "create", "delete"),
                 rule("", "pods/exec", "get", "create"),
                 rule("", "pods/log", "get", "list", "watch"),
                 rule("", "secrets", "get", "list", "create", "delete")), role.getRules());
@@ -1033,5 +1033,23 @@ class RunnerSetRendererTest {
         String name = SET + "-gha-rs-github-secret";
         assertNotEquals(desiredHash(companion(token, Secret.class, name)), desiredHash(companion(otherToken, Secret.class, name)));
         assertEquals(desiredHash(token.autoscalingRunnerSet()), desiredHash(otherToken.autoscalingRunnerSet()));
+    }
+
+    @Test
+    void valuesHashCoversTheCredentialsWithoutCarryingThem() {
+        String tokenOne = "ghp_first_token_value";
+        String tokenTwo = "ghp_second_token_value";
+        DesiredRunnerSet one = RunnerSetRenderer.render(set(""), FACTS, new GithubCredentials.Token(tokenOne));
+        DesiredRunnerSet two = RunnerSetRenderer.render(set(""), FACTS, new GithubCredentials.Token(tokenTwo));
+        String hashOne = one.autoscalingRunnerSet().getMetadata().getAnnotations().get("actions.github.com/values-hash");
+        String hashTwo = two.autoscalingRunnerSet().getMetadata().getAnnotations().get("actions.github.com/values-hash");
+
+        assertNotEquals(hashOne, hashTwo, "ARC recreates the listener only when this changes");
+        assertEquals(63, hashOne.length(), "truncated as the chart truncates it");
+        assertEquals(hashOne, RunnerSetRenderer.render(set(""), FACTS, new GithubCredentials.Token(tokenOne))
+                .autoscalingRunnerSet().getMetadata().getAnnotations().get("actions.github.com/values-hash"));
+        String ars = SERIALIZATION.asJson(one.autoscalingRunnerSet());
+        assertFalse(ars.contains(tokenOne) || ars.contains(java.util.Base64.getEncoder().encodeToString(tokenOne.getBytes())),
+                "the AutoscalingRunnerSet must not carry the credentials");
     }
 }

@@ -10,11 +10,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** Objects a user or the ARC controller chart would have put in the cluster. */
 public final class ArcFixtures {
 
     public static final String CONTROLLER_SERVICE_ACCOUNT = "arc-gha-rs-controller";
+    public static final String CONTROLLER_NAME = "arc-gha-rs-controller";
 
     private ArcFixtures() {
     }
@@ -22,7 +25,7 @@ public final class ArcFixtures {
     /** A stand-in for the Deployment of ARC's controller chart: its labels are what arcfleet reads. */
     public static Deployment controllerDeployment(String namespace, String version) {
         return new DeploymentBuilder()
-                .withNewMetadata().withName("arc-gha-rs-controller").withNamespace(namespace)
+                .withNewMetadata().withName(CONTROLLER_NAME).withNamespace(namespace)
                 .addToLabels("app.kubernetes.io/part-of", "gha-rs-controller")
                 .addToLabels("app.kubernetes.io/name", "gha-rs-controller")
                 .addToLabels("app.kubernetes.io/version", version)
@@ -35,6 +38,35 @@ public final class ArcFixtures {
                 .withNewSpec().addNewContainer().withName("manager").withImage("ghcr.io/actions/gha-runner-scale-set-controller:" + version)
                 .endContainer().endSpec().endTemplate()
                 .endSpec().build();
+    }
+
+    /** Creates the controller Deployment and reports its rollout complete, as kube-controller-manager would. */
+    public static Deployment installController(KubernetesClient client, String namespace, String version) {
+        client.resource(controllerDeployment(namespace, version)).create();
+        return reportRollout(client, namespace, 1, 1);
+    }
+
+    /**
+     * Upgrades the controller to {@code version} and reports the rollout under way: the new pod runs
+     * beside the old one, which still reconciles.
+     */
+    public static Deployment startControllerUpgrade(KubernetesClient client, String namespace, String version) {
+        client.resource(controllerDeployment(namespace, version)).update();
+        return reportRollout(client, namespace, 1, 2);
+    }
+
+    /** The old controller pod has exited: every pod runs the current template. */
+    public static Deployment completeControllerRollout(KubernetesClient client, String namespace) {
+        return reportRollout(client, namespace, 1, 1);
+    }
+
+    /** Deployment status as the Deployment controller writes it; the test API server has none. */
+    private static Deployment reportRollout(KubernetesClient client, String namespace, int updated, int total) {
+        return client.apps().deployments().inNamespace(namespace).withName(CONTROLLER_NAME)
+                .editStatus(current -> new DeploymentBuilder(current).withStatus(new DeploymentStatusBuilder()
+                        .withObservedGeneration(current.getMetadata().getGeneration())
+                        .withReplicas(total).withUpdatedReplicas(updated).withReadyReplicas(total)
+                        .withAvailableReplicas(total).build()).build());
     }
 
     public static Secret tokenSecret(String namespace, String name, String token) {

@@ -30,7 +30,7 @@ public class DaemonTestResource implements QuarkusTestResourceLifecycleManager {
         try (KubernetesClient client = TestApiServer.newClient()) {
             String namespace = TestApiServer.freshNamespace(client, "daemon");
             String controllerNamespace = TestApiServer.freshNamespace(client, "daemon-arc");
-            client.resource(ArcFixtures.controllerDeployment(controllerNamespace, FleetFixture.ARC_VERSION)).create();
+            ArcFixtures.installController(client, controllerNamespace, FleetFixture.ARC_VERSION);
             client.resource(ArcFixtures.tokenSecret(namespace, "arcfleet-github", "ghp_daemon_token")).create();
             client.resource(ArcFixtures.repositories(namespace, VALID_REPOSITORIES)).create();
             Path cacheRoot = Files.createTempDirectory("arcfleet-daemon-cache");

@@ -38,6 +38,7 @@ public final class FleetFixture implements AutoCloseable {
     private ClusterCache cache;
     private CacheManager caches;
     private FleetReconciler reconciler;
+    private final java.util.List<ArcControllerStandIn> arcControllers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private FleetFixture(KubernetesClient client, String namespace, TestSettings settings) {
         this.client = client;
@@ -77,7 +78,7 @@ public final class FleetFixture implements AutoCloseable {
         }
         FleetFixture fixture = new FleetFixture(client, namespace,
                 new TestSettings(namespace).controllerNamespace(controllerNamespace).cacheHostRoot(hostRoot));
-        client.resource(ArcFixtures.controllerDeployment(controllerNamespace, ARC_VERSION)).create();
+        ArcFixtures.installController(client, controllerNamespace, ARC_VERSION);
         client.resource(ArcFixtures.tokenSecret(namespace, "arcfleet-github", "ghp_test_token")).create();
         return fixture;
     }
@@ -102,7 +103,7 @@ public final class FleetFixture implements AutoCloseable {
             }
             caches = new CacheManager(settings.cache(), clock, cache::runnerActive, () -> {
             });
-            reconciler = new FleetReconciler(client, settings, cache, caches, applyPool);
+            reconciler = new FleetReconciler(client, settings, cache, caches, applyPool, clock);
         }
         return reconciler;
     }
@@ -164,8 +165,7 @@ public final class FleetFixture implements AutoCloseable {
     }
 
     private static boolean waitingForCache(CycleReport report) {
-        return report.sets().stream().anyMatch(set -> set.state() == dev.arcfleet.reconcile.SetStatus.State.WAITING
-                && set.detail().startsWith("waiting for its cache directory: being created"));
+        return report.sets().stream().anyMatch(set -> set.reason() == dev.arcfleet.reconcile.SetStatus.Reason.CACHE_DIRECTORY_PENDING);
     }
 
     private void awaitCacheWork() {
@@ -180,12 +180,53 @@ public final class FleetFixture implements AutoCloseable {
     public record Converged(CycleReport last, long writes, int cycles) {
     }
 
+    /** Starts an ARC controller stand-in of {@code version} for this fixture's namespaces; closed with the fixture. */
+    public ArcControllerStandIn startArcController(String version) {
+        ArcControllerStandIn arc = new ArcControllerStandIn(version, namespace, controllerNamespace()).start();
+        arcControllers.add(arc);
+        return arc;
+    }
+
+    /** Runs reconcile cycles, as the loop does after watch events, until {@code done} holds. */
+    public CycleReport cycleUntil(String what, java.util.function.Predicate<CycleReport> done) {
+        return Poll.until(TIMEOUT, what, () -> {
+            awaitCacheWork();
+            return reconciler().reconcileOnce();
+        }, done);
+    }
+
+    /** ARC (the stand-in) registered the set on GitHub and runs its listener. */
+    public boolean registeredByArc(String setName) {
+        GenericKubernetesResource set = runnerSets().inNamespace(namespace).withName(setName).get();
+        return set != null && set.getMetadata().getDeletionTimestamp() == null
+                && set.getMetadata().getAnnotations().containsKey(ArcControllerStandIn.SCALE_SET_ID_ANNOTATION)
+                && cache().listener(setName).isPresent();
+    }
+
+    /**
+     * Every object in the namespace that carries arcfleet's label, as {@code Kind/name}, with
+     * {@code (terminating)} appended while it is being deleted: the test's view of what is left.
+     */
+    public java.util.List<String> managedObjects() {
+        java.util.List<HasMetadata> objects = new java.util.ArrayList<>();
+        String label = "app.kubernetes.io/managed-by";
+        objects.addAll(client.serviceAccounts().inNamespace(namespace).withLabel(label, "arcfleet").list().getItems());
+        objects.addAll(client.rbac().roles().inNamespace(namespace).withLabel(label, "arcfleet").list().getItems());
+        objects.addAll(client.rbac().roleBindings().inNamespace(namespace).withLabel(label, "arcfleet").list().getItems());
+        objects.addAll(client.secrets().inNamespace(namespace).withLabel(label, "arcfleet").list().getItems());
+        objects.addAll(client.configMaps().inNamespace(namespace).withLabel(label, "arcfleet").list().getItems());
+        objects.addAll(runnerSets().inNamespace(namespace).withLabel(label, "arcfleet").list().getItems());
+        return objects.stream().map(object -> object.getKind() + "/" + object.getMetadata().getName()
+                + (object.getMetadata().getDeletionTimestamp() == null ? "" : " (terminating)")).sorted().toList();
+    }
+
     public MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> runnerSets() {
         return client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS);
     }
 
     @Override
     public void close() {
+        arcControllers.forEach(ArcControllerStandIn::close);
         if (cache != null) {
             cache.close();
             caches.close();

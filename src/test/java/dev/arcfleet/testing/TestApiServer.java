@@ -54,7 +54,8 @@ public final class TestApiServer {
             Path kubeconfig = dir.resolve("kubeconfig.yaml");
             Files.writeString(kubeconfig, server.getKubeConfigYaml());
             try (KubernetesClient client = clientFor(kubeconfig)) {
-                for (String crd : List.of("/crds/autoscalingrunnersets.yaml", "/crds/autoscalinglisteners.yaml")) {
+                for (String crd : List.of("/crds/autoscalingrunnersets.yaml", "/crds/autoscalinglisteners.yaml",
+                        "/crds/ephemeralrunnersets.yaml")) {
                     installCrd(client, crd);
                 }
             }

@@ -1,0 +1,60 @@
+package dev.arcfleet.reconcile;
+
+import java.util.Optional;
+
+import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.FleetConfigParser;
+import dev.arcfleet.config.InvalidFleetConfigException;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+
+/**
+ * The repositories ConfigMap as last read. An invalid or missing ConfigMap never replaces the last
+ * valid configuration: that one stays in force, so bad input deletes nothing.
+ */
+final class ConfigSource {
+
+    private final ClusterCache cache;
+    private final String namespace;
+    private final String name;
+    private final EventRecorder events;
+    private final FleetConfigParser parser = new FleetConfigParser();
+    private volatile FleetConfig lastValid;
+
+    ConfigSource(ClusterCache cache, String namespace, String name, EventRecorder events) {
+        this.cache = cache;
+        this.namespace = namespace;
+        this.name = name;
+        this.events = events;
+    }
+
+    Optional<FleetConfig> lastValid() {
+        return Optional.ofNullable(lastValid);
+    }
+
+    Optional<ConfigMap> configMap() {
+        return cache.configMap(name);
+    }
+
+    /** Reads the ConfigMap; returns why it cannot be used, or null when it is valid. */
+    String read() {
+        String source = "ConfigMap " + namespace + "/" + name;
+        Optional<ConfigMap> configMap = configMap();
+        if (configMap.isEmpty()) {
+            return source + " not found";
+        }
+        String text = Optional.ofNullable(configMap.get().getData()).map(data -> data.get(FleetConfigParser.CONFIG_MAP_KEY))
+                .orElse(null);
+        if (text == null) {
+            return source + " has no key " + FleetConfigParser.CONFIG_MAP_KEY;
+        }
+        try {
+            lastValid = parser.parse(text);
+            events.resolved(configMap.get(), "InvalidConfiguration", "");
+            return null;
+        } catch (InvalidFleetConfigException e) {
+            events.warning(configMap.get(), "InvalidConfiguration", "", "repositories.yaml is invalid, the last valid "
+                    + "configuration stays in force: " + e.getMessage());
+            return source + " key " + FleetConfigParser.CONFIG_MAP_KEY + " is invalid: " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package dev.arcfleet.reconcile;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.reconcile.SetStatus.Reason;
+import dev.arcfleet.render.DesiredRunnerSet;
+import dev.arcfleet.render.Labels;
+import dev.arcfleet.render.RunnerSetRenderer;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
+/**
+ * The life of one runner set's objects against ARC's: apply, wait for the informers, release
+ * finalizers, prune. ARC deregisters a deleted AutoscalingRunnerSet from GitHub with the credentials
+ * in the set's Secret, then releases {@link RunnerSetRenderer#CLEANUP_FINALIZER} from exactly the
+ * companions the set's {@code cleanup-*} annotations name. So arcfleet never releases that finalizer
+ * while the AutoscalingRunnerSet exists, recreates the Secret if it is gone meanwhile, and releases it
+ * itself only from objects no annotation names any more (a container-mode change) or that outlived
+ * their AutoscalingRunnerSet.
+ */
+final class SetLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(SetLifecycle.class);
+    private static final long CACHE_CATCH_UP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final ClusterCache cache;
+    private final ApiWriter writer;
+    private final EventRecorder events;
+    private final CacheManager caches;
+    private final DeleteLoopBreaker breaker;
+    private final Supplier<Optional<ConfigMap>> source;
+    private final Map<String, Instant> lastApplied = new ConcurrentHashMap<>();
+
+    SetLifecycle(ClusterCache cache, ApiWriter writer, EventRecorder events, CacheManager caches, DeleteLoopBreaker breaker,
+            Supplier<Optional<ConfigMap>> source) {
+        this.cache = cache;
+        this.writer = writer;
+        this.events = events;
+        this.caches = caches;
+        this.breaker = breaker;
+        this.source = source;
+    }
+
+    Map<String, Instant> lastApplied() {
+        return Map.copyOf(lastApplied);
+    }
+
+    /** What a cycle changed, so it can wait until its informers show it. */
+    record Writes(List<HasMetadata> applied, List<HasMetadata> released) {
+        Writes() {
+            this(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+        }
+    }
+
+    /** Brings one desired set in line. */
+    SetStatus apply(DesiredRunnerSet desired, Writes writes) {
+        String setName = desired.set().name();
+        Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
+        List<String> conflicts = desired.allObjects().stream()
+                .filter(object -> live(object).filter(live -> !Labels.managedByArcfleet(live)).isPresent())
+                .map(SetLifecycle::describe).toList();
+        if (!conflicts.isEmpty()) {
+            String detail = "not managed by arcfleet, left untouched: " + String.join(", ", conflicts) + " (add label "
+                    + Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_ARCFLEET + " to hand it over, or delete it)";
+            source.get().ifPresent(configMap -> events.warning(configMap, "Conflict", setName,
+                    "runner set " + setName + ": " + detail));
+            return status(desired, Reason.UNMANAGED_OBJECT_IN_THE_WAY, detail);
+        }
+        source.get().ifPresent(configMap -> events.resolved(configMap, "Conflict", setName));
+        breaker.observe(setName, liveRunnerSet);
+        try {
+            if (liveRunnerSet.filter(SetLifecycle::terminating).isPresent()) {
+                return whileBeingDeleted(desired, writes);
+            }
+            if (liveRunnerSet.isEmpty() && breaker.tripped(setName)) {
+                String detail = "its AutoscalingRunnerSet was deleted by someone else " + DeleteLoopBreaker.DELETIONS
+                        + " times within " + DeleteLoopBreaker.WINDOW.toMinutes() + " minutes, so arcfleet stopped"
+                        + " recreating it (each one registers a scale set on GitHub); it resumes on a configuration or"
+                        + " ARC controller change, or a restart";
+                source.get().ifPresent(configMap -> events.warning(configMap, "DeleteLoop", setName,
+                        "runner set " + setName + ": " + detail));
+                return status(desired, Reason.DELETE_LOOP, detail);
+            }
+            return inLine(desired, liveRunnerSet, writes);
+        } catch (ApiWriter.WriteFailedException e) {
+            return status(desired, Reason.WRITE_FAILED, e.getMessage());
+        }
+    }
+
+    /** ARC is deregistering the set: keep what its cleanup reads, and wait for it to finish. */
+    private SetStatus whileBeingDeleted(DesiredRunnerSet desired, Writes writes) {
+        for (HasMetadata companion : desired.companions()) {
+            if (companion.getKind().equals("Secret") && live(companion).isEmpty()) {
+                writes.applied().add(write(desired, companion, Optional.empty()));
+            }
+        }
+        return status(desired, Reason.BEING_DELETED, "its AutoscalingRunnerSet is being deleted (ARC deregisters it from"
+                + " GitHub first); it is recreated once gone");
+    }
+
+    private SetStatus inLine(DesiredRunnerSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
+        String setName = desired.set().name();
+        List<String> held = new ArrayList<>();
+        List<String> releasing = new ArrayList<>();
+        for (HasMetadata companion : desired.companions()) {
+            Optional<HasMetadata> live = live(companion).filter(SetLifecycle::terminating);
+            if (live.isEmpty()) {
+                continue;
+            }
+            if (liveRunnerSet.isPresent()) {
+                held.add(describe(companion));
+            } else {
+                // No AutoscalingRunnerSet, so no ARC cleanup will ever release it.
+                releaseCleanupFinalizer(live.get(), writes);
+                releasing.add(describe(companion));
+            }
+        }
+        // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod.
+        boolean holdRunnerSet = liveRunnerSet.isEmpty() && (!caches.ready(setName) || !releasing.isEmpty());
+        for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
+            Optional<HasMetadata> live = live(object);
+            if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !Drift.inSync(object, live.get()))) {
+                writes.applied().add(write(desired, object, live));
+            }
+        }
+        if (!releasing.isEmpty()) {
+            return status(desired, Reason.BEING_DELETED, "waiting for deletion of " + String.join(", ", releasing)
+                    + " to finish");
+        }
+        if (!held.isEmpty()) {
+            return status(desired, Reason.COMPANION_HELD_BY_ARC, String.join(", ", held) + " was deleted while its"
+                    + " AutoscalingRunnerSet exists: ARC's cleanup finalizer keeps it, still working, until the set is"
+                    + " deleted, because ARC needs it to deregister the set; to replace it now, remove finalizer "
+                    + RunnerSetRenderer.CLEANUP_FINALIZER + " from it");
+        }
+        if (holdRunnerSet) {
+            Optional<String> problem = Optional.ofNullable(caches.report().setProblems().get(setName))
+                    .or(() -> caches.report().problem());
+            return problem.map(text -> status(desired, Reason.CACHE_DIRECTORY_UNUSABLE, "waiting for its cache directory: "
+                    + text)).orElseGet(() -> status(desired, Reason.CACHE_DIRECTORY_PENDING,
+                            "waiting for its cache directory to be created"));
+        }
+        return status(desired, Reason.IN_SYNC, "in sync");
+    }
+
+    private HasMetadata write(DesiredRunnerSet desired, HasMetadata object, Optional<HasMetadata> live) {
+        String setName = desired.set().name();
+        HasMetadata stored = writer.apply(object);
+        lastApplied.put(setName, Instant.now());
+        if (stored.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)) {
+            breaker.applied(setName, stored.getMetadata().getUid());
+            if (live.isEmpty()) {
+                events.normal(stored, "Created", "created by arcfleet for " + desired.set().repository().fullName()
+                        + ", instance " + desired.set().instance());
+            }
+        }
+        LOG.infof("%s %s %s", live.isEmpty() ? "Created" : "Updated", object.getKind(), object.getMetadata().getName());
+        return stored;
+    }
+
+    /**
+     * Deletes managed objects no longer desired, AutoscalingRunnerSets first so ARC deregisters them
+     * while their companions (held by ARC's cleanup finalizer) still exist. A companion that a still
+     * desired set no longer renders (its container mode changed) is released too: its set's
+     * annotations no longer name it, so ARC never would.
+     */
+    int prune(Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered, Writes writes) {
+        List<HasMetadata> runnerSets = new ArrayList<>();
+        List<HasMetadata> companions = new ArrayList<>();
+        for (ManagedKind kind : ManagedKind.values()) {
+            cache.all(kind).filter(live -> prunable(kind, live, desiredSetNames, rendered))
+                    .forEach(kind == ManagedKind.AUTOSCALING_RUNNER_SET ? runnerSets::add : companions::add);
+        }
+        int pruned = 0;
+        for (List<HasMetadata> batch : List.of(runnerSets, companions)) {
+            for (HasMetadata live : batch) {
+                String setName = live.getMetadata().getLabels().get(Labels.SET);
+                try {
+                    if (!terminating(live)) {
+                        if (live.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)) {
+                            breaker.forget(setName);
+                        }
+                        writer.delete(live);
+                        pruned++;
+                        if (live.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)) {
+                            events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
+                        }
+                        LOG.infof("Pruned %s %s", live.getKind(), live.getMetadata().getName());
+                    }
+                    if (!live.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)
+                            && nothingOfArcHoldsIt(live, setName, desiredSetNames)) {
+                        releaseCleanupFinalizer(live, writes);
+                    }
+                } catch (ApiWriter.WriteFailedException e) {
+                    LOG.warnf("Prune failed, retrying next cycle: %s", e.getMessage());
+                }
+            }
+        }
+        return pruned;
+    }
+
+    /**
+     * True for a companion of a set that stays (renamed away by a mode change), or of a removed set whose
+     * AutoscalingRunnerSet is gone: in both cases no {@code cleanup-*} annotation of a live set names it.
+     */
+    private boolean nothingOfArcHoldsIt(HasMetadata live, String setName, Set<String> desiredSetNames) {
+        return desiredSetNames.contains(setName) || cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName).isEmpty();
+    }
+
+    private void releaseCleanupFinalizer(HasMetadata live, Writes writes) {
+        List<String> finalizers = live.getMetadata().getFinalizers();
+        if (finalizers != null && finalizers.contains(RunnerSetRenderer.CLEANUP_FINALIZER)) {
+            writer.releaseCleanupFinalizer(live);
+            writes.released().add(live);
+            LOG.infof("Released %s from %s %s", RunnerSetRenderer.CLEANUP_FINALIZER, live.getKind(),
+                    live.getMetadata().getName());
+        }
+    }
+
+    /**
+     * Waits briefly until the informers show what this cycle applied, or something newer (ARC patches a
+     * new AutoscalingRunnerSet at once), and no longer show what it released, so the next cycle compares
+     * against that rather than a stale copy and sends no redundant write.
+     */
+    void awaitCaughtUp(Writes writes) {
+        long deadline = System.nanoTime() + CACHE_CATCH_UP_TIMEOUT_NANOS;
+        for (HasMetadata object : writes.applied()) {
+            String version = object.getMetadata().getResourceVersion();
+            if (!awaitCached(object, cached -> cached.map(live -> atOrAfter(live.getMetadata().getResourceVersion(), version))
+                    .orElse(false), deadline)) {
+                return;
+            }
+        }
+        for (HasMetadata object : writes.released()) {
+            String uid = object.getMetadata().getUid();
+            if (!awaitCached(object, cached -> cached.filter(live -> uid.equals(live.getMetadata().getUid())).isEmpty(),
+                    deadline)) {
+                return;
+            }
+        }
+    }
+
+    private boolean awaitCached(HasMetadata object, Predicate<Optional<HasMetadata>> caughtUp, long deadline) {
+        while (!caughtUp.test(cache.get(ManagedKind.of(object), object.getMetadata().getName()))) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Forgets sets that left the fleet, so nothing kept per set outgrows the fleet. */
+    void retain(Set<String> setNames) {
+        lastApplied.keySet().retainAll(setNames);
+        breaker.retain(setNames);
+    }
+
+    /**
+     * resourceVersions are opaque to clients, but every API server backed by etcd issues increasing
+     * integers; anything else only counts as caught up when equal.
+     */
+    static boolean atOrAfter(String cached, String written) {
+        try {
+            return Long.parseLong(cached) >= Long.parseLong(written);
+        } catch (NumberFormatException e) {
+            return cached.equals(written);
+        }
+    }
+
+    private static boolean prunable(ManagedKind kind, HasMetadata live, Set<String> desiredSetNames,
+            Map<String, DesiredRunnerSet> rendered) {
+        Optional<String> setName = RunnerSetRenderer.renderedSetOf(live);
+        if (setName.isEmpty()) {
+            return false;
+        }
+        if (!desiredSetNames.contains(setName.get())) {
+            return true;
+        }
+        DesiredRunnerSet desired = rendered.get(setName.get());
+        // A desired set that could not be rendered (credentials missing) keeps everything it has.
+        return desired != null && desired.allObjects().stream().noneMatch(object -> object.getKind().equals(kind.kind())
+                && object.getMetadata().getName().equals(live.getMetadata().getName()));
+    }
+
+    private Optional<HasMetadata> live(HasMetadata desired) {
+        return cache.get(ManagedKind.of(desired), desired.getMetadata().getName());
+    }
+
+    private static SetStatus status(DesiredRunnerSet desired, Reason reason, String detail) {
+        return new SetStatus(desired.set().name(), desired.set().repository().fullName(), reason, detail);
+    }
+
+    private static String describe(HasMetadata object) {
+        return object.getKind() + " " + object.getMetadata().getName();
+    }
+
+    private static boolean terminating(HasMetadata object) {
+        return object.getMetadata().getDeletionTimestamp() != null;
+    }
+}
