@@ -1,6 +1,10 @@
 package dev.arcfleet.reconcile;
 
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.function.Predicate;
+import java.util.Set;
+import java.util.Objects;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,10 +15,12 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -75,53 +81,102 @@ public final class ClusterCache implements AutoCloseable {
     /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
     private final SharedIndexInformer<GenericKubernetesResource> listeners;
     private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
-    private final Map<String, Throwable> lastErrors = new ConcurrentHashMap<>();
+    private final String configMapName;
+    private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
+    private final Map<SharedIndexInformer<?>, String> descriptions = new ConcurrentHashMap<>();
+    private volatile boolean everSynced;
+    private volatile Set<String> readSecrets;
 
-    public ClusterCache(KubernetesClient client, ArcfleetConfig config, Runnable onChange) {
+    /**
+     * @param onChange called for changes that can alter what a cycle does: desired state or drift
+     * @param onStatusChange called for every change, including those that only alter what status shows
+     */
+    public ClusterCache(KubernetesClient client, ArcfleetConfig config, Runnable onChange, Runnable onStatusChange) {
         this.namespace = config.namespace();
+        this.configMapName = config.configMap();
+        this.readSecrets = Set.of(config.github().credentialsSecret());
         String controllerNamespace = config.arc().controllerNamespace();
-        ResourceEventHandler<HasMetadata> trigger = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(HasMetadata object) {
-                onChange.run();
-            }
-
-            @Override
-            public void onUpdate(HasMetadata oldObject, HasMetadata newObject) {
-                onChange.run();
-            }
-
-            @Override
-            public void onDelete(HasMetadata object, boolean finalStateUnknown) {
-                onChange.run();
-            }
-        };
         controllerDeployments = prepare("ARC controller Deployments in " + controllerNamespace,
                 client.apps().deployments().inNamespace(controllerNamespace)
                         .withLabel(ArcControllerDiscovery.PART_OF_LABEL, ArcControllerDiscovery.PART_OF_CONTROLLER)
                         .runnableInformer(0),
-                trigger);
+                trigger(object -> true, onChange, onStatusChange));
         runnerPods = prepare("runner Pods in " + namespace,
-                client.pods().inNamespace(namespace).withLabel(SCALE_SET_NAME_LABEL).runnableInformer(0), trigger);
-        listeners = start("AutoscalingListeners in " + controllerNamespace,
-                client.genericKubernetesResources(AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).runnableInformer(0));
+                client.pods().inNamespace(namespace).withLabel(SCALE_SET_NAME_LABEL).runnableInformer(0),
+                trigger(object -> false, onChange, onStatusChange));
+        listeners = prepare("AutoscalingListeners in " + controllerNamespace,
+                client.genericKubernetesResources(AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).runnableInformer(0),
+                trigger(object -> false, onChange, onStatusChange));
+        ResourceEventHandler<HasMetadata> managedOnly = trigger(Labels::managedByArcfleet, onChange, onStatusChange);
         managed = Map.of(
                 ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
-                        client.serviceAccounts().inNamespace(namespace).runnableInformer(0), trigger),
+                        client.serviceAccounts().inNamespace(namespace).runnableInformer(0), managedOnly),
                 ManagedKind.ROLE, prepare("Roles in " + namespace,
-                        client.rbac().roles().inNamespace(namespace).runnableInformer(0), trigger),
+                        client.rbac().roles().inNamespace(namespace).runnableInformer(0), managedOnly),
                 ManagedKind.ROLE_BINDING, prepare("RoleBindings in " + namespace,
-                        client.rbac().roleBindings().inNamespace(namespace).runnableInformer(0), trigger),
+                        client.rbac().roleBindings().inNamespace(namespace).runnableInformer(0), managedOnly),
                 // Also the credential sources, so a rotated token reaches the sets at once.
                 ManagedKind.SECRET, prepare("Secrets in " + namespace,
-                        client.secrets().inNamespace(namespace).runnableInformer(0), trigger),
+                        client.secrets().inNamespace(namespace).runnableInformer(0),
+                        trigger(secret -> Labels.managedByArcfleet(secret) || readSecrets.contains(secret.getMetadata().getName()),
+                                onChange, onStatusChange)),
                 // Also the repositories ConfigMap.
                 ManagedKind.CONFIG_MAP, prepare("ConfigMaps in " + namespace,
-                        client.configMaps().inNamespace(namespace).runnableInformer(0), trigger),
+                        client.configMaps().inNamespace(namespace).runnableInformer(0),
+                        trigger(configMap -> Labels.managedByArcfleet(configMap)
+                                || configMapName.equals(configMap.getMetadata().getName()), onChange, onStatusChange)),
                 ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
                         + " (is ARC's CRD installed?)",
                         client.genericKubernetesResources(AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
-                        trigger));
+                        managedOnly));
+    }
+
+    /**
+     * Wakes the loop only for objects that {@code relevant} accepts, and only for changes beyond their
+     * status: ARC updates a set's status and its runners' Secrets and pods all the time, and none of that
+     * changes what arcfleet would write.
+     */
+    private static ResourceEventHandler<HasMetadata> trigger(Predicate<HasMetadata> relevant, Runnable onChange,
+            Runnable onStatusChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata object) {
+                changed(object, true);
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObject, HasMetadata newObject) {
+                changed(newObject, beyondStatus(oldObject, newObject) || relevant.test(oldObject) != relevant.test(newObject));
+            }
+
+            @Override
+            public void onDelete(HasMetadata object, boolean finalStateUnknown) {
+                changed(object, true);
+            }
+
+            private void changed(HasMetadata object, boolean mayMatter) {
+                onStatusChange.run();
+                if (mayMatter && relevant.test(object)) {
+                    onChange.run();
+                }
+            }
+        };
+    }
+
+    private static boolean beyondStatus(HasMetadata before, HasMetadata after) {
+        ObjectMeta was = before.getMetadata();
+        ObjectMeta is = after.getMetadata();
+        boolean sameSpec = was.getGeneration() != null && Objects.equals(was.getGeneration(), is.getGeneration());
+        // Objects without a generation (Secrets, ConfigMaps, RBAC) have no status to change: any update counts.
+        return !sameSpec || !Objects.equals(was.getLabels(), is.getLabels())
+                || !Objects.equals(was.getAnnotations(), is.getAnnotations())
+                || !Objects.equals(was.getFinalizers(), is.getFinalizers())
+                || !Objects.equals(was.getDeletionTimestamp(), is.getDeletionTimestamp());
+    }
+
+    /** The credential Secrets the configuration refers to: changes to them wake the loop. */
+    public void readSecrets(Set<String> names) {
+        readSecrets = Set.copyOf(names);
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> prepare(String description, SharedIndexInformer<T> informer,
@@ -132,12 +187,11 @@ public final class ClusterCache implements AutoCloseable {
 
     private <T extends HasMetadata> SharedIndexInformer<T> start(String description, SharedIndexInformer<T> informer) {
         informer.exceptionHandler((started, error) -> {
-            if (lastErrors.put(description, error) == null) {
-                LOG.warnf("Cannot watch %s, retrying: %s", description, error.getMessage());
-            }
+            reachability.failed(description, error);
             return true;
         });
-        informer.start().thenRun(() -> lastErrors.remove(description));
+        informer.start();
+        descriptions.put(informer, description);
         return informer;
     }
 
@@ -155,10 +209,18 @@ public final class ClusterCache implements AutoCloseable {
         return allInformers().allMatch(SharedIndexInformer::isWatching);
     }
 
+    /** Notes, and logs once, an outage starting or ending; the loop calls it every second. */
+    public void checkReachability() {
+        boolean synced = synced();
+        everSynced |= synced;
+        reachability.check(allInformers().filter(informer -> !informer.isWatching()).map(descriptions::get).sorted().toList(),
+                everSynced);
+    }
+
     /** Why informers are not synced or watching, for readiness and logs. */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
-        lastErrors.forEach((description, error) -> problems.add("cannot watch " + description + ": " + error.getMessage()));
+        reachability.problem().ifPresent(problems::add);
         if (problems.isEmpty() && !synced()) {
             problems.add("waiting for the first list of cluster objects");
         }

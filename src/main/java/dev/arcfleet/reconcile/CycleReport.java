@@ -30,6 +30,12 @@ public record CycleReport(
         sets = List.copyOf(sets);
     }
 
+    /** A cycle that ended in an unexpected error: nothing is known about the sets, readiness shows why. */
+    static CycleReport crashed(Instant startedAt, Throwable error) {
+        return new CycleReport(startedAt, Duration.between(startedAt, Instant.now()), null, Optional.empty(), null,
+                "reconcile cycle failed unexpectedly, retried next interval: " + error, List.of(), 0, 0);
+    }
+
     public boolean succeeded() {
         return configProblem == null && blocker == null
                 && sets.stream().allMatch(set -> set.state() == SetStatus.State.READY);

@@ -68,7 +68,8 @@ public final class FleetReconciler {
         EventRecorder events = new EventRecorder(writer);
         this.configSource = new ConfigSource(cache, config.namespace(), config.configMap(), events);
         this.breaker = new DeleteLoopBreaker(clock);
-        this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker, configSource::configMap);
+        this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker,
+                new SetBackoff(clock, config.reconcile().interval()), configSource::configMap);
     }
 
     /** The configuration being enforced: the last valid one read. */
@@ -154,6 +155,9 @@ public final class FleetReconciler {
     /** Renders every set whose credentials resolve; the others get their status here. */
     private Map<String, DesiredRunnerSet> render(FleetConfig fleet, ClusterFacts facts, Map<String, SetStatus> statuses) {
         Map<String, DesiredRunnerSet> rendered = new LinkedHashMap<>();
+        Set<String> sources = new java.util.HashSet<>(Set.of(config.github().credentialsSecret()));
+        fleet.repositories().forEach(repository -> repository.githubConfigSecret().ifPresent(sources::add));
+        cache.readSecrets(sources);
         for (RepositoryConfig repository : fleet.repositories()) {
             Outcome<GithubCredentials> repositoryCredentials = credentials.resolve(repository);
             for (RunnerSet set : repository.runnerSets()) {

@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -68,7 +68,8 @@ public class ReconcileLoop {
     private MultiGauge cacheBytes;
     private final Set<ApiWriter.WriteKind> meteredWrites = ConcurrentHashMap.newKeySet();
 
-    private final AtomicBoolean cycleQueued = new AtomicBoolean();
+    private ScheduledFuture<?> queuedCycle;
+    private long queuedCycleAt;
     private ScheduledExecutorService loopThread;
     private ExecutorService applyPool;
     private ClusterCache cache;
@@ -78,6 +79,8 @@ public class ReconcileLoop {
     private volatile Instant startedAt;
     private volatile Instant cycleRunningSince;
     private volatile CycleReport lastReport;
+    private volatile FleetStatus status;
+    private volatile boolean statusStale = true;
 
     /** Starts watching and reconciling; the daemon command calls it, command-line tools never do. */
     public synchronized void start() {
@@ -88,7 +91,7 @@ public class ReconcileLoop {
         loopThread = Executors.newSingleThreadScheduledExecutor(runnable -> new Thread(runnable, "arcfleet-reconcile"));
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
-        cache = new ClusterCache(client, config, this::requestCycle);
+        cache = new ClusterCache(client, config, this::requestCycle, () -> statusStale = true);
         caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
         reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
         registerMetrics();
@@ -107,6 +110,13 @@ public class ReconcileLoop {
         caches.close();
     }
 
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void checkApiServer() {
+        if (cache != null) {
+            cache.checkReachability();
+        }
+    }
+
     @Scheduled(every = "${arcfleet.reconcile.interval}", delayed = "${arcfleet.reconcile.interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void periodic() {
@@ -117,20 +127,36 @@ public class ReconcileLoop {
         requestCycle(COALESCE_DELAY);
     }
 
-    private void requestCycle(Duration delay) {
-        if (loopThread != null && cycleQueued.compareAndSet(false, true)) {
-            loopThread.schedule(this::runCycle, delay.toMillis(), TimeUnit.MILLISECONDS);
+    /**
+     * Runs a cycle after {@code delay}, unless one is already due sooner. A later request never waits
+     * behind an earlier, longer retry delay: a failing set must not hold back a ConfigMap edit.
+     */
+    private synchronized void requestCycle(Duration delay) {
+        if (loopThread == null) {
+            return;
         }
+        long runAt = System.nanoTime() + delay.toNanos();
+        if (queuedCycle != null && !queuedCycle.isDone() && queuedCycleAt - runAt <= 0) {
+            return;
+        }
+        if (queuedCycle != null) {
+            queuedCycle.cancel(false);
+        }
+        queuedCycleAt = runAt;
+        queuedCycle = loopThread.schedule(this::runCycle, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void runCycle() {
-        cycleQueued.set(false);
+        synchronized (this) {
+            queuedCycle = null;
+        }
         cycleRunningSince = Instant.now();
         try {
             if (lastReport == null) {
                 cache.awaitSynced(INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             lastReport = reconciler.reconcileOnce();
+            statusStale = true;
             recordMetrics(lastReport);
             if (lastReport.succeeded()) {
                 consecutiveFailures = 0;
@@ -141,9 +167,16 @@ public class ReconcileLoop {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            // Out of memory (or worse): state can no longer be trusted. Exit so that Kubernetes or systemd
+            // restarts the daemon; what it applied stays, and the next start reconciles from the cluster.
+            LOG.fatal("Reconcile cycle hit " + e + "; exiting so the daemon is restarted", e);
+            Runtime.getRuntime().halt(3);
+        } catch (Throwable e) {
             LOG.error("Reconcile cycle failed", e);
+            lastReport = CycleReport.crashed(cycleRunningSince, e);
             consecutiveFailures++;
+            requestCycle(config.reconcile().interval());
         } finally {
             cycleRunningSince = null;
         }
@@ -208,11 +241,22 @@ public class ReconcileLoop {
         return reconciler == null ? List.of("the daemon has not started") : cache.problems();
     }
 
+    /**
+     * Built after a cycle or a watched change, not per request: a request costs no more than reading
+     * memory, however large the fleet and however often it is polled.
+     */
     public FleetStatus status() {
         if (reconciler == null) {
             return FleetStatus.of(Optional.empty(), Optional.empty(), null, null, Map.of());
         }
-        return FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(), reconciler.lastApplied());
+        FleetStatus current = status;
+        if (current == null || statusStale) {
+            statusStale = false;
+            current = FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(),
+                    reconciler.lastApplied());
+            status = current;
+        }
+        return current;
     }
 
     /** The configuration being enforced, if a valid one was ever read. */

@@ -43,15 +43,17 @@ final class SetLifecycle {
     private final CacheManager caches;
     private final DeleteLoopBreaker breaker;
     private final Supplier<Optional<ConfigMap>> source;
+    private final SetBackoff backoff;
     private final Map<String, Instant> lastApplied = new ConcurrentHashMap<>();
 
     SetLifecycle(ClusterCache cache, ApiWriter writer, EventRecorder events, CacheManager caches, DeleteLoopBreaker breaker,
-            Supplier<Optional<ConfigMap>> source) {
+            SetBackoff backoff, Supplier<Optional<ConfigMap>> source) {
         this.cache = cache;
         this.writer = writer;
         this.events = events;
         this.caches = caches;
         this.breaker = breaker;
+        this.backoff = backoff;
         this.source = source;
     }
 
@@ -82,6 +84,24 @@ final class SetLifecycle {
         }
         source.get().ifPresent(configMap -> events.resolved(configMap, "Conflict", setName));
         breaker.observe(setName, liveRunnerSet);
+        String fingerprint = desired.allObjects().stream()
+                .map(object -> object.getMetadata().getAnnotations().get(Labels.DESIRED_HASH_ANNOTATION))
+                .collect(java.util.stream.Collectors.joining(","));
+        Optional<String> held = backoff.holding(setName, fingerprint);
+        if (held.isPresent()) {
+            return status(desired, Reason.WRITE_FAILED, held.get());
+        }
+        SetStatus status = applyAfterChecks(desired, liveRunnerSet, writes);
+        if (status.reason() == Reason.WRITE_FAILED) {
+            backoff.failed(setName, fingerprint, status.detail());
+        } else {
+            backoff.succeeded(setName);
+        }
+        return status;
+    }
+
+    private SetStatus applyAfterChecks(DesiredRunnerSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
+        String setName = desired.set().name();
         try {
             if (liveRunnerSet.filter(SetLifecycle::terminating).isPresent()) {
                 return whileBeingDeleted(desired, writes);
@@ -273,6 +293,7 @@ final class SetLifecycle {
     void retain(Set<String> setNames) {
         lastApplied.keySet().retainAll(setNames);
         breaker.retain(setNames);
+        backoff.retain(setNames);
     }
 
     /**

@@ -333,6 +333,7 @@ class ShippedRbacTest {
             this.settings = settings;
             applyPool = Executors.newFixedThreadPool(settings.reconcile().parallelism());
             cache = new ClusterCache(daemon, settings, () -> {
+            }, () -> {
             });
             caches = new CacheManager(settings.cache(), Clock.systemUTC(), cache::runnerActive, () -> {
             });

@@ -34,6 +34,9 @@ public final class FleetFixture implements AutoCloseable {
     public final String namespace;
     public final TestSettings settings;
     public final MutableClock clock = new MutableClock();
+    /** How often the informers asked for a cycle: what the daemon's loop would have run. */
+    public final java.util.concurrent.atomic.AtomicLong cycleRequests = new java.util.concurrent.atomic.AtomicLong();
+    private KubernetesClient daemonClient;
     private ExecutorService applyPool;
     private ClusterCache cache;
     private CacheManager caches;
@@ -42,6 +45,7 @@ public final class FleetFixture implements AutoCloseable {
 
     private FleetFixture(KubernetesClient client, String namespace, TestSettings settings) {
         this.client = client;
+        this.daemonClient = client;
         this.namespace = namespace;
         this.settings = settings;
     }
@@ -83,6 +87,12 @@ public final class FleetFixture implements AutoCloseable {
         return fixture;
     }
 
+    /** The daemon reaches the API server through {@code daemonClient}, such as one behind a proxy; the test does not. */
+    public FleetFixture daemonClient(KubernetesClient daemonClient) {
+        this.daemonClient = daemonClient;
+        return this;
+    }
+
     public String controllerNamespace() {
         return settings.arc().controllerNamespace();
     }
@@ -91,7 +101,7 @@ public final class FleetFixture implements AutoCloseable {
     public FleetReconciler reconciler() {
         if (reconciler == null) {
             applyPool = Executors.newFixedThreadPool(settings.reconcile().parallelism());
-            cache = new ClusterCache(client, settings, () -> {
+            cache = new ClusterCache(daemonClient, settings, cycleRequests::incrementAndGet, () -> {
             });
             try {
                 if (!cache.awaitSynced(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -103,7 +113,7 @@ public final class FleetFixture implements AutoCloseable {
             }
             caches = new CacheManager(settings.cache(), clock, cache::runnerActive, () -> {
             });
-            reconciler = new FleetReconciler(client, settings, cache, caches, applyPool, clock);
+            reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC());
         }
         return reconciler;
     }
@@ -227,6 +237,9 @@ public final class FleetFixture implements AutoCloseable {
     @Override
     public void close() {
         arcControllers.forEach(ArcControllerStandIn::close);
+        if (daemonClient != client) {
+            daemonClient.close();
+        }
         if (cache != null) {
             cache.close();
             caches.close();
