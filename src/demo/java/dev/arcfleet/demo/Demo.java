@@ -112,6 +112,8 @@ public final class Demo {
             List<String> command = new ArrayList<>();
             if (runner.toString().endsWith(".jar")) {
                 command.add(ProcessHandle.current().info().command().orElse("java"));
+                // As README runs it: a JVM out of memory exits, so that Kubernetes or systemd restarts it.
+                command.add("-XX:+ExitOnOutOfMemoryError");
                 command.add("-jar");
             }
             command.add(runner.toString());

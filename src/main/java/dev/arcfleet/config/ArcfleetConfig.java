@@ -17,6 +17,12 @@ public interface ArcfleetConfig {
     @WithDefault("arcfleet-repositories")
     String configMap();
 
+    String DEFAULT_MAX_SETS = "1000";
+
+    /** A configuration describing more runner sets is refused, and nothing is changed. */
+    @WithDefault(DEFAULT_MAX_SETS)
+    int maxSets();
+
     Reconcile reconcile();
 
     Github github();

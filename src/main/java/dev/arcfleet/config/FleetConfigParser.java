@@ -57,9 +57,28 @@ public final class FleetConfigParser {
             "ghcr.io/actions/actions-runner:latest", Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
             Optional.empty(), Optional.empty(), List.of(new CachePath("cache", "/home/runner/cache")), Optional.empty());
 
+    /** Far beyond any real repositories.yaml, and small enough that parsing it stays cheap. */
+    public static final int MAX_TEXT_CHARACTERS = 512 * 1024;
+    /** A runner set of one kind node; ARC's chart sets no limit, so this only catches typos. */
+    private static final int MAX_RUNNERS = 1000;
+
     private final YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    private final int maxSets;
+
+    /** With the daemon's default {@code arcfleet.max-sets}. */
+    public FleetConfigParser() {
+        this(Integer.parseInt(ArcfleetConfig.DEFAULT_MAX_SETS));
+    }
+
+    public FleetConfigParser(int maxSets) {
+        this.maxSets = maxSets;
+    }
 
     public FleetConfig parse(String yaml) throws InvalidFleetConfigException {
+        if (yaml.length() > MAX_TEXT_CHARACTERS) {
+            throw new InvalidFleetConfigException(List.of("is " + yaml.length() + " characters long, more than the "
+                    + MAX_TEXT_CHARACTERS + " arcfleet reads"));
+        }
         JsonNode root;
         try {
             root = mapper.readTree(yaml);
@@ -94,6 +113,13 @@ public final class FleetConfigParser {
             for (int index = 0; index < repositoriesNode.size(); index++) {
                 readRepository(index, repositoriesNode.get(index), defaults, problems).ifPresent(repositories::add);
             }
+        }
+        long sets = repositories.stream().mapToLong(RepositoryConfig::instances).sum();
+        if (sets > maxSets) {
+            // Checked before anything costs per set: a huge fleet is refused before it is built.
+            problems.add("describes " + sets + " runner sets, more than arcfleet.max-sets (" + maxSets + ") allows;"
+                    + " nothing is changed");
+            problems.throwIfAny();
         }
         rejectDuplicates(repositories, problems);
         problems.throwIfAny();
@@ -158,11 +184,11 @@ public final class FleetConfigParser {
         Optional<Integer> ownMaxRunners = fields.integer("maxRunners");
         int minRunners = ownMinRunners.orElse(inherited.minRunners);
         int maxRunners = ownMaxRunners.orElse(inherited.maxRunners);
-        if (minRunners < 0 && ownMinRunners.isPresent()) {
-            fields.problem("minRunners", "must not be negative, got " + minRunners);
+        if ((minRunners < 0 || minRunners > MAX_RUNNERS) && ownMinRunners.isPresent()) {
+            fields.problem("minRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + minRunners);
         }
-        if (maxRunners < 0 && ownMaxRunners.isPresent()) {
-            fields.problem("maxRunners", "must not be negative, got " + maxRunners);
+        if ((maxRunners < 0 || maxRunners > MAX_RUNNERS) && ownMaxRunners.isPresent()) {
+            fields.problem("maxRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + maxRunners);
         }
         if ((ownMinRunners.isPresent() || ownMaxRunners.isPresent()) && minRunners > maxRunners) {
             fields.problem("minRunners", "must not exceed maxRunners (" + minRunners + " > " + maxRunners + ")");

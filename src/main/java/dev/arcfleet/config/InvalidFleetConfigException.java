@@ -2,14 +2,21 @@ package dev.arcfleet.config;
 
 import java.util.List;
 
-/** Every problem found in a {@code repositories.yaml}, each naming the repository and field. */
+/**
+ * Every problem found in a {@code repositories.yaml}, each naming the repository and field. Quoted
+ * values that look like credentials are redacted here, the one place every validation message passes.
+ */
 public class InvalidFleetConfigException extends Exception {
 
     private final List<String> problems;
 
     public InvalidFleetConfigException(List<String> problems) {
-        super(String.join("; ", problems));
-        this.problems = List.copyOf(problems);
+        this(problems.stream().map(CredentialRedaction::redact).toList(), true);
+    }
+
+    private InvalidFleetConfigException(List<String> redacted, boolean unused) {
+        super(String.join("; ", redacted));
+        this.problems = List.copyOf(redacted);
     }
 
     public List<String> problems() {

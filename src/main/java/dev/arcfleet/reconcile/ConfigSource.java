@@ -6,6 +6,8 @@ import dev.arcfleet.config.FleetConfig;
 import dev.arcfleet.config.FleetConfigParser;
 import dev.arcfleet.config.InvalidFleetConfigException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
  * The repositories ConfigMap as last read. An invalid or missing ConfigMap never replaces the last
@@ -17,11 +19,16 @@ final class ConfigSource {
     private final String namespace;
     private final String name;
     private final EventRecorder events;
-    private final FleetConfigParser parser = new FleetConfigParser();
+    private final FleetConfigParser parser;
+    private final KubernetesClient client;
     private volatile FleetConfig lastValid;
+    private volatile String lastValidVersion;
 
-    ConfigSource(ClusterCache cache, String namespace, String name, EventRecorder events) {
+    ConfigSource(KubernetesClient client, ClusterCache cache, String namespace, String name, int maxSets,
+            EventRecorder events) {
+        this.client = client;
         this.cache = cache;
+        this.parser = new FleetConfigParser(maxSets);
         this.namespace = namespace;
         this.name = name;
         this.events = events;
@@ -33,6 +40,20 @@ final class ConfigSource {
 
     Optional<ConfigMap> configMap() {
         return cache.configMap(name);
+    }
+
+    /**
+     * Whether the configuration in force is the ConfigMap's current version, by a read that bypasses
+     * the API server's watch cache: a lagging server in an HA control plane could otherwise hand out an
+     * older ConfigMap, and sets just added would be pruned. Asked before anything is deleted.
+     */
+    boolean confirmedCurrent() {
+        try {
+            ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+            return current != null && current.getMetadata().getResourceVersion().equals(lastValidVersion);
+        } catch (KubernetesClientException e) {
+            return false;
+        }
     }
 
     /** Reads the ConfigMap; returns why it cannot be used, or null when it is valid. */
@@ -49,6 +70,7 @@ final class ConfigSource {
         }
         try {
             lastValid = parser.parse(text);
+            lastValidVersion = configMap.get().getMetadata().getResourceVersion();
             events.resolved(configMap.get(), "InvalidConfiguration", "");
             return null;
         } catch (InvalidFleetConfigException e) {

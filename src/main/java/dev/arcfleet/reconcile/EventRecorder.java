@@ -3,6 +3,7 @@ package dev.arcfleet.reconcile;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -18,7 +19,11 @@ final class EventRecorder {
     private static final String COMPONENT = "arcfleet";
 
     private final ApiWriter writer;
-    private final Map<String, String> lastMessages = new ConcurrentHashMap<>();
+    /** The last warning per problem; a problem is about a set (or "" for the whole configuration). */
+    private final Map<Key, String> lastMessages = new ConcurrentHashMap<>();
+
+    private record Key(String kind, String name, String uid, String reason, String about) {
+    }
 
     EventRecorder(ApiWriter writer) {
         this.writer = writer;
@@ -29,8 +34,9 @@ final class EventRecorder {
         record(object, "Warning", reason, about, message);
     }
 
+    /** A one-off fact, such as a set created: recorded every time, remembered never. */
     void normal(HasMetadata object, String reason, String message) {
-        record(object, "Normal", reason, "", message);
+        send(object, "Normal", reason, message);
     }
 
     /** Forgets a problem that no longer applies, so its return is recorded again. */
@@ -38,10 +44,19 @@ final class EventRecorder {
         lastMessages.remove(key(object, reason, about));
     }
 
+    /** Forgets problems of sets that left the fleet, so nothing here outgrows the fleet. */
+    void retain(Set<String> setNames) {
+        lastMessages.keySet().removeIf(key -> !key.about().isEmpty() && !setNames.contains(key.about()));
+    }
+
     private void record(HasMetadata object, String type, String reason, String about, String message) {
         if (Objects.equals(lastMessages.put(key(object, reason, about), message), message)) {
             return;
         }
+        send(object, type, reason, message);
+    }
+
+    private void send(HasMetadata object, String type, String reason, String message) {
         String now = Instant.now().toString();
         writer.createEvent(new EventBuilder()
                 .withNewMetadata().withGenerateName(object.getMetadata().getName() + ".")
@@ -56,8 +71,7 @@ final class EventRecorder {
                 .build());
     }
 
-    private static String key(HasMetadata object, String reason, String about) {
-        return object.getKind() + "/" + object.getMetadata().getName() + "/" + object.getMetadata().getUid() + "/" + reason
-                + "/" + about;
+    private static Key key(HasMetadata object, String reason, String about) {
+        return new Key(object.getKind(), object.getMetadata().getName(), object.getMetadata().getUid(), reason, about);
     }
 }

@@ -66,7 +66,7 @@ public final class FleetReconciler {
         this.applyPool = applyPool;
         this.credentials = new CredentialsResolver(config.github(), cache::secret);
         EventRecorder events = new EventRecorder(writer);
-        this.configSource = new ConfigSource(cache, config.namespace(), config.configMap(), events);
+        this.configSource = new ConfigSource(client, cache, config.namespace(), config.configMap(), config.maxSets(), events);
         this.breaker = new DeleteLoopBreaker(clock);
         this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker,
                 new SetBackoff(clock, config.reconcile().interval()), configSource::configMap);
@@ -145,7 +145,7 @@ public final class FleetReconciler {
         List<CompletableFuture<SetStatus>> applies = rendered.values().stream()
                 .map(desired -> CompletableFuture.supplyAsync(() -> lifecycle.apply(desired, writes), applyPool)).toList();
         applies.stream().map(CompletableFuture::join).forEach(status -> statuses.put(status.name(), status));
-        cycle.pruned = lifecycle.prune(desiredSetNames, rendered, writes);
+        cycle.pruned = lifecycle.prune(desiredSetNames, rendered, writes, configSource::confirmedCurrent);
         lifecycle.awaitCaughtUp(writes);
         List<SetStatus> ordered = new ArrayList<>();
         fleet.runnerSets().forEach(set -> ordered.add(statuses.get(set.name())));

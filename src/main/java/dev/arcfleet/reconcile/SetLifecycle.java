@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -198,12 +200,19 @@ final class SetLifecycle {
      * desired set no longer renders (its container mode changed) is released too: its set's
      * annotations no longer name it, so ARC never would.
      */
-    int prune(Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered, Writes writes) {
+    int prune(Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered, Writes writes,
+            BooleanSupplier configurationConfirmed) {
         List<HasMetadata> runnerSets = new ArrayList<>();
         List<HasMetadata> companions = new ArrayList<>();
         for (ManagedKind kind : ManagedKind.values()) {
             cache.all(kind).filter(live -> prunable(kind, live, desiredSetNames, rendered))
                     .forEach(kind == ManagedKind.AUTOSCALING_RUNNER_SET ? runnerSets::add : companions::add);
+        }
+        boolean deletes = Stream.concat(runnerSets.stream(), companions.stream()).anyMatch(live -> !terminating(live));
+        if (deletes && !configurationConfirmed.getAsBoolean()) {
+            LOG.info("The repositories ConfigMap changed since it was read, or could not be read afresh; nothing is"
+                    + " pruned until the next cycle");
+            return 0;
         }
         int pruned = 0;
         for (List<HasMetadata> batch : List.of(runnerSets, companions)) {
@@ -294,6 +303,7 @@ final class SetLifecycle {
         lastApplied.keySet().retainAll(setNames);
         breaker.retain(setNames);
         backoff.retain(setNames);
+        events.retain(setNames);
     }
 
     /**

@@ -503,8 +503,40 @@ class FleetConfigParserTest {
                     maxRunners: -1
                     minRunners: -2
                 """);
-        assertSomeProblem(problems, "acme/widgets", "maxRunners", "negative");
-        assertSomeProblem(problems, "acme/widgets", "minRunners", "negative");
+        assertSomeProblem(problems, "acme/widgets", "maxRunners", "between 0 and 1000, got -1");
+        assertSomeProblem(problems, "acme/widgets", "minRunners", "between 0 and 1000, got -2");
+    }
+
+    @Test
+    void absurdRunnerCountsAreRejected() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/widgets
+                    maxRunners: 100000
+                """);
+        assertSomeProblem(problems, "acme/widgets", "maxRunners", "between 0 and 1000, got 100000");
+    }
+
+    @Test
+    void moreSetsThanTheLimitAreRefusedBeforeTheyAreBuilt() {
+        StringBuilder yaml = new StringBuilder("defaults: {instances: 100}\nrepositories:\n");
+        for (int i = 0; i < 2000; i++) {
+            yaml.append("  - name: acme/repo-").append(i).append('\n');
+        }
+        long started = System.nanoTime();
+        InvalidFleetConfigException refused = assertThrows(InvalidFleetConfigException.class,
+                () -> new FleetConfigParser(1000).parse(yaml.toString()));
+        assertTrue(refused.getMessage().contains("describes 200000 runner sets, more than arcfleet.max-sets (1000)"),
+                refused.getMessage());
+        assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(2),
+                "refused without building 200,000 sets");
+    }
+
+    @Test
+    void anOversizedFileIsRefusedUnread() {
+        String huge = "repositories: []\n#" + "x".repeat(FleetConfigParser.MAX_TEXT_CHARACTERS);
+        InvalidFleetConfigException refused = assertThrows(InvalidFleetConfigException.class, () -> parser.parse(huge));
+        assertTrue(refused.getMessage().contains("more than the " + FleetConfigParser.MAX_TEXT_CHARACTERS), refused.getMessage());
     }
 
     @Test

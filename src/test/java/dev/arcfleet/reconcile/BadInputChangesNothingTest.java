@@ -71,6 +71,22 @@ class BadInputChangesNothingTest {
     }
 
     @Test
+    void moreSetsThanMaxSetsChangesNothing() {
+        fleet.settings.maxSets(3);
+        fleet.writeRepositories(VALID);
+        fleet.converge();
+        Map<String, String> before = managedObjectVersions();
+
+        fleet.writeRepositories(VALID.replace("instances: 2", "instances: 3"));
+        CycleReport report = fleet.reconciler().reconcileOnce();
+
+        assertThat(report.configProblem(), containsString("describes 4 runner sets, more than arcfleet.max-sets (3) allows"));
+        assertEquals(0, report.writes());
+        assertEquals(0, report.pruned());
+        assertEquals(before, managedObjectVersions());
+    }
+
+    @Test
     void missingConfigMapIsAnErrorNotAnEmptyList() {
         fleet.writeRepositories(VALID);
         fleet.converge();

@@ -70,6 +70,13 @@ class PruneAndRestoreTest {
         assertTrue(deleted.stream().allMatch(name -> name.contains("/arc-runner-rkoster-rubionic-workspace-3")
                 || name.contains("/arc-runner-acme-tools-1")), "deleted: " + deleted);
         assertEquals(0, sentSince(writesBefore, writesAfter, "apply"), "nothing re-applied: " + writesAfter);
+        List<String> requests = dev.arcfleet.testing.TestApiServer.auditedRequests(fleet.namespace).stream()
+                .filter(line -> !line.contains(ArcControllerStandIn.USER_AGENT_PREFIX)).toList();
+        int firstDelete = indexOf(requests, line -> line.contains("\"verb\":\"delete\""));
+        int confirmingRead = indexOf(requests, line -> line.contains("\"verb\":\"get\"")
+                && line.contains("\"resource\":\"configmaps\"") && line.contains("\"name\":\"arcfleet-repositories\""));
+        assertTrue(confirmingRead >= 0 && confirmingRead < firstDelete,
+                "the ConfigMap is read past the watch cache before anything is deleted");
         // ARC deregisters the pruned sets, then releases their companions, which are gone with them.
         fleet.cycleUntil("nothing of the pruned sets left", report -> fleet.managedObjects().stream()
                 .noneMatch(object -> object.contains("workspace-3") || object.contains("acme-tools")));
@@ -94,6 +101,15 @@ class PruneAndRestoreTest {
                 .map(line -> line.replaceAll(".*\"objectRef\":\\{[^}]*\"resource\":\"([^\"]+)\".*", "$1") + "/"
                         + line.replaceAll(".*\"objectRef\":\\{[^}]*\"name\":\"([^\"]+)\".*", "$1"))
                 .distinct().sorted().toList();
+    }
+
+    private static int indexOf(List<String> lines, java.util.function.Predicate<String> match) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (match.test(lines.get(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static long sentSince(Map<ApiWriter.WriteKind, Long> before, Map<ApiWriter.WriteKind, Long> after, String verb) {

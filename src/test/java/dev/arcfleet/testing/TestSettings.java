@@ -12,6 +12,7 @@ public final class TestSettings implements ArcfleetConfig {
     private final String namespace;
     private String controllerNamespace;
     private String arcVersion = "auto";
+    private int maxSets = Integer.parseInt(ArcfleetConfig.DEFAULT_MAX_SETS);
     private Optional<String> controllerServiceAccount = Optional.empty();
     private Optional<Path> tokenFile = Optional.empty();
     private Path cacheHostRoot;
@@ -61,6 +62,16 @@ public final class TestSettings implements ArcfleetConfig {
     @Override
     public String configMap() {
         return "arcfleet-repositories";
+    }
+
+    @Override
+    public int maxSets() {
+        return maxSets;
+    }
+
+    public TestSettings maxSets(int value) {
+        maxSets = value;
+        return this;
     }
 
     @Override
