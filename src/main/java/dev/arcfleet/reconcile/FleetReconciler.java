@@ -1,5 +1,6 @@
 package dev.arcfleet.reconcile;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ public final class FleetReconciler {
     private final ExecutorService applyPool;
     private final CredentialsResolver credentials;
     private final FleetConfigParser parser = new FleetConfigParser();
+    private final CycleProgress progress = new CycleProgress(Clock.systemUTC());
 
     private volatile FleetConfig lastValidConfig;
     private final Map<String, Instant> lastApplied = new java.util.concurrent.ConcurrentHashMap<>();
@@ -85,6 +87,11 @@ public final class FleetReconciler {
     /** When arcfleet last wrote an object of each set. */
     public Map<String, Instant> lastApplied() {
         return Map.copyOf(lastApplied);
+    }
+
+    /** How far the running cycle, or the last one, got through its sets. */
+    public CycleProgress progress() {
+        return progress;
     }
 
     /** Write requests sent since start, by verb and kind. */
@@ -178,11 +185,13 @@ public final class FleetReconciler {
         }
 
         List<HasMetadata> written = new CopyOnWriteArrayList<>();
+        progress.start(rendered.size());
         List<CompletableFuture<SetStatus>> applies = rendered.values().stream()
                 .map(desired -> CompletableFuture.supplyAsync(() -> applySet(desired, written), applyPool)).toList();
         for (CompletableFuture<SetStatus> apply : applies) {
             SetStatus status = apply.join();
             statuses.put(status.name(), status);
+            progress.finished(status.state());
         }
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         cycle.pruned = prune(desiredSetNames, rendered);

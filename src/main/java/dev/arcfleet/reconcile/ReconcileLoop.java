@@ -3,11 +3,7 @@ package dev.arcfleet.reconcile;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -27,13 +23,7 @@ import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -61,19 +51,13 @@ public class ReconcileLoop {
     @Inject
     MeterRegistry registry;
 
-    private Timer cycleDuration;
-    private Counter cycles;
-    private Counter failedCycles;
-    private MultiGauge setsByState;
-    private MultiGauge cacheBytes;
-    private final Set<ApiWriter.WriteKind> meteredWrites = ConcurrentHashMap.newKeySet();
-
     private final AtomicBoolean cycleQueued = new AtomicBoolean();
     private ScheduledExecutorService loopThread;
     private ExecutorService applyPool;
     private ClusterCache cache;
     private CacheManager caches;
     private FleetReconciler reconciler;
+    private FleetMetrics metrics;
     private int consecutiveFailures;
     private volatile Instant startedAt;
     private volatile Instant cycleRunningSince;
@@ -91,7 +75,7 @@ public class ReconcileLoop {
         cache = new ClusterCache(client, config, this::requestCycle);
         caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
         reconciler = new FleetReconciler(client, config, cache, caches, applyPool);
-        registerMetrics();
+        metrics = new FleetMetrics(registry, reconciler, caches, startedAt);
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());
         requestCycle();
@@ -131,7 +115,7 @@ public class ReconcileLoop {
                 cache.awaitSynced(INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             lastReport = reconciler.reconcileOnce();
-            recordMetrics(lastReport);
+            metrics.record(lastReport, status());
             if (lastReport.succeeded()) {
                 consecutiveFailures = 0;
             } else {
@@ -146,42 +130,6 @@ public class ReconcileLoop {
             consecutiveFailures++;
         } finally {
             cycleRunningSince = null;
-        }
-    }
-
-    /** Prometheus names: arcfleet_reconcile_cycle_duration_seconds, arcfleet_reconcile_cycles_total, ... */
-    private void registerMetrics() {
-        cycleDuration = Timer.builder("arcfleet.reconcile.cycle.duration").description("Duration of reconcile cycles")
-                .publishPercentileHistogram().register(registry);
-        cycles = Counter.builder("arcfleet.reconcile.cycles").description("Reconcile cycles run").register(registry);
-        failedCycles = Counter.builder("arcfleet.reconcile.failures")
-                .description("Reconcile cycles that left a set not ready or changed nothing because of bad input")
-                .register(registry);
-        Gauge.builder("arcfleet.config.valid", this, loop -> loop.lastReport().map(report -> report.configProblem() == null)
-                .orElse(false) ? 1 : 0).description("1 when the repositories ConfigMap is valid").register(registry);
-        setsByState = MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry);
-        cacheBytes = MultiGauge.builder("arcfleet.cache").baseUnit("bytes").description("Size of each set's caches")
-                .register(registry);
-    }
-
-    private void recordMetrics(CycleReport report) {
-        cycleDuration.record(report.duration());
-        cycles.increment();
-        if (!report.succeeded()) {
-            failedCycles.increment();
-        }
-        setsByState.register(Arrays.stream(SetStatus.State.values())
-                .map(state -> MultiGauge.Row.of(Tags.of("state", state.name().toLowerCase(Locale.ROOT)), report.count(state)))
-                .toList(), true);
-        cacheBytes.register(caches.report().usage().entrySet().stream()
-                .map(entry -> MultiGauge.Row.of(Tags.of("set", entry.getKey()), entry.getValue().bytes())).toList(), true);
-        for (ApiWriter.WriteKind kind : reconciler.writeCounts().keySet()) {
-            if (meteredWrites.add(kind)) {
-                FunctionCounter.builder("arcfleet.api.writes", reconciler,
-                        current -> current.writeCounts().getOrDefault(kind, 0L))
-                        .description("Write requests sent to the API server").tags("verb", kind.verb(), "kind", kind.kind())
-                        .register(registry);
-            }
         }
     }
 
@@ -210,9 +158,19 @@ public class ReconcileLoop {
 
     public FleetStatus status() {
         if (reconciler == null) {
-            return FleetStatus.of(Optional.empty(), Optional.empty(), null, null, Map.of());
+            return FleetStatus.of(Optional.empty(), Optional.empty(), Optional.empty(), null, null, Map.of());
         }
-        return FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(), reconciler.lastApplied());
+        return FleetStatus.of(lastReport(), cycleProgress(), reconciler.lastValidConfig(), cache, caches.report(),
+                reconciler.lastApplied());
+    }
+
+    /** The running cycle's progress through its sets, once it has begun applying them. */
+    public Optional<CycleProgress.Progress> cycleProgress() {
+        Instant runningSince = cycleRunningSince;
+        if (reconciler == null || runningSince == null) {
+            return Optional.empty();
+        }
+        return reconciler.progress().latest().filter(progress -> !progress.startedAt().isBefore(runningSince));
     }
 
     /** The configuration being enforced, if a valid one was ever read. */
