@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -39,14 +40,20 @@ class CycleProgressTest {
         }
     };
 
+    private Level levelBefore;
+
+    /** At INFO whatever an earlier test in this JVM left it at (a command-line test runs Quarkus at WARN). */
     @BeforeEach
     void captureLog() {
+        levelBefore = logger.getLevel();
+        logger.setLevel(Level.INFO);
         logger.addHandler(capture);
     }
 
     @AfterEach
     void releaseLog() {
         logger.removeHandler(capture);
+        logger.setLevel(levelBefore);
     }
 
     @Test
