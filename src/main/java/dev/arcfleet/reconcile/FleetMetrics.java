@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 import dev.arcfleet.cache.CacheManager;
@@ -15,6 +16,7 @@ import dev.arcfleet.cache.CacheReport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -44,6 +46,7 @@ final class FleetMetrics {
     private final MultiGauge cacheBytes;
     private final MultiGauge cacheLimit;
     private final Set<ApiWriter.WriteKind> meteredWrites = ConcurrentHashMap.newKeySet();
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private volatile CycleReport last;
     private volatile Instant lastSuccess;
 
@@ -52,23 +55,23 @@ final class FleetMetrics {
         this.registry = registry;
         this.reconciler = reconciler;
         this.lastSuccess = startedAt;
-        cycleDuration = Timer.builder("arcfleet.reconcile.cycle.duration").description("Duration of reconcile cycles")
-                .publishPercentileHistogram().register(registry);
-        cycles = Counter.builder("arcfleet.reconcile.cycles").description("Reconcile cycles run").register(registry);
-        failedCycles = Counter.builder("arcfleet.reconcile.failures")
+        cycleDuration = kept(Timer.builder("arcfleet.reconcile.cycle.duration").description("Duration of reconcile cycles")
+                .publishPercentileHistogram().register(registry));
+        cycles = kept(Counter.builder("arcfleet.reconcile.cycles").description("Reconcile cycles run").register(registry));
+        failedCycles = kept(Counter.builder("arcfleet.reconcile.failures")
                 .description("Reconcile cycles that left a set not ready or changed nothing because of bad input")
-                .register(registry);
-        Gauge.builder("arcfleet.reconcile.last.success.timestamp", this, metrics -> metrics.lastSuccess.getEpochSecond())
+                .register(registry));
+        kept(Gauge.builder("arcfleet.reconcile.last.success.timestamp", this, metrics -> metrics.lastSuccess.getEpochSecond())
                 .baseUnit("seconds").description("When a cycle last brought every set in line; the daemon's start until one has")
-                .register(registry);
-        Gauge.builder("arcfleet.config.valid", this, metrics -> flag(metrics.last != null && metrics.last.configProblem() == null))
-                .description("1 when the repositories ConfigMap is valid").register(registry);
-        Gauge.builder("arcfleet.arc.controller.known", this,
+                .register(registry));
+        kept(Gauge.builder("arcfleet.config.valid", this, metrics -> flag(metrics.last != null && metrics.last.configProblem() == null))
+                .description("1 when the repositories ConfigMap is valid").register(registry));
+        kept(Gauge.builder("arcfleet.arc.controller.known", this,
                 metrics -> flag(metrics.last != null && metrics.last.arcController().isPresent()))
-                .description("1 when the ARC controller's version is known, so sets can be created").register(registry);
-        Gauge.builder("arcfleet.cache.problems", caches, manager -> problems(manager.report()))
+                .description("1 when the ARC controller's version is known, so sets can be created").register(registry));
+        kept(Gauge.builder("arcfleet.cache.problems", caches, manager -> problems(manager.report()))
                 .description("Problems of the cache directories that readiness reports: host-root unusable, a set's directory not ready")
-                .register(registry);
+                .register(registry));
         setsByState = MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry);
         setState = MultiGauge.builder("arcfleet.set.state").description("1 for each set's state after the last cycle, 0 for its other states")
                 .register(registry);
@@ -116,12 +119,29 @@ final class FleetMetrics {
         cacheBytes.register(perSet(sets, FleetStatus.RunnerSet::cacheBytes), true);
         for (ApiWriter.WriteKind kind : reconciler.writeCounts().keySet()) {
             if (meteredWrites.add(kind)) {
-                FunctionCounter.builder("arcfleet.api.writes", reconciler,
+                kept(FunctionCounter.builder("arcfleet.api.writes", reconciler,
                         current -> current.writeCounts().getOrDefault(kind, 0L))
                         .description("Write requests sent to the API server").tags("verb", kind.verb(), "kind", kind.kind())
-                        .register(registry);
+                        .register(registry));
             }
         }
+    }
+
+    /**
+     * Removes every meter this registered. Quarkus keeps the meters of its global registry when an
+     * application stops in a JVM that starts it again (the tests), and a meter registered again under
+     * the same name is the old one, bound to the stopped daemon's state.
+     */
+    void close() {
+        meters.forEach(registry::remove);
+        for (MultiGauge perSet : List.of(setsByState, setState, runners, runnersMax, ephemeralRunners, cacheBytes, cacheLimit)) {
+            perSet.register(List.of(), true);
+        }
+    }
+
+    private <T extends Meter> T kept(T meter) {
+        meters.add(meter);
+        return meter;
     }
 
     /** A row per set that has a value; a set without one (no status from ARC yet, no limit) has no series. */

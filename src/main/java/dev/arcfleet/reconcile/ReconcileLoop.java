@@ -89,6 +89,7 @@ public class ReconcileLoop {
         applyPool.shutdownNow();
         cache.close();
         caches.close();
+        metrics.close();
     }
 
     @Scheduled(every = "${arcfleet.reconcile.interval}", delayed = "${arcfleet.reconcile.interval}",

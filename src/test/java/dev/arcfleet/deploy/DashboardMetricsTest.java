@@ -3,11 +3,13 @@ package dev.arcfleet.deploy;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +83,7 @@ class DashboardMetricsTest {
         Set<String> referenced = new TreeSet<>();
         expressions.forEach(expression -> referenced.addAll(metricNames(expression)));
 
+        long startedAt = Instant.now().getEpochSecond();
         loop.start();
         client.resource(ArcFixtures.repositories(namespace, WITH_CACHE_LIMIT)).forceConflicts().serverSideApply();
         Poll.until(TIMEOUT, SET + " created", () -> client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS)
@@ -99,6 +102,11 @@ class DashboardMetricsTest {
             return notServed;
         }, Set::isEmpty);
         assertEquals(Set.of(), missing);
+        // This daemon's, not a gauge left from one that an earlier test in this JVM started and stopped.
+        double lastSuccess = Double.parseDouble(exposition().lines()
+                .filter(line -> line.startsWith("arcfleet_reconcile_last_success_timestamp_seconds ")).findFirst()
+                .orElseThrow().split(" ")[1]);
+        assertTrue(lastSuccess >= startedAt, () -> "last success " + lastSuccess + " before this daemon started at " + startedAt);
     }
 
     /** The extraction the test relies on, on the shapes of PromQL the dashboard and rules use. */
@@ -166,10 +174,13 @@ class DashboardMetricsTest {
         return names;
     }
 
+    private static String exposition() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
     private static Set<String> servedMetrics() {
-        String exposition = given().get("/q/metrics").then().statusCode(200).extract().asString();
         Set<String> names = new TreeSet<>();
-        exposition.lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
+        exposition().lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .forEach(line -> names.add(line.split("[{ ]", 2)[0]));
         return names;
     }
