@@ -2,6 +2,7 @@ package dev.arcfleet.health;
 
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -107,13 +108,24 @@ public class ReadinessChecks {
             if (!notReady.isEmpty()) {
                 check.withData("setsNotReady", notReady);
             }
+        }, check -> loop.cycleProgress().ifPresent(progress -> check.withData("cycleInProgress", progress.summary())));
+    }
+
+    private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill) {
+        return fromLastCycle(name, fill, check -> {
         });
     }
 
-    /** A check made from the last cycle's report; down until a first cycle has run. */
-    private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill) {
+    /**
+     * A check made from the last cycle's report; down until a first cycle has run.
+     *
+     * @param always fills in what holds with or without a report, such as the running first cycle's progress
+     */
+    private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill,
+            Consumer<HealthCheckResponseBuilder> always) {
         return () -> {
             HealthCheckResponseBuilder check = HealthCheckResponse.named(name);
+            always.accept(check);
             Optional<CycleReport> report = loop.lastReport();
             if (report.isEmpty()) {
                 return check.down().withData("error", "no reconcile cycle has run yet").build();

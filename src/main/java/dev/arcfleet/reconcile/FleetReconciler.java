@@ -51,6 +51,7 @@ public final class FleetReconciler {
     private final DeleteLoopBreaker breaker;
     private final SetLifecycle lifecycle;
     private final CycleLog cycleLog = new CycleLog();
+    private final CycleProgress progress = new CycleProgress(Clock.systemUTC());
 
     private Integer kubernetesMinorVersion;
     /** What the delete-loop breaker was last armed for; a change of either lets halted sets try again. */
@@ -80,6 +81,11 @@ public final class FleetReconciler {
     /** When arcfleet last wrote an object of each set. */
     public Map<String, Instant> lastApplied() {
         return lifecycle.lastApplied();
+    }
+
+    /** How far the running cycle, or the last one, got through its sets. */
+    public CycleProgress progress() {
+        return progress;
     }
 
     /** Write requests sent since start, by verb and kind. */
@@ -144,7 +150,12 @@ public final class FleetReconciler {
         SetLifecycle.Writes writes = new SetLifecycle.Writes();
         List<CompletableFuture<SetStatus>> applies = rendered.values().stream()
                 .map(desired -> CompletableFuture.supplyAsync(() -> lifecycle.apply(desired, writes), applyPool)).toList();
-        applies.stream().map(CompletableFuture::join).forEach(status -> statuses.put(status.name(), status));
+        progress.start(rendered.size());
+        for (CompletableFuture<SetStatus> apply : applies) {
+            SetStatus status = apply.join();
+            statuses.put(status.name(), status);
+            progress.finished(status.state());
+        }
         cycle.pruned = lifecycle.prune(desiredSetNames, rendered, writes, configSource::confirmedCurrent);
         lifecycle.awaitCaughtUp(writes);
         List<SetStatus> ordered = new ArrayList<>();

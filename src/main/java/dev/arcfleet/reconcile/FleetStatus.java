@@ -25,9 +25,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 public record FleetStatus(Global global, List<Repository> repositories, List<String> pruning) {
 
+    /** @param progress how far the running cycle has got through its sets; null while no cycle applies sets */
     @RegisterForReflection
     public record Global(boolean configValid, String configError, String arcControllerVersion, String arcControllerError,
-            Instant lastCycle, Long lastCycleMillis, boolean lastCycleSucceeded, String lastError) {
+            Instant lastCycle, Long lastCycleMillis, boolean lastCycleSucceeded, String lastError,
+            CycleProgress.Progress progress) {
     }
 
     @RegisterForReflection
@@ -37,25 +39,29 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
     /**
      * @param state arcfleet's view: ready, conflict, waiting, failed, halted, or pending before the first cycle
      * @param reason why, as a fixed name such as IN_SYNC or DELETE_LOOP; null before the first cycle
+     * @param maxRunners the configured maximum
      * @param runnerSet the AutoscalingRunnerSet's own status as ARC reports it
      * @param listener ARC's AutoscalingListener for the set: its name and status, or absent
      * @param cacheBytes the latest measurement of the set's caches
+     * @param cacheLimitBytes the repository's maxCacheSize, or null without one
      */
     @RegisterForReflection
-    public record RunnerSet(String name, int instance, String state, String reason, String detail, boolean exists,
-            Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles, Instant lastApplied) {
+    public record RunnerSet(String name, int instance, String state, String reason, String detail, int maxRunners,
+            boolean exists, Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles,
+            Long cacheLimitBytes, Instant lastApplied) {
     }
 
     @RegisterForReflection
     public record Listener(String name, boolean present, Map<String, Object> status) {
     }
 
-    static FleetStatus of(Optional<CycleReport> lastReport, Optional<FleetConfig> config, ClusterCache cache,
-            CacheReport caches, Map<String, Instant> lastApplied) {
+    static FleetStatus of(Optional<CycleReport> lastReport, Optional<CycleProgress.Progress> inFlight,
+            Optional<FleetConfig> config, ClusterCache cache, CacheReport caches, Map<String, Instant> lastApplied) {
+        CycleProgress.Progress progress = inFlight.orElse(null);
         Global global = lastReport.map(report -> new Global(report.configProblem() == null, report.configProblem(),
                 report.arcController().map(ArcController::version).orElse(null), report.arcControllerProblem(),
-                report.startedAt(), report.duration().toMillis(), report.succeeded(), report.firstError()))
-                .orElse(new Global(false, "no reconcile cycle has run yet", null, null, null, null, false, null));
+                report.startedAt(), report.duration().toMillis(), report.succeeded(), report.firstError(), progress))
+                .orElse(new Global(false, "no reconcile cycle has run yet", null, null, null, null, false, null, progress));
         Map<String, SetStatus> statuses = lastReport.map(report -> report.sets().stream()
                 .collect(Collectors.toMap(SetStatus::name, set -> set))).orElse(Map.of());
         List<Repository> repositories = config.map(fleet -> fleet.repositories().stream()
@@ -89,8 +95,9 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
         return new RunnerSet(set.name(), set.instance(),
                 status == null ? "pending" : status.state().name().toLowerCase(Locale.ROOT),
                 status == null ? null : status.reason().name(),
-                status == null ? "not reconciled yet" : status.detail(), live.isPresent(), arcStatus, listener,
+                status == null ? "not reconciled yet" : status.detail(), set.repository().maxRunners(), live.isPresent(),
+                arcStatus, listener,
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
-                lastApplied.get(set.name()));
+                set.repository().maxCacheSizeBytes().orElse(null), lastApplied.get(set.name()));
     }
 }

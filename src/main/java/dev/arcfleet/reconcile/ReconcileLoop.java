@@ -3,11 +3,7 @@ package dev.arcfleet.reconcile;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -27,13 +23,7 @@ import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -61,13 +51,6 @@ public class ReconcileLoop {
     @Inject
     MeterRegistry registry;
 
-    private Timer cycleDuration;
-    private Counter cycles;
-    private Counter failedCycles;
-    private MultiGauge setsByState;
-    private MultiGauge cacheBytes;
-    private final Set<ApiWriter.WriteKind> meteredWrites = ConcurrentHashMap.newKeySet();
-
     private ScheduledFuture<?> queuedCycle;
     private long queuedCycleAt;
     private ScheduledExecutorService loopThread;
@@ -75,12 +58,14 @@ public class ReconcileLoop {
     private ClusterCache cache;
     private CacheManager caches;
     private FleetReconciler reconciler;
+    private FleetMetrics metrics;
     private int consecutiveFailures;
     private volatile Instant startedAt;
     private volatile Instant cycleRunningSince;
     private volatile CycleReport lastReport;
     private volatile FleetStatus status;
     private volatile boolean statusStale = true;
+    private volatile Optional<CycleProgress.Progress> statusProgress = Optional.empty();
 
     /** Starts watching and reconciling; the daemon command calls it, command-line tools never do. */
     public synchronized void start() {
@@ -94,7 +79,7 @@ public class ReconcileLoop {
         cache = new ClusterCache(client, config, this::requestCycle, () -> statusStale = true);
         caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
         reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
-        registerMetrics();
+        metrics = new FleetMetrics(registry, reconciler, caches, startedAt);
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());
         requestCycle();
@@ -108,6 +93,7 @@ public class ReconcileLoop {
         applyPool.shutdownNow();
         cache.close();
         caches.close();
+        metrics.close();
     }
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -157,7 +143,7 @@ public class ReconcileLoop {
             }
             lastReport = reconciler.reconcileOnce();
             statusStale = true;
-            recordMetrics(lastReport);
+            metrics.record(lastReport, status());
             if (lastReport.succeeded()) {
                 consecutiveFailures = 0;
             } else {
@@ -179,42 +165,6 @@ public class ReconcileLoop {
             requestCycle(config.reconcile().interval());
         } finally {
             cycleRunningSince = null;
-        }
-    }
-
-    /** Prometheus names: arcfleet_reconcile_cycle_duration_seconds, arcfleet_reconcile_cycles_total, ... */
-    private void registerMetrics() {
-        cycleDuration = Timer.builder("arcfleet.reconcile.cycle.duration").description("Duration of reconcile cycles")
-                .publishPercentileHistogram().register(registry);
-        cycles = Counter.builder("arcfleet.reconcile.cycles").description("Reconcile cycles run").register(registry);
-        failedCycles = Counter.builder("arcfleet.reconcile.failures")
-                .description("Reconcile cycles that left a set not ready or changed nothing because of bad input")
-                .register(registry);
-        Gauge.builder("arcfleet.config.valid", this, loop -> loop.lastReport().map(report -> report.configProblem() == null)
-                .orElse(false) ? 1 : 0).description("1 when the repositories ConfigMap is valid").register(registry);
-        setsByState = MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry);
-        cacheBytes = MultiGauge.builder("arcfleet.cache").baseUnit("bytes").description("Size of each set's caches")
-                .register(registry);
-    }
-
-    private void recordMetrics(CycleReport report) {
-        cycleDuration.record(report.duration());
-        cycles.increment();
-        if (!report.succeeded()) {
-            failedCycles.increment();
-        }
-        setsByState.register(Arrays.stream(SetStatus.State.values())
-                .map(state -> MultiGauge.Row.of(Tags.of("state", state.name().toLowerCase(Locale.ROOT)), report.count(state)))
-                .toList(), true);
-        cacheBytes.register(caches.report().usage().entrySet().stream()
-                .map(entry -> MultiGauge.Row.of(Tags.of("set", entry.getKey()), entry.getValue().bytes())).toList(), true);
-        for (ApiWriter.WriteKind kind : reconciler.writeCounts().keySet()) {
-            if (meteredWrites.add(kind)) {
-                FunctionCounter.builder("arcfleet.api.writes", reconciler,
-                        current -> current.writeCounts().getOrDefault(kind, 0L))
-                        .description("Write requests sent to the API server").tags("verb", kind.verb(), "kind", kind.kind())
-                        .register(registry);
-            }
         }
     }
 
@@ -247,16 +197,27 @@ public class ReconcileLoop {
      */
     public FleetStatus status() {
         if (reconciler == null) {
-            return FleetStatus.of(Optional.empty(), Optional.empty(), null, null, Map.of());
+            return FleetStatus.of(Optional.empty(), Optional.empty(), Optional.empty(), null, null, Map.of());
         }
+        Optional<CycleProgress.Progress> progress = cycleProgress();
         FleetStatus current = status;
-        if (current == null || statusStale) {
+        if (current == null || statusStale || !progress.equals(statusProgress)) {
             statusStale = false;
-            current = FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(),
+            statusProgress = progress;
+            current = FleetStatus.of(lastReport(), progress, reconciler.lastValidConfig(), cache, caches.report(),
                     reconciler.lastApplied());
             status = current;
         }
         return current;
+    }
+
+    /** The running cycle's progress through its sets, once it has begun applying them. */
+    public Optional<CycleProgress.Progress> cycleProgress() {
+        Instant runningSince = cycleRunningSince;
+        if (reconciler == null || runningSince == null) {
+            return Optional.empty();
+        }
+        return reconciler.progress().latest().filter(progress -> !progress.startedAt().isBefore(runningSince));
     }
 
     /** The configuration being enforced, if a valid one was ever read. */

@@ -93,15 +93,15 @@ class ShippedRbacTest {
 
     @Test
     void shippedRbacSufficesToConvergeAndPrune() {
-        deployAndReconcile(renderKustomization(), TIMEOUT);
+        deployAndReconcile(renderKustomization(KUSTOMIZATION), TIMEOUT);
     }
 
-    /** {@code kubectl kustomize deploy/kubernetes}, as {@code kubectl apply -k} would render it. */
-    static String renderKustomization() {
+    /** {@code kubectl kustomize <directory>}, as {@code kubectl apply -k} would render it. */
+    static String renderKustomization(Path directory) {
         try {
             Path output = Files.createTempFile("arcfleet-kustomize", ".yaml");
             Path errors = Files.createTempFile("arcfleet-kustomize", ".err");
-            Process process = new ProcessBuilder(kubectl(), "kustomize", KUSTOMIZATION.toString())
+            Process process = new ProcessBuilder(kubectl(), "kustomize", directory.toString())
                     .redirectOutput(output.toFile()).redirectError(errors.toFile()).start();
             if (!process.waitFor(2, TimeUnit.MINUTES)) {
                 process.destroyForcibly();

@@ -155,15 +155,15 @@ class SystemdUnitTest {
         return found.orElseThrow(() -> new AssertionError("systemd-analyze not found after " + INSTALL_SCRIPT)).toString();
     }
 
-    private static Optional<Path> onPath(String command) {
+    static Optional<Path> onPath(String command) {
         return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .map(directory -> Path.of(directory, command)).filter(Files::isExecutable).findFirst();
     }
 
-    private record Result(int exitCode, String output) {
+    record Result(int exitCode, String output) {
     }
 
-    private static Result run(Duration timeout, String... command) throws IOException, InterruptedException {
+    static Result run(Duration timeout, String... command) throws IOException, InterruptedException {
         Path output = Files.createTempFile("arcfleet-systemd", ".out");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
