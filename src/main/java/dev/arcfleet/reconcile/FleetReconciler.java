@@ -20,6 +20,7 @@ import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.DesiredCache;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
 import dev.arcfleet.config.RepositoryConfig;
 import dev.arcfleet.config.RunnerSet;
 import dev.arcfleet.reconcile.SetStatus.Reason;
@@ -51,6 +52,7 @@ public final class FleetReconciler {
     private final DeleteLoopBreaker breaker;
     private final SetLifecycle lifecycle;
     private final CycleLog cycleLog = new CycleLog();
+    private final Owner owner;
 
     private Integer kubernetesMinorVersion;
     /** What the delete-loop breaker was last armed for; a change of either lets halted sets try again. */
@@ -68,7 +70,8 @@ public final class FleetReconciler {
         EventRecorder events = new EventRecorder(writer);
         this.configSource = new ConfigSource(cache, config.namespace(), config.configMap(), events);
         this.breaker = new DeleteLoopBreaker(clock);
-        this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker, configSource::configMap);
+        this.owner = Owner.of(config);
+        this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker, configSource::configMap, owner);
     }
 
     /** The configuration being enforced: the last valid one read. */
@@ -133,7 +136,7 @@ public final class FleetReconciler {
             return;
         }
         ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arcController, minorVersion.get(),
-                config.cache().nodeRoot());
+                config.cache().nodeRoot(), owner.value());
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         rearmBreaker(fleet, arcController, desiredSetNames);
         caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.cache.CacheUsage;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -51,7 +52,7 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
     }
 
     static FleetStatus of(Optional<CycleReport> lastReport, Optional<FleetConfig> config, ClusterCache cache,
-            CacheReport caches, Map<String, Instant> lastApplied) {
+            CacheReport caches, Map<String, Instant> lastApplied, Owner owner) {
         Global global = lastReport.map(report -> new Global(report.configProblem() == null, report.configProblem(),
                 report.arcController().map(ArcController::version).orElse(null), report.arcControllerProblem(),
                 report.startedAt(), report.duration().toMillis(), report.succeeded(), report.firstError()))
@@ -68,7 +69,8 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
             return new FleetStatus(global, List.of(), List.of());
         }
         List<String> pruning = Arrays.stream(ClusterCache.ManagedKind.values()).flatMap(cache::all)
-                .filter(object -> object.getMetadata().getDeletionTimestamp() != null)
+                .filter(object -> object.getMetadata().getDeletionTimestamp() != null
+                        && Ownership.of(object, owner) == Ownership.OURS)
                 .flatMap(object -> RunnerSetRenderer.renderedSetOf(object).stream())
                 .filter(set -> !desired.contains(set))
                 .distinct().sorted().toList();

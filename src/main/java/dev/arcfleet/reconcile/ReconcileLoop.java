@@ -26,6 +26,7 @@ import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -89,7 +90,8 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle);
-        caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
+        caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::runnerActive,
+                this::requestCycle);
         reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
         registerMetrics();
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
@@ -210,9 +212,10 @@ public class ReconcileLoop {
 
     public FleetStatus status() {
         if (reconciler == null) {
-            return FleetStatus.of(Optional.empty(), Optional.empty(), null, null, Map.of());
+            return FleetStatus.of(Optional.empty(), Optional.empty(), null, null, Map.of(), Owner.of(config));
         }
-        return FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(), reconciler.lastApplied());
+        return FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(), reconciler.lastApplied(),
+                Owner.of(config));
     }
 
     /** The configuration being enforced, if a valid one was ever read. */

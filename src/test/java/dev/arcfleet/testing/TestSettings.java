@@ -17,6 +17,7 @@ public final class TestSettings implements ArcfleetConfig {
     private Path cacheHostRoot;
     private String cacheNodeRoot = "/tmp/github-runner-cache";
     private String orphanRetention = "7d";
+    private String configMap = "arcfleet-repositories";
 
     public TestSettings(String namespace) {
         this.namespace = namespace;
@@ -48,6 +49,11 @@ public final class TestSettings implements ArcfleetConfig {
         return this;
     }
 
+    public TestSettings configMap(String value) {
+        configMap = value;
+        return this;
+    }
+
     public TestSettings tokenFile(Path value) {
         tokenFile = Optional.of(value);
         return this;
@@ -60,7 +66,7 @@ public final class TestSettings implements ArcfleetConfig {
 
     @Override
     public String configMap() {
-        return "arcfleet-repositories";
+        return configMap;
     }
 
     @Override
