@@ -15,12 +15,14 @@ import org.eclipse.microprofile.health.Readiness;
 
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.reconcile.LeaderGate;
 import dev.arcfleet.reconcile.ReconcileLoop;
 import dev.arcfleet.reconcile.SetStatus;
 
 /**
  * {@code /q/health/ready}: ready means the configuration is valid and the last cycle reconciled
- * every set. Each check carries what a person needs to act on it.
+ * every set, or, on a standby, that it can reach the API server to take over. Each check carries what
+ * a person needs to act on it.
  */
 @ApplicationScoped
 public class ReadinessChecks {
@@ -40,6 +42,25 @@ public class ReadinessChecks {
                 check.withData("error", problems);
             }
             return check.build();
+        };
+    }
+
+    /**
+     * Always up: a standby is ready to take over, which lets a Deployment of two be Available with one
+     * leader. The data says who leads.
+     */
+    @Produces
+    @Readiness
+    HealthCheck leaderElection() {
+        return () -> {
+            LeaderGate.State leadership = loop.leadership();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("leader-election").up()
+                    .withData("role", leadership.role());
+            if (!leadership.electing()) {
+                return check.withData("leaderElection", "off").build();
+            }
+            return check.withData("identity", leadership.identity()).withData("lease", leadership.lease())
+                    .withData("leader", String.valueOf(leadership.leader())).build();
         };
     }
 
@@ -69,6 +90,9 @@ public class ReadinessChecks {
     @Readiness
     HealthCheck cache() {
         return () -> {
+            if (loop.standingBy()) {
+                return standby("cache");
+            }
             CacheReport report = loop.cacheReport();
             HealthCheckResponseBuilder check = HealthCheckResponse.named("cache")
                     .status(report.problem().isEmpty() && report.setProblems().isEmpty());
@@ -113,6 +137,9 @@ public class ReadinessChecks {
     /** A check made from the last cycle's report; down until a first cycle has run. */
     private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill) {
         return () -> {
+            if (loop.standingBy()) {
+                return standby(name);
+            }
             HealthCheckResponseBuilder check = HealthCheckResponse.named(name);
             Optional<CycleReport> report = loop.lastReport();
             if (report.isEmpty()) {
@@ -121,5 +148,11 @@ public class ReadinessChecks {
             fill.accept(report.get(), check);
             return check.build();
         };
+    }
+
+    /** A standby neither reconciles nor manages caches; the leader's readiness reports them. */
+    private HealthCheckResponse standby(String name) {
+        return HealthCheckResponse.named(name).up().withData("role", "standby")
+                .withData("leader", String.valueOf(loop.leadership().leader())).build();
     }
 }

@@ -66,7 +66,7 @@ public final class FleetReconciler {
         this.caches = caches;
         this.writer = new ApiWriter(client);
         this.applyPool = applyPool;
-        this.credentials = new CredentialsResolver(config.github(), cache::secret);
+        this.credentials = new CredentialsResolver(config.github(), cache.credentialsNamespace(), cache::credentialsSecret);
         EventRecorder events = new EventRecorder(writer);
         this.configSource = new ConfigSource(cache, config.namespace(), config.configMap(), events);
         this.breaker = new DeleteLoopBreaker(clock);

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -27,7 +28,9 @@ import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
 import dev.arcfleet.config.Owner;
+import dev.arcfleet.config.Placement;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -73,8 +76,13 @@ public class ReconcileLoop {
     private ScheduledExecutorService loopThread;
     private ExecutorService applyPool;
     private ClusterCache cache;
-    private CacheManager caches;
-    private FleetReconciler reconciler;
+    private LeaderGate leadership;
+    /** The current leadership term's; null on a standby. */
+    private volatile KubernetesClient termClient;
+    private volatile CacheManager caches;
+    private volatile FleetReconciler reconciler;
+    private volatile Instant termStartedAt;
+    private final Map<ApiWriter.WriteKind, Long> earlierTermWrites = new ConcurrentHashMap<>();
     private int consecutiveFailures;
     private volatile Instant startedAt;
     private volatile Instant cycleRunningSince;
@@ -90,23 +98,46 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle);
+        registerMetrics();
+        leadership = new LeaderGate(client, config, Placement.current(), this::lead, this::standBy);
+        leadership.start();
+    }
+
+    /**
+     * A leadership term: its own API client, cache manager and reconciler, so that ending the term
+     * (closing them) stops every write and directory change it started, even a request in flight.
+     */
+    private synchronized void lead() {
+        termClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
         caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::runnerActive,
                 this::requestCycle);
-        reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
-        registerMetrics();
+        reconciler = new FleetReconciler(termClient, config, cache, caches, applyPool, Clock.systemUTC());
+        termStartedAt = Instant.now();
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());
         requestCycle();
+    }
+
+    private synchronized void standBy() {
+        if (reconciler == null) {
+            return;
+        }
+        termClient.close();
+        caches.close();
+        reconciler.writeCounts().forEach((kind, count) -> earlierTermWrites.merge(kind, count, Long::sum));
+        reconciler = null;
+        caches = null;
+        lastReport = null;
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (startedAt == null) {
             return;
         }
+        leadership.close();
         loopThread.shutdownNow();
         applyPool.shutdownNow();
         cache.close();
-        caches.close();
     }
 
     @Scheduled(every = "${arcfleet.reconcile.interval}", delayed = "${arcfleet.reconcile.interval}",
@@ -127,12 +158,20 @@ public class ReconcileLoop {
 
     private void runCycle() {
         cycleQueued.set(false);
+        FleetReconciler term = reconciler;
+        if (term == null || !leadership.leading()) {
+            return;
+        }
         cycleRunningSince = Instant.now();
         try {
             if (lastReport == null) {
                 cache.awaitSynced(INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
-            lastReport = reconciler.reconcileOnce();
+            CycleReport report = term.reconcileOnce();
+            if (term != reconciler) {
+                return;
+            }
+            lastReport = report;
             recordMetrics(lastReport);
             if (lastReport.succeeded()) {
                 consecutiveFailures = 0;
@@ -144,6 +183,10 @@ public class ReconcileLoop {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            if (term != reconciler) {
+                LOG.infof("A reconcile cycle was cut short when leadership ended: %s", e.getMessage());
+                return;
+            }
             LOG.error("Reconcile cycle failed", e);
             consecutiveFailures++;
         } finally {
@@ -175,16 +218,41 @@ public class ReconcileLoop {
         setsByState.register(Arrays.stream(SetStatus.State.values())
                 .map(state -> MultiGauge.Row.of(Tags.of("state", state.name().toLowerCase(Locale.ROOT)), report.count(state)))
                 .toList(), true);
-        cacheBytes.register(caches.report().usage().entrySet().stream()
+        CacheManager termCaches = caches;
+        if (termCaches == null) {
+            return;
+        }
+        cacheBytes.register(termCaches.report().usage().entrySet().stream()
                 .map(entry -> MultiGauge.Row.of(Tags.of("set", entry.getKey()), entry.getValue().bytes())).toList(), true);
-        for (ApiWriter.WriteKind kind : reconciler.writeCounts().keySet()) {
+        for (ApiWriter.WriteKind kind : term(FleetReconciler::writeCounts, Map.<ApiWriter.WriteKind, Long>of()).keySet()) {
             if (meteredWrites.add(kind)) {
-                FunctionCounter.builder("arcfleet.api.writes", reconciler,
-                        current -> current.writeCounts().getOrDefault(kind, 0L))
+                FunctionCounter.builder("arcfleet.api.writes", this, loop -> loop.writes(kind))
                         .description("Write requests sent to the API server").tags("verb", kind.verb(), "kind", kind.kind())
                         .register(registry);
             }
         }
+    }
+
+    /** Write requests of every leadership term so far. */
+    private long writes(ApiWriter.WriteKind kind) {
+        return earlierTermWrites.getOrDefault(kind, 0L) + term(FleetReconciler::writeCounts, Map.<ApiWriter.WriteKind, Long>of())
+                .getOrDefault(kind, 0L);
+    }
+
+    /** What the current leadership term says, or {@code otherwise} on a standby. */
+    private <T> T term(Function<FleetReconciler, T> question, T otherwise) {
+        FleetReconciler term = reconciler;
+        return term == null ? otherwise : question.apply(term);
+    }
+
+    /** Who leads; readiness and status show it. */
+    public LeaderGate.State leadership() {
+        return leadership == null ? new LeaderGate.State(false, false, null, null, null) : leadership.state();
+    }
+
+    /** A standby reconciles nothing; its readiness says so instead of reporting cycles it does not run. */
+    public boolean standingBy() {
+        return leadership != null && !leadership.leading();
     }
 
     public Optional<CycleReport> lastReport() {
@@ -196,36 +264,41 @@ public class ReconcileLoop {
         return Optional.ofNullable(cycleRunningSince);
     }
 
-    /** When the daemon started; before {@link #start()} the start of this process. */
+    /**
+     * When the current leadership term began (without leader election, when the daemon started); before
+     * that the start of this process.
+     */
     public Instant startedAt() {
-        return startedAt == null ? PROCESS_START : startedAt;
+        return termStartedAt == null ? PROCESS_START : termStartedAt;
     }
 
-
     public boolean apiServerReachable() {
-        return reconciler != null && cache.watching();
+        return cache != null && cache.watching();
     }
 
     public List<String> apiServerProblems() {
-        return reconciler == null ? List.of("the daemon has not started") : cache.problems();
+        return cache == null ? List.of("the daemon has not started") : cache.problems();
     }
 
     public FleetStatus status() {
-        if (reconciler == null) {
-            return FleetStatus.of(Optional.empty(), Optional.empty(), null, null, Map.of(), Owner.of(config));
+        FleetReconciler term = reconciler;
+        CacheManager termCaches = caches;
+        if (term == null || termCaches == null) {
+            return FleetStatus.of(leadership(), Optional.empty(), Optional.empty(), null, null, Map.of(), Owner.of(config));
         }
-        return FleetStatus.of(lastReport(), reconciler.lastValidConfig(), cache, caches.report(), reconciler.lastApplied(),
-                Owner.of(config));
+        return FleetStatus.of(leadership(), lastReport(), term.lastValidConfig(), cache, termCaches.report(),
+                term.lastApplied(), Owner.of(config));
     }
 
     /** The configuration being enforced, if a valid one was ever read. */
     public Optional<FleetConfig> enforcedConfig() {
-        return reconciler == null ? Optional.empty() : reconciler.lastValidConfig();
+        return term(FleetReconciler::lastValidConfig, Optional.empty());
     }
 
     public CacheReport cacheReport() {
-        return caches == null ? new CacheReport(Optional.of("the daemon has not started"), Map.of(), Map.of(), Map.of(),
-                List.of()) : caches.report();
+        CacheManager termCaches = caches;
+        return termCaches == null ? new CacheReport(Optional.of(standingBy() ? "a standby manages no cache directories"
+                : "the daemon has not started"), Map.of(), Map.of(), Map.of(), List.of()) : termCaches.report();
     }
 
     public Duration interval() {
