@@ -31,12 +31,14 @@ final class CacheDirectories {
     private final int uid;
     private final int gid;
     private final int mode;
+    private final String owner;
 
-    CacheDirectories(Path hostRoot, int uid, int gid, int mode) {
+    CacheDirectories(Path hostRoot, int uid, int gid, int mode, String owner) {
         this.hostRoot = hostRoot.toAbsolutePath().normalize();
         this.uid = uid;
         this.gid = gid;
         this.mode = mode;
+        this.owner = owner;
     }
 
     Path hostRoot() {
@@ -74,6 +76,10 @@ final class CacheDirectories {
                 throw new IOException(setDirectory + " exists but was not created by arcfleet (no " + CacheMarker.FILE_NAME
                         + "); left alone");
             }
+            if (!ownedOrUnclaimed(marker.get())) {
+                throw new IOException(setDirectory + " belongs to another arcfleet configuration, " + marker.get().owner()
+                        + "; left alone");
+            }
         } else {
             Files.createDirectory(setDirectory);
         }
@@ -89,11 +95,21 @@ final class CacheDirectories {
         }
         boolean revived = marker.flatMap(CacheMarker::orphanedSince).isPresent();
         if (marker.isEmpty()) {
-            new CacheMarker(repository, now, Optional.empty()).write(setDirectory);
-        } else if (revived) {
-            marker.get().revived().write(setDirectory);
+            new CacheMarker(repository, owner, now, Optional.empty()).write(setDirectory);
+        } else if (revived || !marker.get().owner().equals(owner)) {
+            marker.get().revived(owner).write(setDirectory);
         }
         return revived;
+    }
+
+    /** This configuration's, or from before owners were recorded (adopted when its set is desired, else left alone). */
+    boolean ownedOrUnclaimed(CacheMarker marker) {
+        return marker.owner().isEmpty() || marker.owner().equals(owner);
+    }
+
+    /** This configuration's: only these are ever collected. */
+    boolean owned(CacheMarker marker) {
+        return marker.owner().equals(owner);
     }
 
     /** The directories under host-root: arcfleet's (with their marker) and others, which are only reported. */

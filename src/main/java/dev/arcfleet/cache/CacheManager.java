@@ -60,10 +60,13 @@ public final class CacheManager implements AutoCloseable {
     /**
      * @param runnerActive whether a runner pod of the named set exists, so its cache may be in use
      * @param onSetReady called when a set's directory becomes ready, so its runner set can be created
+     * @param owner the configuration ({@code dev.arcfleet.config.Owner}) recorded in new markers; other owners'
+     *        directories are never collected
      */
-    public CacheManager(ArcfleetConfig.Cache settings, Clock clock, Predicate<String> runnerActive, Runnable onSetReady) {
+    public CacheManager(ArcfleetConfig.Cache settings, String owner, Clock clock, Predicate<String> runnerActive,
+            Runnable onSetReady) {
         this.directories = new CacheDirectories(settings.hostRoot(), settings.uid(), settings.gid(),
-                Integer.parseInt(settings.mode(), 8));
+                Integer.parseInt(settings.mode(), 8), owner);
         this.clock = clock;
         this.retention = parseRetention(settings.orphanRetention());
         this.measureMaxEntries = settings.measureMaxEntries();
@@ -168,7 +171,7 @@ public final class CacheManager implements AutoCloseable {
             for (CacheDirectories.Entry entry : directories.scan()) {
                 if (entry.marker().isEmpty()) {
                     unknown.add(entry.name());
-                } else if (!sets.containsKey(entry.name())) {
+                } else if (!sets.containsKey(entry.name()) && directories.owned(entry.marker().get())) {
                     collectOrphan(entry, now).ifPresent(deleteAt -> orphans.put(entry.name(), deleteAt));
                 }
             }

@@ -16,7 +16,11 @@ import java.util.Properties;
  * The file that marks a set directory as arcfleet's, and remembers since when its set is gone, so a
  * restart neither resets nor skips the retention. It sits beside the caches, outside every mount.
  */
-record CacheMarker(String repository, Instant created, Optional<Instant> orphanedSince) {
+/**
+ * @param owner the configuration ({@code dev.arcfleet.config.Owner}) whose set this is; empty in a marker
+ *        written before owners were recorded
+ */
+record CacheMarker(String repository, String owner, Instant created, Optional<Instant> orphanedSince) {
 
     static final String FILE_NAME = ".arcfleet-cache";
 
@@ -33,7 +37,8 @@ record CacheMarker(String repository, Instant created, Optional<Instant> orphane
         if (created == null) {
             return Optional.empty();
         }
-        return Optional.of(new CacheMarker(properties.getProperty("repository", ""), Instant.parse(created),
+        return Optional.of(new CacheMarker(properties.getProperty("repository", ""), properties.getProperty("owner", ""),
+                Instant.parse(created),
                 Optional.ofNullable(properties.getProperty("orphaned-since")).map(Instant::parse)));
     }
 
@@ -41,6 +46,7 @@ record CacheMarker(String repository, Instant created, Optional<Instant> orphane
     void write(Path setDirectory) throws IOException {
         Properties properties = new Properties();
         properties.setProperty("repository", repository);
+        properties.setProperty("owner", owner);
         properties.setProperty("created", created.toString());
         orphanedSince.ifPresent(since -> properties.setProperty("orphaned-since", since.toString()));
         Path temporary = setDirectory.resolve(FILE_NAME + ".tmp");
@@ -51,10 +57,11 @@ record CacheMarker(String repository, Instant created, Optional<Instant> orphane
     }
 
     CacheMarker orphanedAt(Instant since) {
-        return new CacheMarker(repository, created, Optional.of(since));
+        return new CacheMarker(repository, owner, created, Optional.of(since));
     }
 
-    CacheMarker revived() {
-        return new CacheMarker(repository, created, Optional.empty());
+    /** In use again, by {@code newOwner}: the same one, or this owner adopting an unowned marker. */
+    CacheMarker revived(String newOwner) {
+        return new CacheMarker(repository, newOwner, created, Optional.empty());
     }
 }

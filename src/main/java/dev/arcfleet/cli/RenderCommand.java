@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
 import dev.arcfleet.config.RunnerSet;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.ClusterFacts;
@@ -56,7 +57,7 @@ public class RenderCommand implements Callable<Integer> {
         ArcController controller = new ArcController(version,
                 config.arc().controllerServiceAccount().orElse(controllerServiceAccount), config.arc().controllerNamespace());
         ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), controller, kubernetesMinorVersion,
-                config.cache().nodeRoot());
+                config.cache().nodeRoot(), Owner.of(config).value());
         FleetConfig fleet = repositories.parseOrFail();
         KubernetesSerialization serialization = new KubernetesSerialization();
         GithubCredentials placeholder = new GithubCredentials.Token("");

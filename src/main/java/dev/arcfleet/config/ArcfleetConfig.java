@@ -31,6 +31,8 @@ public interface ArcfleetConfig {
 
     Cache cache();
 
+    LeaderElection leaderElection();
+
     interface Reconcile {
         @WithDefault("30s")
         Duration interval();
@@ -48,6 +50,12 @@ public interface ArcfleetConfig {
         String credentialsSecret();
 
         Optional<Path> tokenFile();
+
+        /**
+         * Where the credentials Secret and every {@code githubConfigSecret} are read from; empty means the
+         * namespace arcfleet runs in ({@link Placement#ownNamespace}).
+         */
+        Optional<String> credentialsNamespace();
     }
 
     interface Arc {
@@ -94,5 +102,29 @@ public interface ArcfleetConfig {
         /** A walk stops counting here, so a huge tree cannot keep the measuring thread busy. */
         @WithDefault("1000000")
         int measureMaxEntries();
+    }
+
+    /** Only the holder of a coordination.k8s.io Lease reconciles; README "High availability". */
+    interface LeaderElection {
+        /** Empty: on in a cluster, off elsewhere ({@link Placement#leaderElection}). */
+        Optional<Boolean> enabled();
+
+        /** Empty: {@code arcfleet.<owner>}, so daemons of different configurations never wait for each other. */
+        Optional<String> leaseName();
+
+        /** Empty: the namespace arcfleet runs in ({@link Placement#leaseNamespace}). */
+        Optional<String> leaseNamespace();
+
+        /** How long a Lease holds without renewal before a standby may take it over. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** The leader stops writing when it could not renew for this long, before its Lease can expire. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often the leader renews and standbys try to acquire. */
+        @WithDefault("2s")
+        Duration retryPeriod();
     }
 }

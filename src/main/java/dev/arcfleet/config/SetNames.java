@@ -46,7 +46,7 @@ public final class SetNames {
         return text.replaceAll("^-+|-+$", "");
     }
 
-    private static String shortHash(String text) {
+    static String shortHash(String text) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, HASH_LENGTH);

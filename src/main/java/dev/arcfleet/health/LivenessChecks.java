@@ -32,6 +32,9 @@ public class LivenessChecks {
     @Liveness
     HealthCheck reconcileLoop() {
         return () -> {
+            if (loop.standingBy()) {
+                return HealthCheckResponse.named("reconcile-loop").up().withData("role", "standby").build();
+            }
             Duration stuckAfter = max(MINIMUM_STUCK_AFTER, loop.interval().multipliedBy(STUCK_AFTER_INTERVALS));
             Instant now = Instant.now();
             Instant lastProgress = loop.cycleRunningSince()
@@ -50,7 +53,8 @@ public class LivenessChecks {
     @Produces
     @Startup
     HealthCheck firstCycle() {
-        return () -> HealthCheckResponse.named("first-reconcile-cycle").status(loop.lastReport().isPresent()).build();
+        return () -> HealthCheckResponse.named("first-reconcile-cycle")
+                .status(loop.lastReport().isPresent() || loop.standingBy()).build();
     }
 
     private static String endedAt(CycleReport report) {

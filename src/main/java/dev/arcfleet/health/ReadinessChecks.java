@@ -16,12 +16,14 @@ import org.eclipse.microprofile.health.Readiness;
 
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.reconcile.LeaderGate;
 import dev.arcfleet.reconcile.ReconcileLoop;
 import dev.arcfleet.reconcile.SetStatus;
 
 /**
  * {@code /q/health/ready}: ready means the configuration is valid and the last cycle reconciled
- * every set. Each check carries what a person needs to act on it.
+ * every set, or, on a standby, that it can reach the API server to take over. Each check carries what
+ * a person needs to act on it.
  */
 @ApplicationScoped
 public class ReadinessChecks {
@@ -41,6 +43,25 @@ public class ReadinessChecks {
                 check.withData("error", problems);
             }
             return check.build();
+        };
+    }
+
+    /**
+     * Always up: a standby is ready to take over, which lets a Deployment of two be Available with one
+     * leader. The data says who leads.
+     */
+    @Produces
+    @Readiness
+    HealthCheck leaderElection() {
+        return () -> {
+            LeaderGate.State leadership = loop.leadership();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("leader-election").up()
+                    .withData("role", leadership.role());
+            if (!leadership.electing()) {
+                return check.withData("leaderElection", "off").build();
+            }
+            return check.withData("identity", leadership.identity()).withData("lease", leadership.lease())
+                    .withData("leader", String.valueOf(leadership.leader())).build();
         };
     }
 
@@ -70,6 +91,9 @@ public class ReadinessChecks {
     @Readiness
     HealthCheck cache() {
         return () -> {
+            if (loop.standingBy()) {
+                return standby("cache");
+            }
             CacheReport report = loop.cacheReport();
             HealthCheckResponseBuilder check = HealthCheckResponse.named("cache")
                     .status(report.problem().isEmpty() && report.setProblems().isEmpty());
@@ -124,6 +148,9 @@ public class ReadinessChecks {
     private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill,
             Consumer<HealthCheckResponseBuilder> always) {
         return () -> {
+            if (loop.standingBy()) {
+                return standby(name);
+            }
             HealthCheckResponseBuilder check = HealthCheckResponse.named(name);
             always.accept(check);
             Optional<CycleReport> report = loop.lastReport();
@@ -133,5 +160,11 @@ public class ReadinessChecks {
             fill.accept(report.get(), check);
             return check.build();
         };
+    }
+
+    /** A standby neither reconciles nor manages caches; the leader's readiness reports them. */
+    private HealthCheckResponse standby(String name) {
+        return HealthCheckResponse.named(name).up().withData("role", "standby")
+                .withData("leader", String.valueOf(loop.leadership().leader())).build();
     }
 }

@@ -57,7 +57,7 @@ final class ApiWriter {
     /**
      * Deletes the object only while it is still the one the decision was made on. ARC updates a set's
      * status all the time, so a changed resourceVersion alone is re-read: the delete goes ahead if the
-     * object is the same one (uid) and still carries arcfleet's label.
+     * object is the same one (uid) and still carries arcfleet's label and the same owner.
      */
     void delete(HasMetadata live) {
         withRetries("delete", live, () -> {
@@ -73,9 +73,9 @@ final class ApiWriter {
             if (current == null || !current.getMetadata().getUid().equals(live.getMetadata().getUid())) {
                 return List.of();
             }
-            if (!Labels.managedByArcfleet(current)) {
+            if (!Labels.managedByArcfleet(current) || !Labels.owner(current).equals(Labels.owner(live))) {
                 throw new WriteFailedException("delete " + live.getKind() + " " + live.getMetadata().getName()
-                        + " skipped: it no longer carries arcfleet's label", null);
+                        + " skipped: it no longer carries the labels it was chosen by", null);
             }
             return resource(current).lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
         });

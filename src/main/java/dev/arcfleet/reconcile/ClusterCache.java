@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.config.Placement;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -86,6 +87,10 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<SharedIndexInformer<?>, String> descriptions = new ConcurrentHashMap<>();
     private volatile boolean everSynced;
     private volatile Set<String> readSecrets;
+    /** Where the source credentials live: out of the runner namespace, whose jobs may read Secrets. */
+    private final String credentialsNamespace;
+    /** The managed Secrets' informer when the credentials live in the runner namespace too. */
+    private final SharedIndexInformer<Secret> credentials;
 
     /**
      * @param onChange called for changes that can alter what a cycle does: desired state or drift
@@ -129,6 +134,13 @@ public final class ClusterCache implements AutoCloseable {
                         + " (is ARC's CRD installed?)",
                         client.genericKubernetesResources(AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
                         managedOnly));
+        credentialsNamespace = Placement.current().credentialsNamespace(config);
+        @SuppressWarnings("unchecked")
+        SharedIndexInformer<Secret> runnerNamespaceSecrets = (SharedIndexInformer<Secret>) managed.get(ManagedKind.SECRET);
+        credentials = credentialsNamespace.equals(namespace) ? runnerNamespaceSecrets
+                : prepare("credentials Secrets in " + credentialsNamespace,
+                        client.secrets().inNamespace(credentialsNamespace).runnableInformer(0),
+                        trigger(secret -> readSecrets.contains(secret.getMetadata().getName()), onChange, onStatusChange));
     }
 
     /**
@@ -196,7 +208,7 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     private Stream<SharedIndexInformer<? extends HasMetadata>> allInformers() {
-        return Stream.concat(Stream.of(controllerDeployments, runnerPods), managed.values().stream());
+        return Stream.concat(Stream.of(controllerDeployments, runnerPods, credentials), managed.values().stream()).distinct();
     }
 
     /** Whether every informer has listed once; before that a cycle would see a partial cluster. */
@@ -255,8 +267,13 @@ public final class ClusterCache implements AutoCloseable {
         return controllerDeployments.getStore().list();
     }
 
-    public Optional<Secret> secret(String name) {
-        return Optional.ofNullable((Secret) managed.get(ManagedKind.SECRET).getStore().getByKey(key(namespace, name)));
+    /** A source credentials Secret, from {@code arcfleet.github.credentials-namespace}. */
+    public Optional<Secret> credentialsSecret(String name) {
+        return Optional.ofNullable(credentials.getStore().getByKey(key(credentialsNamespace, name)));
+    }
+
+    public String credentialsNamespace() {
+        return credentialsNamespace;
     }
 
     public Optional<HasMetadata> get(ManagedKind kind, String name) {

@@ -16,16 +16,19 @@ import io.fabric8.kubernetes.api.model.Secret;
 
 /**
  * Finds the GitHub credentials for a repository: its own {@code githubConfigSecret}, else the token
- * file, else the shared credentials Secret. Read afresh every cycle, so rotation needs no restart.
+ * file, else the shared credentials Secret; both Secrets from the credentials namespace. Read afresh every cycle, so rotation needs no restart.
  * Problems name the source and key, never a value.
  */
 final class CredentialsResolver {
 
     private final ArcfleetConfig.Github settings;
+    private final String namespace;
     private final Function<String, Optional<Secret>> secrets;
 
-    CredentialsResolver(ArcfleetConfig.Github settings, Function<String, Optional<Secret>> secrets) {
+    /** @param secrets the Secrets of {@code namespace}, the credentials namespace, by name */
+    CredentialsResolver(ArcfleetConfig.Github settings, String namespace, Function<String, Optional<Secret>> secrets) {
         this.settings = settings;
+        this.namespace = namespace;
         this.secrets = secrets;
     }
 
@@ -50,8 +53,9 @@ final class CredentialsResolver {
         return Outcome.of(new GithubCredentials.Token(token));
     }
 
-    private Outcome<GithubCredentials> fromSecret(String name) {
-        Optional<Secret> secret = secrets.apply(name);
+    private Outcome<GithubCredentials> fromSecret(String secretName) {
+        Optional<Secret> secret = secrets.apply(secretName);
+        String name = namespace + "/" + secretName;
         if (secret.isEmpty()) {
             return Outcome.failed("credentials Secret " + name + " not found");
         }

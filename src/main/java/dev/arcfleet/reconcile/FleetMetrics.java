@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
-import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.CacheReport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -34,7 +33,8 @@ final class FleetMetrics {
             "running", "runningEphemeralRunners", "failed", "failedEphemeralRunners");
 
     private final MeterRegistry registry;
-    private final FleetReconciler reconciler;
+    /** Write requests so far, by kind, over every leadership term. */
+    private final java.util.function.Supplier<Map<ApiWriter.WriteKind, Long>> writeCounts;
     private final Timer cycleDuration;
     private final Counter cycles;
     private final Counter failedCycles;
@@ -51,9 +51,10 @@ final class FleetMetrics {
     private volatile Instant lastSuccess;
 
     /** @param startedAt stands for the last successful cycle until there is one */
-    FleetMetrics(MeterRegistry registry, FleetReconciler reconciler, CacheManager caches, Instant startedAt) {
+    FleetMetrics(MeterRegistry registry, java.util.function.Supplier<Map<ApiWriter.WriteKind, Long>> writeCounts,
+            java.util.function.Supplier<CacheReport> caches, Instant startedAt) {
         this.registry = registry;
-        this.reconciler = reconciler;
+        this.writeCounts = writeCounts;
         this.lastSuccess = startedAt;
         cycleDuration = kept(Timer.builder("arcfleet.reconcile.cycle.duration").description("Duration of reconcile cycles")
                 .publishPercentileHistogram().register(registry));
@@ -69,7 +70,7 @@ final class FleetMetrics {
         kept(Gauge.builder("arcfleet.arc.controller.known", this,
                 metrics -> flag(metrics.last != null && metrics.last.arcController().isPresent()))
                 .description("1 when the ARC controller's version is known, so sets can be created").register(registry));
-        kept(Gauge.builder("arcfleet.cache.problems", caches, manager -> problems(manager.report()))
+        kept(Gauge.builder("arcfleet.cache.problems", caches, report -> problems(report.get()))
                 .description("Problems of the cache directories that readiness reports: host-root unusable, a set's directory not ready")
                 .register(registry));
         setsByState = MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry);
@@ -117,10 +118,10 @@ final class FleetMetrics {
         ephemeralRunners.register(ephemeral, true);
         cacheLimit.register(perSet(sets, FleetStatus.RunnerSet::cacheLimitBytes), true);
         cacheBytes.register(perSet(sets, FleetStatus.RunnerSet::cacheBytes), true);
-        for (ApiWriter.WriteKind kind : reconciler.writeCounts().keySet()) {
+        for (ApiWriter.WriteKind kind : writeCounts.get().keySet()) {
             if (meteredWrites.add(kind)) {
-                kept(FunctionCounter.builder("arcfleet.api.writes", reconciler,
-                        current -> current.writeCounts().getOrDefault(kind, 0L))
+                kept(FunctionCounter.builder("arcfleet.api.writes", writeCounts,
+                        counts -> counts.get().getOrDefault(kind, 0L))
                         .description("Write requests sent to the API server").tags("verb", kind.verb(), "kind", kind.kind())
                         .register(registry));
             }

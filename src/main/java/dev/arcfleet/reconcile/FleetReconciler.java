@@ -20,6 +20,7 @@ import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.DesiredCache;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
 import dev.arcfleet.config.RepositoryConfig;
 import dev.arcfleet.config.RunnerSet;
 import dev.arcfleet.reconcile.SetStatus.Reason;
@@ -52,6 +53,7 @@ public final class FleetReconciler {
     private final SetLifecycle lifecycle;
     private final CycleLog cycleLog = new CycleLog();
     private final CycleProgress progress = new CycleProgress(Clock.systemUTC());
+    private final Owner owner;
 
     private Integer kubernetesMinorVersion;
     /** What the delete-loop breaker was last armed for; a change of either lets halted sets try again. */
@@ -65,12 +67,13 @@ public final class FleetReconciler {
         this.caches = caches;
         this.writer = new ApiWriter(client);
         this.applyPool = applyPool;
-        this.credentials = new CredentialsResolver(config.github(), cache::secret);
+        this.credentials = new CredentialsResolver(config.github(), cache.credentialsNamespace(), cache::credentialsSecret);
         EventRecorder events = new EventRecorder(writer);
         this.configSource = new ConfigSource(client, cache, config.namespace(), config.configMap(), config.maxSets(), events);
         this.breaker = new DeleteLoopBreaker(clock);
+        this.owner = Owner.of(config);
         this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker,
-                new SetBackoff(clock, config.reconcile().interval()), configSource::configMap);
+                new SetBackoff(clock, config.reconcile().interval()), configSource::configMap, owner);
     }
 
     /** The configuration being enforced: the last valid one read. */
@@ -140,7 +143,7 @@ public final class FleetReconciler {
             return;
         }
         ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arcController, minorVersion.get(),
-                config.cache().nodeRoot());
+                config.cache().nodeRoot(), owner.value());
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         rearmBreaker(fleet, arcController, desiredSetNames);
         caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.cache.CacheUsage;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -23,7 +24,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * the informer caches and the last cycle; holds no secret value.
  */
 @RegisterForReflection
-public record FleetStatus(Global global, List<Repository> repositories, List<String> pruning) {
+public record FleetStatus(LeaderGate.State leadership, Global global, List<Repository> repositories, List<String> pruning) {
 
     /** @param progress how far the running cycle has got through its sets; null while no cycle applies sets */
     @RegisterForReflection
@@ -55,13 +56,16 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
     public record Listener(String name, boolean present, Map<String, Object> status) {
     }
 
-    static FleetStatus of(Optional<CycleReport> lastReport, Optional<CycleProgress.Progress> inFlight,
-            Optional<FleetConfig> config, ClusterCache cache, CacheReport caches, Map<String, Instant> lastApplied) {
+    static FleetStatus of(LeaderGate.State leadership, Optional<CycleReport> lastReport,
+            Optional<CycleProgress.Progress> inFlight, Optional<FleetConfig> config, ClusterCache cache, CacheReport caches,
+            Map<String, Instant> lastApplied, Owner owner) {
         CycleProgress.Progress progress = inFlight.orElse(null);
         Global global = lastReport.map(report -> new Global(report.configProblem() == null, report.configProblem(),
                 report.arcController().map(ArcController::version).orElse(null), report.arcControllerProblem(),
                 report.startedAt(), report.duration().toMillis(), report.succeeded(), report.firstError(), progress))
-                .orElse(new Global(false, "no reconcile cycle has run yet", null, null, null, null, false, null, progress));
+                .orElse(new Global(false, leadership.leading() ? "no reconcile cycle has run yet"
+                        : "a standby reconciles nothing; ask the leader, " + leadership.leader(), null, null, null, null,
+                        false, null, progress));
         Map<String, SetStatus> statuses = lastReport.map(report -> report.sets().stream()
                 .collect(Collectors.toMap(SetStatus::name, set -> set))).orElse(Map.of());
         List<Repository> repositories = config.map(fleet -> fleet.repositories().stream()
@@ -71,14 +75,15 @@ public record FleetStatus(Global global, List<Repository> repositories, List<Str
         Set<String> desired = config.map(fleet -> fleet.runnerSets().stream().map(dev.arcfleet.config.RunnerSet::name)
                 .collect(Collectors.toSet())).orElse(Set.of());
         if (cache == null) {
-            return new FleetStatus(global, List.of(), List.of());
+            return new FleetStatus(leadership, global, List.of(), List.of());
         }
         List<String> pruning = Arrays.stream(ClusterCache.ManagedKind.values()).flatMap(cache::all)
-                .filter(object -> object.getMetadata().getDeletionTimestamp() != null)
+                .filter(object -> object.getMetadata().getDeletionTimestamp() != null
+                        && Ownership.of(object, owner) == Ownership.OURS)
                 .flatMap(object -> RunnerSetRenderer.renderedSetOf(object).stream())
                 .filter(set -> !desired.contains(set))
                 .distinct().sorted().toList();
-        return new FleetStatus(global, repositories, pruning);
+        return new FleetStatus(leadership, global, repositories, pruning);
     }
 
     @SuppressWarnings("unchecked")

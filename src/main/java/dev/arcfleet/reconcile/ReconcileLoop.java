@@ -6,11 +6,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -22,14 +24,18 @@ import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.Owner;
+import dev.arcfleet.config.Placement;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
  * Runs reconcile cycles on one thread, so never two at once: every interval, shortly after any
- * watched change (several changes coalesce into one cycle), and sooner after a failed cycle.
+ * watched change (several changes coalesce into one cycle), and sooner after a failed cycle. Only
+ * while this daemon leads: each leadership term has its own client, cache manager and reconciler.
  */
 @ApplicationScoped
 public class ReconcileLoop {
@@ -56,9 +62,14 @@ public class ReconcileLoop {
     private ScheduledExecutorService loopThread;
     private ExecutorService applyPool;
     private ClusterCache cache;
-    private CacheManager caches;
-    private FleetReconciler reconciler;
+    private LeaderGate leadership;
     private FleetMetrics metrics;
+    /** The current leadership term's; null on a standby. */
+    private volatile KubernetesClient termClient;
+    private volatile CacheManager caches;
+    private volatile FleetReconciler reconciler;
+    private volatile Instant termStartedAt;
+    private final Map<ApiWriter.WriteKind, Long> earlierTermWrites = new ConcurrentHashMap<>();
     private int consecutiveFailures;
     private volatile Instant startedAt;
     private volatile Instant cycleRunningSince;
@@ -77,22 +88,52 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle, () -> statusStale = true);
-        caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
-        reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
-        metrics = new FleetMetrics(registry, reconciler, caches, startedAt);
+        metrics = new FleetMetrics(registry, this::writeCounts, this::cacheReport, startedAt);
+        leadership = new LeaderGate(client, config, Placement.current(), this::lead, this::standBy);
+        leadership.start();
+    }
+
+    /**
+     * A leadership term: its own API client, cache manager and reconciler, so that ending the term
+     * (closing them) stops every write and directory change it started, even a request in flight.
+     */
+    private synchronized void lead() {
+        termClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
+        caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::runnerActive,
+                this::requestCycle);
+        reconciler = new FleetReconciler(termClient, config, cache, caches, applyPool, Clock.systemUTC());
+        termStartedAt = Instant.now();
+        statusStale = true;
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());
         requestCycle();
+    }
+
+    private synchronized void standBy() {
+        if (reconciler == null) {
+            return;
+        }
+        termClient.close();
+        caches.close();
+        reconciler.writeCounts().forEach((kind, count) -> earlierTermWrites.merge(kind, count, Long::sum));
+        reconciler = null;
+        caches = null;
+        lastReport = null;
+        statusStale = true;
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (startedAt == null) {
             return;
         }
+        leadership.close();
         loopThread.shutdownNow();
         applyPool.shutdownNow();
         cache.close();
-        caches.close();
+        CacheManager termCaches = caches;
+        if (termCaches != null) {
+            termCaches.close();
+        }
         metrics.close();
     }
 
@@ -136,12 +177,20 @@ public class ReconcileLoop {
         synchronized (this) {
             queuedCycle = null;
         }
+        FleetReconciler term = reconciler;
+        if (term == null || !leadership.leading()) {
+            return;
+        }
         cycleRunningSince = Instant.now();
         try {
             if (lastReport == null) {
                 cache.awaitSynced(INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
-            lastReport = reconciler.reconcileOnce();
+            CycleReport report = term.reconcileOnce();
+            if (term != reconciler) {
+                return;
+            }
+            lastReport = report;
             statusStale = true;
             metrics.record(lastReport, status());
             if (lastReport.succeeded()) {
@@ -159,6 +208,10 @@ public class ReconcileLoop {
             LOG.fatal("Reconcile cycle hit " + e + "; exiting so the daemon is restarted", e);
             Runtime.getRuntime().halt(3);
         } catch (Throwable e) {
+            if (term != reconciler) {
+                LOG.infof("A reconcile cycle was cut short when leadership ended: %s", e.getMessage());
+                return;
+            }
             LOG.error("Reconcile cycle failed", e);
             lastReport = CycleReport.crashed(cycleRunningSince, e);
             consecutiveFailures++;
@@ -166,6 +219,30 @@ public class ReconcileLoop {
         } finally {
             cycleRunningSince = null;
         }
+    }
+
+    /** Write requests of every leadership term so far. */
+    private Map<ApiWriter.WriteKind, Long> writeCounts() {
+        Map<ApiWriter.WriteKind, Long> counts = new ConcurrentHashMap<>(earlierTermWrites);
+        term(FleetReconciler::writeCounts, Map.<ApiWriter.WriteKind, Long>of())
+                .forEach((kind, count) -> counts.merge(kind, count, Long::sum));
+        return counts;
+    }
+
+    /** What the current leadership term says, or {@code otherwise} on a standby. */
+    private <T> T term(Function<FleetReconciler, T> question, T otherwise) {
+        FleetReconciler term = reconciler;
+        return term == null ? otherwise : question.apply(term);
+    }
+
+    /** Who leads; readiness and status show it. */
+    public LeaderGate.State leadership() {
+        return leadership == null ? new LeaderGate.State(false, false, null, null, null) : leadership.state();
+    }
+
+    /** A standby reconciles nothing; its readiness says so instead of reporting cycles it does not run. */
+    public boolean standingBy() {
+        return leadership != null && !leadership.leading();
     }
 
     public Optional<CycleReport> lastReport() {
@@ -177,18 +254,20 @@ public class ReconcileLoop {
         return Optional.ofNullable(cycleRunningSince);
     }
 
-    /** When the daemon started; before {@link #start()} the start of this process. */
+    /**
+     * When the current leadership term began (without leader election, when the daemon started); before
+     * that the start of this process.
+     */
     public Instant startedAt() {
-        return startedAt == null ? PROCESS_START : startedAt;
+        return termStartedAt == null ? PROCESS_START : termStartedAt;
     }
 
-
     public boolean apiServerReachable() {
-        return reconciler != null && cache.watching();
+        return cache != null && cache.watching();
     }
 
     public List<String> apiServerProblems() {
-        return reconciler == null ? List.of("the daemon has not started") : cache.problems();
+        return cache == null ? List.of("the daemon has not started") : cache.problems();
     }
 
     /**
@@ -196,16 +275,19 @@ public class ReconcileLoop {
      * memory, however large the fleet and however often it is polled.
      */
     public FleetStatus status() {
-        if (reconciler == null) {
-            return FleetStatus.of(Optional.empty(), Optional.empty(), Optional.empty(), null, null, Map.of());
+        FleetReconciler term = reconciler;
+        CacheManager termCaches = caches;
+        if (term == null || termCaches == null) {
+            return FleetStatus.of(leadership(), Optional.empty(), Optional.empty(), Optional.empty(), null, null, Map.of(),
+                    Owner.of(config));
         }
         Optional<CycleProgress.Progress> progress = cycleProgress();
         FleetStatus current = status;
         if (current == null || statusStale || !progress.equals(statusProgress)) {
             statusStale = false;
             statusProgress = progress;
-            current = FleetStatus.of(lastReport(), progress, reconciler.lastValidConfig(), cache, caches.report(),
-                    reconciler.lastApplied());
+            current = FleetStatus.of(leadership(), lastReport(), progress, term.lastValidConfig(), cache, termCaches.report(),
+                    term.lastApplied(), Owner.of(config));
             status = current;
         }
         return current;
@@ -214,20 +296,22 @@ public class ReconcileLoop {
     /** The running cycle's progress through its sets, once it has begun applying them. */
     public Optional<CycleProgress.Progress> cycleProgress() {
         Instant runningSince = cycleRunningSince;
-        if (reconciler == null || runningSince == null) {
+        FleetReconciler term = reconciler;
+        if (term == null || runningSince == null) {
             return Optional.empty();
         }
-        return reconciler.progress().latest().filter(progress -> !progress.startedAt().isBefore(runningSince));
+        return term.progress().latest().filter(progress -> !progress.startedAt().isBefore(runningSince));
     }
 
     /** The configuration being enforced, if a valid one was ever read. */
     public Optional<FleetConfig> enforcedConfig() {
-        return reconciler == null ? Optional.empty() : reconciler.lastValidConfig();
+        return term(FleetReconciler::lastValidConfig, Optional.empty());
     }
 
     public CacheReport cacheReport() {
-        return caches == null ? new CacheReport(Optional.of("the daemon has not started"), Map.of(), Map.of(), Map.of(),
-                List.of()) : caches.report();
+        CacheManager termCaches = caches;
+        return termCaches == null ? new CacheReport(Optional.of(standingBy() ? "a standby manages no cache directories"
+                : "the daemon has not started"), Map.of(), Map.of(), Map.of(), List.of()) : termCaches.report();
     }
 
     public Duration interval() {

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.config.Owner;
 import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
 import dev.arcfleet.reconcile.SetStatus.Reason;
 import dev.arcfleet.render.DesiredRunnerSet;
@@ -46,10 +47,11 @@ final class SetLifecycle {
     private final DeleteLoopBreaker breaker;
     private final Supplier<Optional<ConfigMap>> source;
     private final SetBackoff backoff;
+    private final Owner owner;
     private final Map<String, Instant> lastApplied = new ConcurrentHashMap<>();
 
     SetLifecycle(ClusterCache cache, ApiWriter writer, EventRecorder events, CacheManager caches, DeleteLoopBreaker breaker,
-            SetBackoff backoff, Supplier<Optional<ConfigMap>> source) {
+            SetBackoff backoff, Supplier<Optional<ConfigMap>> source, Owner owner) {
         this.cache = cache;
         this.writer = writer;
         this.events = events;
@@ -57,6 +59,7 @@ final class SetLifecycle {
         this.breaker = breaker;
         this.backoff = backoff;
         this.source = source;
+        this.owner = owner;
     }
 
     Map<String, Instant> lastApplied() {
@@ -74,15 +77,18 @@ final class SetLifecycle {
     SetStatus apply(DesiredRunnerSet desired, Writes writes) {
         String setName = desired.set().name();
         Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
-        List<String> conflicts = desired.allObjects().stream()
-                .filter(object -> live(object).filter(live -> !Labels.managedByArcfleet(live)).isPresent())
-                .map(SetLifecycle::describe).toList();
-        if (!conflicts.isEmpty()) {
-            String detail = "not managed by arcfleet, left untouched: " + String.join(", ", conflicts) + " (add label "
-                    + Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_ARCFLEET + " to hand it over, or delete it)";
+        List<String> unmanaged = inTheWay(desired, Ownership.UNMANAGED);
+        List<String> others = inTheWay(desired, Ownership.OTHERS);
+        if (!unmanaged.isEmpty() || !others.isEmpty()) {
+            String detail = !unmanaged.isEmpty()
+                    ? "not managed by arcfleet, left untouched: " + String.join(", ", unmanaged) + " (add label "
+                            + Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_ARCFLEET + " to hand it over, or delete it)"
+                    : "managed by another arcfleet configuration, left untouched: " + String.join(", ", others)
+                            + " (remove the repository from one of the two ConfigMaps)";
             source.get().ifPresent(configMap -> events.warning(configMap, "Conflict", setName,
                     "runner set " + setName + ": " + detail));
-            return status(desired, Reason.UNMANAGED_OBJECT_IN_THE_WAY, detail);
+            return status(desired, unmanaged.isEmpty() ? Reason.OTHER_OWNERS_OBJECT_IN_THE_WAY
+                    : Reason.UNMANAGED_OBJECT_IN_THE_WAY, detail);
         }
         source.get().ifPresent(configMap -> events.resolved(configMap, "Conflict", setName));
         breaker.observe(setName, liveRunnerSet);
@@ -318,19 +324,27 @@ final class SetLifecycle {
         }
     }
 
-    private static boolean prunable(ManagedKind kind, HasMetadata live, Set<String> desiredSetNames,
+    private boolean prunable(ManagedKind kind, HasMetadata live, Set<String> desiredSetNames,
             Map<String, DesiredRunnerSet> rendered) {
         Optional<String> setName = RunnerSetRenderer.renderedSetOf(live);
-        if (setName.isEmpty()) {
+        Ownership ownership = Ownership.of(live, owner);
+        if (setName.isEmpty() || ownership == Ownership.OTHERS) {
             return false;
         }
         if (!desiredSetNames.contains(setName.get())) {
-            return true;
+            return ownership == Ownership.OURS;
         }
         DesiredRunnerSet desired = rendered.get(setName.get());
         // A desired set that could not be rendered (credentials missing) keeps everything it has.
         return desired != null && desired.allObjects().stream().noneMatch(object -> object.getKind().equals(kind.kind())
                 && object.getMetadata().getName().equals(live.getMetadata().getName()));
+    }
+
+    /** The desired objects whose same-named live object has that ownership, as {@code Kind name}. */
+    private List<String> inTheWay(DesiredRunnerSet desired, Ownership ownership) {
+        return desired.allObjects().stream()
+                .filter(object -> live(object).filter(live -> Ownership.of(live, owner) == ownership).isPresent())
+                .map(SetLifecycle::describe).toList();
     }
 
     private Optional<HasMetadata> live(HasMetadata desired) {

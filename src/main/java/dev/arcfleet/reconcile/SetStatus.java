@@ -10,7 +10,7 @@ public record SetStatus(String name, String repository, Reason reason, String de
     public enum State {
         /** Every object matches what arcfleet renders. */
         READY,
-        /** A same-named object that arcfleet does not manage is in the way; nothing of the set is touched. */
+        /** A same-named object that is not this configuration's is in the way; nothing of the set is touched. */
         CONFLICT,
         /** Something the set needs is still under way; it continues on its own. */
         WAITING,
@@ -23,6 +23,8 @@ public record SetStatus(String name, String repository, Reason reason, String de
     public enum Reason {
         IN_SYNC(State.READY),
         UNMANAGED_OBJECT_IN_THE_WAY(State.CONFLICT),
+        /** A same-named object of another arcfleet configuration ({@code arcfleet.dev/owner}) is in the way. */
+        OTHER_OWNERS_OBJECT_IN_THE_WAY(State.CONFLICT),
         CACHE_DIRECTORY_PENDING(State.WAITING),
         CACHE_DIRECTORY_UNUSABLE(State.WAITING),
         /** The AutoscalingRunnerSet, or an object ARC no longer holds, is being deleted; recreated once gone. */

@@ -2,6 +2,7 @@ package dev.arcfleet.render;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.arcfleet.config.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -21,6 +22,11 @@ public final class Labels {
      */
     public static final String REPOSITORY = "arcfleet.dev/repository";
     public static final String INSTANCE = "arcfleet.dev/instance";
+    /**
+     * The configuration ({@code <namespace>.<config-map>}) an object came from; prune and conflict checks
+     * consider only their own owner's objects. Absent on objects of an arcfleet before owner scoping.
+     */
+    public static final String OWNER = "arcfleet.dev/owner";
     /** Hash of everything arcfleet applied, so a field it stopped setting is noticed as a change. */
     public static final String DESIRED_HASH_ANNOTATION = "arcfleet.dev/desired-hash";
 
@@ -31,6 +37,11 @@ public final class Labels {
     public static boolean managedByArcfleet(HasMetadata object) {
         Map<String, String> labels = object.getMetadata().getLabels();
         return labels != null && MANAGED_BY_ARCFLEET.equals(labels.get(MANAGED_BY));
+    }
+
+    /** The object's owner; empty on an object made before owners were labelled. */
+    public static Optional<String> owner(HasMetadata object) {
+        return Optional.ofNullable(object.getMetadata().getLabels()).map(labels -> labels.get(OWNER));
     }
 
     static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
@@ -45,6 +56,7 @@ public final class Labels {
         labels.put(SET, set.name());
         labels.put(REPOSITORY, set.name().substring(0, set.name().lastIndexOf('-')));
         labels.put(INSTANCE, Integer.toString(set.instance()));
+        labels.put(OWNER, facts.owner());
         return labels;
     }
 }

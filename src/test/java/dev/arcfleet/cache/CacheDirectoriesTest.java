@@ -129,7 +129,7 @@ class CacheDirectoriesTest {
                 CacheMarker.read(orphan).orElseThrow().orphanedSince());
 
         fleet.clock.advance(Duration.ofDays(6));
-        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), fleet.clock, set -> false, () -> {
+        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.config.Owner.of(fleet.settings).value(), fleet.clock, set -> false, () -> {
         })) {
             restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")));
             restarted.awaitSynced();

@@ -69,7 +69,8 @@ class SystemdUnitTest {
      */
     @Test
     void environmentFileIsAValidConfiguration() throws IOException {
-        Map<String, String> environment = environmentFile();
+        Map<String, String> environment = new LinkedHashMap<>(environmentFile());
+        environment.putAll(unitEnvironment());
         Set<String> known = propertyNames("arcfleet", ArcfleetConfig.class).stream()
                 .map(name -> name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_")).collect(Collectors.toSet());
         List<String> unknown = environment.keySet().stream().filter(name -> name.startsWith("ARCFLEET_"))
@@ -83,9 +84,52 @@ class SystemdUnitTest {
         ArcfleetConfig settings = config.getConfigMapping(ArcfleetConfig.class);
         assertEquals("arc-runners", settings.namespace());
         assertEquals("arc-systems", settings.arc().controllerNamespace());
-        assertEquals(Optional.of(Path.of("/etc/arcfleet/github-token")), settings.github().tokenFile());
+        assertEquals(Optional.of(Path.of(CREDENTIALS_DIRECTORY, "github-token")), settings.github().tokenFile());
         assertEquals(Path.of("/tmp/github-runner-cache"), settings.cache().hostRoot());
-        assertEquals("/etc/arcfleet/kubeconfig", environment.get("KUBECONFIG"));
+        assertEquals(CREDENTIALS_DIRECTORY + "/kubeconfig", environment.get("KUBECONFIG"));
+    }
+
+    /**
+     * gid 123 owns the cache directories that runner jobs write to, so a job could leave a setgid-123
+     * program there: nothing of arcfleet's may be readable by that group. The kubeconfig and the token
+     * reach the daemon only through LoadCredential=, from root's 0600 files, and README's bring-up installs
+     * everything under /etc/arcfleet as root's alone.
+     */
+    @Test
+    void credentialsReachTheDaemonOnlyThroughLoadCredential() throws IOException {
+        List<String> unit = Files.readAllLines(UNIT);
+        assertEquals(List.of("LoadCredential=kubeconfig:/etc/arcfleet/kubeconfig",
+                "LoadCredential=github-token:/etc/arcfleet/github-token"),
+                unit.stream().filter(line -> line.startsWith("LoadCredential=")).toList());
+        assertEquals(Map.of("KUBECONFIG", CREDENTIALS_DIRECTORY + "/kubeconfig", "ARCFLEET_GITHUB_TOKEN_FILE",
+                CREDENTIALS_DIRECTORY + "/github-token"), unitEnvironment());
+        assertTrue(environmentFile().keySet().stream().noneMatch(name -> name.equals("KUBECONFIG")
+                || name.startsWith("ARCFLEET_GITHUB")), "the env file names credentials: " + environmentFile());
+
+        List<String> installs = Files.readAllLines(README).stream().map(String::trim)
+                .filter(line -> line.contains("install") && line.contains("/etc/arcfleet")).toList();
+        assertTrue(installs.size() >= 4, "README's bring-up installs no files under /etc/arcfleet: " + installs);
+        for (String install : installs) {
+            assertTrue(install.matches(".*install (-d )?-m 0[67]00 .*") && !install.contains(" -g ")
+                    && !install.contains(" -o "), "not root's alone: " + install);
+        }
+    }
+
+    /** Where systemd puts the service's credentials; the unit names it with the %d specifier. */
+    private static final String CREDENTIALS_DIRECTORY = "/run/credentials/arcfleet.service";
+    private static final Path README = Path.of("README.md");
+
+    /** The unit's Environment= assignments, %d resolved as systemd would. */
+    private static Map<String, String> unitEnvironment() throws IOException {
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(UNIT)) {
+            if (line.startsWith("Environment=")) {
+                String assignment = line.substring("Environment=".length()).replace("%d", CREDENTIALS_DIRECTORY);
+                int equals = assignment.indexOf('=');
+                environment.put(assignment.substring(0, equals), assignment.substring(equals + 1));
+            }
+        }
+        return environment;
     }
 
     /** The mapping's property names: each method a kebab-case segment, nested interfaces groups. */

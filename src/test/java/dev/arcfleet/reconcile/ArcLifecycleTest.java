@@ -290,7 +290,7 @@ class ArcLifecycleTest {
         writes.applied().add(written);
 
         long started = System.nanoTime();
-        new SetLifecycle(fleet.cache(), null, null, null, null, null, java.util.Optional::empty).awaitCaughtUp(writes);
+        new SetLifecycle(fleet.cache(), null, null, null, null, null, java.util.Optional::empty, null).awaitCaughtUp(writes);
 
         Duration waited = Duration.ofNanos(System.nanoTime() - started);
         assertTrue(waited.compareTo(Duration.ofSeconds(1)) < 0, "waited " + waited + " for a version ARC had moved past");

@@ -90,6 +90,28 @@ class CredentialsTest {
         assertEquals(Map.of("github_token", "ghp_rotated_file"), setSecretData(SET_SECRET));
     }
 
+    /** Runner jobs may read Secrets in the runner namespace; the source credentials live elsewhere. */
+    @Test
+    void sourceCredentialsAreReadFromTheCredentialsNamespaceOnly() {
+        String credentialsNamespace = dev.arcfleet.testing.TestApiServer.freshNamespace(fleet.client, "credentials-home");
+        fleet.settings.credentialsNamespace(credentialsNamespace);
+        fleet.client.resource(ArcFixtures.tokenSecret(credentialsNamespace, "arcfleet-github", "ghp_kept_apart")).create();
+        fleet.client.resource(ArcFixtures.tokenSecret(credentialsNamespace, "web-creds", "ghp_web_apart")).create();
+        // Same names in the runner namespace, which must not be read.
+        fleet.client.resource(ArcFixtures.tokenSecret(fleet.namespace, "web-creds", "ghp_in_reach_of_jobs")).create();
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n  - name: acme/web\n    githubConfigSecret: web-creds\n");
+
+        fleet.converge();
+
+        assertEquals(Map.of("github_token", "ghp_kept_apart"), setSecretData(SET_SECRET));
+        assertEquals(Map.of("github_token", "ghp_web_apart"), setSecretData("arc-runner-acme-web-1-gha-rs-github-secret"));
+
+        fleet.client.secrets().inNamespace(credentialsNamespace).withName("web-creds").delete();
+        CycleReport report = fleet.cycleUntil("the deleted source to be noticed", cycle -> cycle.count(SetStatus.State.FAILED) == 1);
+        SetStatus web = report.sets().stream().filter(set -> set.name().equals("arc-runner-acme-web-1")).findFirst().orElseThrow();
+        assertThat(web.detail(), containsString("credentials Secret " + credentialsNamespace + "/web-creds not found"));
+    }
+
     @Test
     void badCredentialsFailOnlyTheirRepositoryAndDeleteNothing() {
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n  - name: acme/web\n    githubConfigSecret: web-creds\n");

@@ -40,7 +40,8 @@ class RunnerSetRendererTest {
     private static final String ARC_VERSION = "0.13.1";
     private static final String NODE_ROOT = "/tmp/github-runner-cache";
     private static final ArcController CONTROLLER = new ArcController(ARC_VERSION, "arc-gha-rs-controller", "arc-systems");
-    private static final ClusterFacts FACTS = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, 30, NODE_ROOT);
+    private static final String OWNER = NAMESPACE + ".arcfleet-repositories";
+    private static final ClusterFacts FACTS = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, 30, NODE_ROOT, OWNER);
     private static final GithubCredentials TOKEN = new GithubCredentials.Token("ghp_supersecret123");
     private static final String PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END RSA PRIVATE KEY-----";
     private static final GithubCredentials APP = new GithubCredentials.App("12345", "67890", PRIVATE_KEY);
@@ -169,6 +170,7 @@ class RunnerSetRendererTest {
         labels.put("arcfleet.dev/set", set);
         labels.put("arcfleet.dev/repository", set.substring(0, set.lastIndexOf('-')));
         labels.put("arcfleet.dev/instance", instance);
+        labels.put("arcfleet.dev/owner", "arc-runners.arcfleet-repositories");
         return labels;
     }
 
@@ -216,11 +218,11 @@ class RunnerSetRendererTest {
     @Test
     void githubConfigUrlHasNoTrailingSlashEvenIfClusterFactsGotOne() {
         for (String url : List.of("https://github.example.com/", "https://github.example.com//")) {
-            ClusterFacts facts = new ClusterFacts(NAMESPACE, url, CONTROLLER, 30, NODE_ROOT);
+            ClusterFacts facts = new ClusterFacts(NAMESPACE, url, CONTROLLER, 30, NODE_ROOT, OWNER);
             DesiredRunnerSet desired = RunnerSetRenderer.render(set(""), facts, TOKEN);
             assertEquals("https://github.example.com/acme/widgets", arsSpec(desired).path("githubConfigUrl").asText());
         }
-        ClusterFacts github = new ClusterFacts(NAMESPACE, "https://github.com/", CONTROLLER, 30, NODE_ROOT);
+        ClusterFacts github = new ClusterFacts(NAMESPACE, "https://github.com/", CONTROLLER, 30, NODE_ROOT, OWNER);
         String url = arsSpec(RunnerSetRenderer.render(set(""), github, TOKEN)).path("githubConfigUrl").asText();
         assertEquals("https://github.com/acme/widgets", url);
         assertFalse(url.endsWith("/"));
@@ -555,7 +557,7 @@ class RunnerSetRendererTest {
     // ---------------------------------------------------------------- dind
 
     private static DesiredRunnerSet renderDind(int kubernetesMinorVersion) {
-        ClusterFacts facts = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, NODE_ROOT);
+        ClusterFacts facts = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, NODE_ROOT, OWNER);
         return RunnerSetRenderer.render(set("containerMode: dind\nrunnerImage: ghcr.io/acme/runner:4\n"), facts, TOKEN);
     }
 
@@ -674,7 +676,7 @@ class RunnerSetRendererTest {
     }
 
     private static ClusterFacts facts(int kubernetesMinorVersion, String nodeRoot) {
-        return new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, nodeRoot);
+        return new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, nodeRoot, OWNER);
     }
 
     /** The entries of a volumes or volumeMounts list whose name starts with {@code cache-}, in order. */

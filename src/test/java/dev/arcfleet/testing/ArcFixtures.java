@@ -93,7 +93,11 @@ public final class ArcFixtures {
     }
 
     public static ConfigMap repositories(String namespace, String yaml) {
-        return new ConfigMapBuilder().withNewMetadata().withName("arcfleet-repositories").withNamespace(namespace).endMetadata()
+        return repositories(namespace, "arcfleet-repositories", yaml);
+    }
+
+    public static ConfigMap repositories(String namespace, String name, String yaml) {
+        return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                 .addToData("repositories.yaml", yaml).build();
     }
 }

@@ -93,6 +93,15 @@ public final class FleetFixture implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A second daemon beside this one: the same namespaces, ARC controller, credentials and cache
+     * host-root, but its own client and informers and the repositories ConfigMap {@code configMap}.
+     */
+    public FleetFixture beside(String configMap) {
+        return new FleetFixture(TestApiServer.newClient(), namespace, new TestSettings(namespace)
+                .controllerNamespace(controllerNamespace()).cacheHostRoot(cacheHostRoot()).configMap(configMap));
+    }
+
     public String controllerNamespace() {
         return settings.arc().controllerNamespace();
     }
@@ -111,7 +120,7 @@ public final class FleetFixture implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
-            caches = new CacheManager(settings.cache(), clock, cache::runnerActive, () -> {
+            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), clock, cache::runnerActive, () -> {
             });
             reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC());
         }
@@ -134,7 +143,7 @@ public final class FleetFixture implements AutoCloseable {
 
     /** Writes repositories.yaml and waits until the informer has seen this version of it. */
     public void writeRepositories(String yaml) {
-        ConfigMap written = client.resource(ArcFixtures.repositories(namespace, yaml)).serverSideApply();
+        ConfigMap written = client.resource(ArcFixtures.repositories(namespace, settings.configMap(), yaml)).serverSideApply();
         awaitCached(written);
     }
 

@@ -83,8 +83,17 @@ public final class TestApiServer {
     }
 
     private static KubernetesClient clientFor(Path kubeconfig) {
+        return new KubernetesClientBuilder().withConfig(configOf(kubeconfig)).build();
+    }
+
+    /** The admin's client configuration, to build a client of other settings from. */
+    public static Config config() {
+        return configOf(kubeconfig());
+    }
+
+    private static Config configOf(Path kubeconfig) {
         try {
-            return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+            return Config.fromKubeconfig(Files.readString(kubeconfig));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

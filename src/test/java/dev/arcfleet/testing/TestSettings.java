@@ -18,6 +18,13 @@ public final class TestSettings implements ArcfleetConfig {
     private Path cacheHostRoot;
     private String cacheNodeRoot = "/tmp/github-runner-cache";
     private String orphanRetention = "7d";
+    private String configMap = "arcfleet-repositories";
+    private Optional<String> credentialsNamespace = Optional.empty();
+    private Optional<Boolean> leaderElection = Optional.empty();
+    private Optional<String> leaseNamespace = Optional.empty();
+    private Duration leaseDuration = Duration.ofSeconds(15);
+    private Duration renewDeadline = Duration.ofSeconds(10);
+    private Duration retryPeriod = Duration.ofSeconds(2);
 
     public TestSettings(String namespace) {
         this.namespace = namespace;
@@ -49,6 +56,33 @@ public final class TestSettings implements ArcfleetConfig {
         return this;
     }
 
+    public TestSettings configMap(String value) {
+        configMap = value;
+        return this;
+    }
+
+    public TestSettings credentialsNamespace(String value) {
+        credentialsNamespace = Optional.of(value);
+        return this;
+    }
+
+    public TestSettings leaderElection(boolean enabled) {
+        leaderElection = Optional.of(enabled);
+        return this;
+    }
+
+    public TestSettings leaseNamespace(String value) {
+        leaseNamespace = Optional.of(value);
+        return this;
+    }
+
+    public TestSettings leaseTimings(Duration duration, Duration deadline, Duration retry) {
+        leaseDuration = duration;
+        renewDeadline = deadline;
+        retryPeriod = retry;
+        return this;
+    }
+
     public TestSettings tokenFile(Path value) {
         tokenFile = Optional.of(value);
         return this;
@@ -61,7 +95,7 @@ public final class TestSettings implements ArcfleetConfig {
 
     @Override
     public String configMap() {
-        return "arcfleet-repositories";
+        return configMap;
     }
 
     @Override
@@ -105,6 +139,11 @@ public final class TestSettings implements ArcfleetConfig {
             @Override
             public Optional<Path> tokenFile() {
                 return tokenFile;
+            }
+
+            @Override
+            public Optional<String> credentialsNamespace() {
+                return credentialsNamespace;
             }
         };
     }
@@ -170,6 +209,41 @@ public final class TestSettings implements ArcfleetConfig {
             @Override
             public Optional<String> controllerServiceAccount() {
                 return controllerServiceAccount;
+            }
+        };
+    }
+
+    @Override
+    public LeaderElection leaderElection() {
+        return new LeaderElection() {
+            @Override
+            public Optional<Boolean> enabled() {
+                return leaderElection;
+            }
+
+            @Override
+            public Optional<String> leaseName() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<String> leaseNamespace() {
+                return leaseNamespace;
+            }
+
+            @Override
+            public Duration leaseDuration() {
+                return leaseDuration;
+            }
+
+            @Override
+            public Duration renewDeadline() {
+                return renewDeadline;
+            }
+
+            @Override
+            public Duration retryPeriod() {
+                return retryPeriod;
             }
         };
     }
