@@ -29,6 +29,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.arcfleet.reconcile.ClusterCache;
 import dev.arcfleet.reconcile.ReconcileLoop;
 import dev.arcfleet.testing.ArcFixtures;
+import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.DaemonTestResource;
 import dev.arcfleet.testing.Poll;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -68,6 +70,9 @@ class StatusCommandTest {
     @ConfigProperty(name = "arcfleet.namespace")
     String namespace;
 
+    @ConfigProperty(name = "arcfleet.arc.controller-namespace")
+    String controllerNamespace;
+
     @TestHTTPResource("/")
     URL daemon;
 
@@ -91,12 +96,12 @@ class StatusCommandTest {
         assertThat(lines.get(1), matchesRegex("rkoster/rubionic-workspace +" + SET + " +ready .*"));
         // No runners column from ARC until its controller writes the set's status; the stand-in never does.
         assertThat(lines.get(2), matchesRegex(
-                "rkoster/rubionic-workspace +arc-runner-rkoster-rubionic-workspace-2 +ready +-/1 +no +(-|0) +\\d+s +in sync"));
+                "rkoster/rubionic-workspace +arc-runner-rkoster-rubionic-workspace-2 +ready +-/1 +no +(-|0) +[0-9hms]+ +in sync"));
         assertThat(lines.get(3), matchesRegex("acme/tools +arc-runner-acme-tools-1 +ready .*"));
         assertEquals("", lines.get(4));
         assertThat(lines.get(5), matchesRegex("Last cycle: \\d+s ago, took \\d+ ms, succeeded"));
         assertEquals(List.of("Configuration: valid", "ARC controller: 0.13.0"), lines.subList(6, 8));
-        // Sets another test removed stay in deletion here: no ARC controller releases their cleanup finalizers.
+        // Sets another test removed may stay in deletion here: the ARC controller that would finish it was stopped.
         assertTrue(lines.size() == 8 || lines.size() == 9 && lines.get(8).startsWith("Pruning: "), run::out);
         assertEquals("", run.err());
     }
@@ -176,6 +181,8 @@ class StatusCommandTest {
     /** A cycle of 100 new sets, one at a time, shows its progress in the table, the status and readiness. */
     @Test
     void longCycleShowsItsProgress() {
+        // ARC takes each new set over (its finalizer), then stops: the removed sets below stay in deletion.
+        ArcControllerStandIn arc = new ArcControllerStandIn(FleetFixture.ARC_VERSION, namespace, controllerNamespace).start();
         client.resource(ArcFixtures.repositories(namespace, DaemonTestResource.VALID_REPOSITORIES
                 + "  - name: acme/many\n    instances: 100\n")).forceConflicts().serverSideApply();
         try {
@@ -195,12 +202,19 @@ class StatusCommandTest {
                             .getString("checks.find { it.name == 'reconcile' }.data.cycleInProgress"),
                     value -> value != null);
             assertThat(inProgress, matchesRegex("applied \\d+/10[0-3] sets.*"));
+            Poll.until(TIMEOUT, "ARC's finalizer on every new set", () -> client.genericKubernetesResources(
+                    ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).list().getItems().stream()
+                    .filter(set -> set.getMetadata().getName().startsWith("arc-runner-acme-many-"))
+                    .filter(set -> set.getMetadata().getFinalizers().contains(ArcControllerStandIn.FINALIZER)).count() == 100);
         } finally {
+            arc.close();
+            // The other tests of this daemon expect no listener: the controller that ran them is gone.
+            client.genericKubernetesResources(ClusterCache.AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).delete();
             client.resource(ArcFixtures.repositories(namespace, DaemonTestResource.VALID_REPOSITORIES)).forceConflicts()
                     .serverSideApply();
         }
         Poll.until(TIMEOUT, "exit code 0 again", () -> status().exitCode() == 0);
-        // Held by ARC's cleanup finalizer, which no ARC controller releases here.
+        // Held by ARC's finalizer: the controller that would deregister them has stopped.
         Run pruning = Poll.until(TIMEOUT, "every removed set being pruned", this::status,
                 result -> result.out().contains(" and 95 more\n"));
         assertThat(pruning.out(), containsString("\nPruning: arc-runner-acme-many-1, arc-runner-acme-many-10, "

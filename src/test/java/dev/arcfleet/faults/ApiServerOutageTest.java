@@ -46,6 +46,8 @@ class ApiServerOutageTest {
 
     @BeforeEach
     void setUp() {
+        // Other tests of the same JVM may have set the category's level; these lines are INFO and WARN.
+        Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").setLevel(Level.INFO);
         Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").addHandler(capture);
         proxy = new TcpProxy();
         fleet = FleetFixture.create("outage").daemonClient(proxy.client());
