@@ -10,7 +10,7 @@
 # arcfleet's own code calls reflection or resource look-ups the image could not resolve at build time.
 # It prints the builder's figures: reachable types, fields and methods, step times and peak memory.
 #
-# Takes 15 to 30 minutes and up to 8 GB of memory on 2 cores. NATIVE_JDK (default: Temurin 25 under /usr/lib/jvm)
+# Takes 15 to 35 minutes and up to 8 GB of memory on 2 cores. NATIVE_JDK (default: Temurin 25 under /usr/lib/jvm)
 # and NATIVE_IMAGE_HEAP (the builder's -Xmx, default 8g) override the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
