@@ -52,7 +52,7 @@ final class FleetMetrics {
 
     /** @param startedAt stands for the last successful cycle until there is one */
     FleetMetrics(MeterRegistry registry, java.util.function.Supplier<Map<ApiWriter.WriteKind, Long>> writeCounts,
-            java.util.function.Supplier<CacheReport> caches, Instant startedAt) {
+            java.util.function.Supplier<CacheReport> caches, java.util.function.BooleanSupplier leading, Instant startedAt) {
         this.registry = registry;
         this.writeCounts = writeCounts;
         this.lastSuccess = startedAt;
@@ -67,6 +67,9 @@ final class FleetMetrics {
                 .register(registry));
         kept(Gauge.builder("arcfleet.config.valid", this, metrics -> flag(metrics.last != null && metrics.last.configProblem() == null))
                 .description("1 when the repositories ConfigMap is valid").register(registry));
+        kept(Gauge.builder("arcfleet.leader", leading, lead -> flag(lead.getAsBoolean()))
+                .description("1 while this instance leads (always, without leader election), 0 on a standby")
+                .register(registry));
         kept(Gauge.builder("arcfleet.arc.controller.known", this,
                 metrics -> flag(metrics.last != null && metrics.last.arcController().isPresent()))
                 .description("1 when the ARC controller's version is known, so sets can be created").register(registry));

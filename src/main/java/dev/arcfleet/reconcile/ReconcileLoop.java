@@ -88,7 +88,7 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle, () -> statusStale = true);
-        metrics = new FleetMetrics(registry, this::writeCounts, this::cacheReport, startedAt);
+        metrics = new FleetMetrics(registry, this::writeCounts, this::cacheReport, () -> !standingBy(), startedAt);
         leadership = new LeaderGate(client, config, Placement.current(), this::lead, this::standBy);
         leadership.start();
     }
