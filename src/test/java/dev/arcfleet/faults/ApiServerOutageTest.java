@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import dev.arcfleet.reconcile.CycleReport;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
-import dev.arcfleet.testing.TcpProxy;
+import dev.arcfleet.testing.CuttableProxy;
+import dev.arcfleet.testing.TestApiServer;
 
 /** The API server goes away mid-run and comes back: readiness says why, the log says so once each way, nothing is lost. */
 class ApiServerOutageTest {
@@ -41,7 +42,7 @@ class ApiServerOutageTest {
         public void close() {
         }
     };
-    private TcpProxy proxy;
+    private CuttableProxy proxy;
     private FleetFixture fleet;
 
     @BeforeEach
@@ -49,7 +50,7 @@ class ApiServerOutageTest {
         // Other tests of the same JVM may have set the category's level; these lines are INFO and WARN.
         Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").setLevel(Level.INFO);
         Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").addHandler(capture);
-        proxy = new TcpProxy();
+        proxy = new CuttableProxy(java.net.URI.create(TestApiServer.config().getMasterUrl()));
         fleet = FleetFixture.create("outage").daemonClient(proxy.client());
     }
 
@@ -67,7 +68,7 @@ class ApiServerOutageTest {
         List<String> before = fleet.managedObjects();
 
         for (int outage = 1; outage <= 2; outage++) {
-            proxy.cut();
+            proxy.stop();
             String problem = Poll.until(FleetFixture.TIMEOUT, "readiness to see the outage " + outage, () -> {
                 fleet.cache().checkReachability();
                 return String.join("; ", fleet.cache().problems());

@@ -13,10 +13,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
 /**
  * A TCP proxy in front of the test API server that a test can cut, as a network partition would: the
  * API server sees the connections close, the client behind the proxy sees its requests hang (nothing is
- * answered, nothing refused) until {@link #restore()} closes them and lets new ones through.
+ * answered, nothing refused) until {@link #restore()} closes them and lets new ones through. Or it can
+ * {@link #stop()} the API server as the client sees it: connections reset, new ones refused.
  */
 public final class CuttableProxy implements AutoCloseable {
 
@@ -31,6 +36,7 @@ public final class CuttableProxy implements AutoCloseable {
         return thread;
     });
     private volatile boolean cut;
+    private volatile boolean refusing;
 
     public CuttableProxy(URI target) {
         targetHost = target.getHost();
@@ -53,15 +59,33 @@ public final class CuttableProxy implements AutoCloseable {
         upstreams.forEach(CuttableProxy::closeQuietly);
     }
 
+    /** The API server went away: open connections reset, new ones closed at once, until {@link #restore()}. */
+    public void stop() {
+        refusing = true;
+        cut();
+        clients.forEach(CuttableProxy::closeQuietly);
+    }
+
     public void restore() {
         cut = false;
+        refusing = false;
         clients.forEach(CuttableProxy::closeQuietly);
+    }
+
+    /** A client for the test API server that goes through this proxy. */
+    public KubernetesClient client() {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(TestApiServer.config()).withMasterUrl(url())
+                .build()).build();
     }
 
     private void accept() {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (refusing) {
+                    closeQuietly(client);
+                    continue;
+                }
                 clients.add(client);
                 if (!cut) {
                     connect(client);
