@@ -3,6 +3,7 @@ package dev.arcfleet.render;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.arcfleet.config.ChartValues;
 import dev.arcfleet.config.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
@@ -33,7 +34,21 @@ public final class Labels {
         return labels != null && MANAGED_BY_ARCFLEET.equals(labels.get(MANAGED_BY));
     }
 
-    static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
+    /**
+     * An object's labels as the chart orders them: the user's for all objects, the object's own from
+     * {@code resourceMeta}, then the chart's and arcfleet's, which the parser keeps the user's from naming.
+     */
+    static Map<String, String> of(RunnerSet set, ClusterFacts facts, String component, ChartValues.ResourceMeta own) {
+        Map<String, String> labels = new LinkedHashMap<>(set.repository().chart().labels());
+        labels.putAll(own.labels());
+        labels.putAll(common(set, facts));
+        if (component != null) {
+            labels.put(COMPONENT, component);
+        }
+        return labels;
+    }
+
+    private static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("app.kubernetes.io/name", set.name());
         labels.put("app.kubernetes.io/instance", set.name());

@@ -82,6 +82,7 @@ class ShippedRbacTest {
                 containerMode: kubernetes
               - name: rbac-check/dind
                 containerMode: dind
+                githubServerTLS: {certificateFrom: {configMapKeyRef: {name: ghes-ca, key: ca.crt}}}
             """;
 
     private static final String REPOSITORIES_AFTER_REMOVAL = """
