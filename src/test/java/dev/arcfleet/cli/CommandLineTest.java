@@ -80,6 +80,29 @@ class CommandLineTest {
     }
 
     @Test
+    void validateWithAnArcVersionNamesValuesItDoesNotSupport(QuarkusMainLauncher launcher) throws IOException {
+        Path file = write("repositories:\n  - name: acme/tools\n    runnerScaleSetLabels: [gpu]\n");
+
+        LaunchResult old = launcher.launch("validate", "-f", file.toString(), "--arc-version", "0.13.1");
+        LaunchResult current = launcher.launch("validate", "-f", file.toString(), "--arc-version", "0.14.0");
+
+        assertEquals(1, old.exitCode());
+        assertThat(old.getErrorOutput(), containsString("runnerScaleSetLabels (spec.runnerScaleSetLabels) needs ARC 0.14"));
+        assertEquals(0, current.exitCode(), current.getErrorOutput());
+    }
+
+    @Test
+    void renderRefusesValuesTheGivenVersionDoesNotSupport(QuarkusMainLauncher launcher) throws IOException {
+        LaunchResult result = launcher.launch("render", "-f",
+                write("repositories:\n  - name: acme/tools\n    runnerScaleSetLabels: [gpu]\n").toString(),
+                "--arc-version", "0.13.0");
+
+        assertEquals(1, result.exitCode());
+        assertThat(result.getErrorOutput(), containsString("needs ARC 0.14 or later"));
+        assertEquals("", result.getOutput());
+    }
+
+    @Test
     void routePrintsTheSetAndTheDerivation(QuarkusMainLauncher launcher) throws IOException {
         LaunchResult result = launcher.launch("route", "rkoster/rubionic-workspace", "124", "-f", write(VALID).toString());
 
