@@ -154,8 +154,8 @@ final class ChartValuesReader {
             }
             if (mode.usesKubeModeServiceAccount()
                     && container.getEnv().stream().map(EnvVar::getName).anyMatch(RunnerPodNames.HOOK_TEMPLATE_ENV::equals)) {
-                fields.problem(at + ".env", RunnerPodNames.HOOK_TEMPLATE_ENV + " is arcfleet's: its hook template mounts the caches into"
-                        + " job pods");
+                fields.problem(at + ".env", RunnerPodNames.HOOK_TEMPLATE_ENV + " is arcfleet's: its hook template mounts"
+                        + " the caches into job pods");
             }
         }
     }

@@ -27,6 +27,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 public final class FleetConfigParser {
 
     public static final String CONFIG_MAP_KEY = "repositories.yaml";
+    /** The chart's runner image, arcfleet's default. */
+    public static final String DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:latest";
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("defaults", "repositories");
     private static final Set<String> DEFAULTABLE_KEYS = union(Set.of("instances", "minRunners", "maxRunners", "containerMode",
@@ -55,7 +57,7 @@ public final class FleetConfigParser {
     private static final Set<String> FORBIDDEN_CACHE_MOUNTS = Set.of("/", "/home", "/home/runner", "/var");
 
     private static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES,
-            "ghcr.io/actions/actions-runner:latest", Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
+            DEFAULT_RUNNER_IMAGE, Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
             Optional.empty(), Optional.empty(), List.of(new CachePath("cache", "/home/runner/cache")), Optional.empty(),
             ChartValues.NONE);
 

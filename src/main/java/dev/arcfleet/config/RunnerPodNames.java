@@ -7,6 +7,8 @@ package dev.arcfleet.config;
 public final class RunnerPodNames {
 
     public static final String RUNNER_CONTAINER = "runner";
+    /** The chart's command for it. */
+    public static final String RUNNER_COMMAND = "/home/runner/run.sh";
     public static final String DIND_CONTAINER = "dind";
     public static final String DIND_EXTERNALS_CONTAINER = "init-dind-externals";
     /** A user volume of this name replaces the kubernetes and dind modes' own. */

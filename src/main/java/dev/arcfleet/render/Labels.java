@@ -14,6 +14,8 @@ public final class Labels {
     public static final String MANAGED_BY_ARCFLEET = "arcfleet";
     public static final String VERSION = "app.kubernetes.io/version";
     public static final String COMPONENT = "app.kubernetes.io/component";
+    /** The chart's: every object of a set carries its name. */
+    public static final String SCALE_SET_NAME = "actions.github.com/scale-set-name";
     /** Ties an object to its runner set; prune decisions go through it. */
     public static final String SET = "arcfleet.dev/set";
     /**
@@ -55,7 +57,7 @@ public final class Labels {
         labels.put(VERSION, facts.arcController().version());
         labels.put(MANAGED_BY, MANAGED_BY_ARCFLEET);
         labels.put("app.kubernetes.io/part-of", "gha-rs");
-        labels.put("actions.github.com/scale-set-name", set.name());
+        labels.put(SCALE_SET_NAME, set.name());
         labels.put("actions.github.com/scale-set-namespace", facts.namespace());
         labels.put(SET, set.name());
         labels.put(REPOSITORY, set.name().substring(0, set.name().lastIndexOf('-')));

@@ -42,7 +42,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  */
 final class RunnerPodTemplate {
 
-    static final String RUNNER_COMMAND = "/home/runner/run.sh";
     static final String HOOK_TEMPLATE_KEY = "content";
     private static final String HOOK_TEMPLATE_DIRECTORY = "/home/runner/pod-template";
     private static final String RUNNER = RunnerPodNames.RUNNER_CONTAINER;
@@ -146,7 +145,7 @@ final class RunnerPodTemplate {
                 .findFirst().map(SERIALIZATION::clone).orElseGet(() -> new ContainerBuilder().withName(RUNNER).build());
         runner.setImage(repository.runnerImage());
         if (runner.getCommand().isEmpty()) {
-            runner.setCommand(List.of(RUNNER_COMMAND));
+            runner.setCommand(List.of(RunnerPodNames.RUNNER_COMMAND));
         }
         List<EnvVar> defaults = new ArrayList<>(switch (mode) {
             case KUBERNETES -> kubernetesModeEnv("/home/runner/k8s/index.js");
@@ -218,7 +217,8 @@ final class RunnerPodTemplate {
     }
 
     private static Container dindExternals(RepositoryConfig repository) {
-        return new ContainerBuilder().withName(RunnerPodNames.DIND_EXTERNALS_CONTAINER).withImage(repository.runnerImage()).withCommand("cp")
+        return new ContainerBuilder().withName(RunnerPodNames.DIND_EXTERNALS_CONTAINER).withImage(repository.runnerImage())
+                .withCommand("cp")
                 .withArgs("-r", "/home/runner/externals/.", "/home/runner/tmpDir/")
                 .withVolumeMounts(mount(DIND_EXTERNALS, "/home/runner/tmpDir")).build();
     }

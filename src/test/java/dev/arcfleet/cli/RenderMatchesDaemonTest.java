@@ -100,7 +100,7 @@ class RenderMatchesDaemonTest {
             assertThat(result.getOutput(), not(containsString("kind: \"")));
 
             List<HasMetadata> rendered = fleet.client.load(new ByteArrayInputStream(
-                    result.getOutput().getBytes(StandardCharsets.UTF_8))).items();
+                    CommandLineTest.commandOutput(result).getBytes(StandardCharsets.UTF_8))).items();
             Map<String, String> renderedHashes = rendered.stream().collect(Collectors.toMap(
                     object -> object.getKind() + "/" + object.getMetadata().getName(),
                     object -> object.getMetadata().getAnnotations().get(HASH)));
