@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 
@@ -68,6 +70,17 @@ class ChartValuesReconcileTest {
         assertEquals(SetStatus.State.READY, status(report, WEB).state(), "other repositories go on");
         assertEquals(2, FirstSyncTest.spec(fleet.runnerSets().inNamespace(fleet.namespace).withName(WEB).get())
                 .get("maxRunners"));
+
+        // Upgrading ARC is all it takes: the same ConfigMap now applies.
+        ArcFixtures.startControllerUpgrade(fleet.client, fleet.controllerNamespace(), "0.14.0");
+        ArcFixtures.completeControllerRollout(fleet.client, fleet.controllerNamespace());
+        CycleReport upgraded = fleet.cycleUntil("the repository to be applied on ARC 0.14",
+                cycle -> cycle.succeeded() && cycle.writes() == 0);
+
+        assertEquals(SetStatus.State.READY, status(upgraded, TOOLS).state());
+        Map<String, Object> spec = FirstSyncTest.spec(fleet.runnerSets().inNamespace(fleet.namespace).withName(TOOLS).get());
+        assertEquals(List.of("gpu"), spec.get("runnerScaleSetLabels"));
+        assertEquals(3, spec.get("maxRunners"));
     }
 
     @Test
