@@ -24,8 +24,10 @@ public class ArcfleetMain implements QuarkusApplication {
     public static void main(String... args) {
         if (args.length > 0) {
             System.setProperty("quarkus.http.host-enabled", "false");
-            // The command's output is what matters; startup chatter would mix into `render | kubectl diff -f -`.
+            // The command's output is what matters; startup chatter, or any log, would mix into
+            // `render | kubectl diff -f -` or `import > repositories.yaml`.
             System.setProperty("quarkus.log.level", "WARN");
+            System.setProperty("quarkus.log.console.stderr", "true");
         }
         Quarkus.run(ArcfleetMain.class, args);
     }

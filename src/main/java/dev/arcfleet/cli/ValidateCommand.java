@@ -1,11 +1,14 @@
 package dev.arcfleet.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
+import dev.arcfleet.config.ArcRequirements;
 import dev.arcfleet.config.FleetConfig;
 import dev.arcfleet.config.InvalidFleetConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -19,10 +22,21 @@ public class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--arc-version", description = "Also check that this ARC controller version supports every value"
+            + " (the daemon fails the sets of a repository it does not).")
+    String arcVersion;
+
     @Override
     public Integer call() {
         try {
             FleetConfig config = repositories.parse();
+            List<String> unsupported = arcVersion == null ? List.of() : config.repositories().stream()
+                    .flatMap(repository -> ArcRequirements.unmet(repository, arcVersion).stream()).toList();
+            if (!unsupported.isEmpty()) {
+                spec.commandLine().getErr().printf("%s is valid, but not for ARC %s:%n", repositories.file, arcVersion);
+                unsupported.forEach(problem -> spec.commandLine().getErr().println("  " + problem));
+                return 1;
+            }
             spec.commandLine().getOut().printf("%s is valid: %d repositories, %d runner sets%n", repositories.file,
                     config.repositories().size(), config.runnerSets().size());
             return 0;

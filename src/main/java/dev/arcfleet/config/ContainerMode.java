@@ -4,11 +4,13 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The chart's {@code containerMode.type}. */
+/** The chart's {@code containerMode.type}; {@code none} is the chart's default, no container mode. */
 public enum ContainerMode {
     KUBERNETES("kubernetes"),
     KUBERNETES_NOVOLUME("kubernetes-novolume"),
-    DIND("dind");
+    DIND("dind"),
+    /** The runner container and the user's {@code template} only, with the no-permission ServiceAccount. */
+    NONE("none");
 
     private final String yamlName;
 
@@ -22,10 +24,10 @@ public enum ContainerMode {
 
     /** Kubernetes modes run jobs in pods created by the container hooks, with their own ServiceAccount. */
     public boolean usesKubeModeServiceAccount() {
-        return this != DIND;
+        return this == KUBERNETES || this == KUBERNETES_NOVOLUME;
     }
 
-    static Optional<ContainerMode> fromYamlName(String name) {
+    public static Optional<ContainerMode> fromYamlName(String name) {
         return Arrays.stream(values()).filter(mode -> mode.yamlName.equals(name)).findFirst();
     }
 

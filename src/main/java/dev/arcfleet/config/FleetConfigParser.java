@@ -27,10 +27,13 @@ import io.fabric8.kubernetes.api.model.Quantity;
 public final class FleetConfigParser {
 
     public static final String CONFIG_MAP_KEY = "repositories.yaml";
+    /** The chart's runner image, arcfleet's default. */
+    public static final String DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:latest";
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("defaults", "repositories");
-    private static final Set<String> DEFAULTABLE_KEYS = Set.of("instances", "minRunners", "maxRunners", "containerMode",
-            "runnerImage", "workVolumeClaimTemplate", "runnerGroup", "githubConfigSecret", "cachePaths", "maxCacheSize");
+    private static final Set<String> DEFAULTABLE_KEYS = union(Set.of("instances", "minRunners", "maxRunners", "containerMode",
+            "runnerImage", "workVolumeClaimTemplate", "runnerGroup", "githubConfigSecret", "cachePaths", "maxCacheSize"),
+            ChartValuesReader.KEYS);
     private static final Set<String> REPOSITORY_KEYS = union(DEFAULTABLE_KEYS, Set.of("name", "installationName"));
     private static final Set<String> WORK_VOLUME_KEYS = Set.of("storageClassName", "accessModes", "storage");
     private static final Set<String> CACHE_PATH_KEYS = Set.of("name", "path");
@@ -54,8 +57,9 @@ public final class FleetConfigParser {
     private static final Set<String> FORBIDDEN_CACHE_MOUNTS = Set.of("/", "/home", "/home/runner", "/var");
 
     private static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES,
-            "ghcr.io/actions/actions-runner:latest", Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
-            Optional.empty(), Optional.empty(), List.of(new CachePath("cache", "/home/runner/cache")), Optional.empty());
+            DEFAULT_RUNNER_IMAGE, Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
+            Optional.empty(), Optional.empty(), List.of(new CachePath("cache", "/home/runner/cache")), Optional.empty(),
+            ChartValues.NONE);
 
     /** Far beyond any real repositories.yaml, and small enough that parsing it stays cheap. */
     public static final int MAX_TEXT_CHARACTERS = 512 * 1024;
@@ -156,6 +160,7 @@ public final class FleetConfigParser {
             }
         }
         Defaults values = readDefaults(fields, defaults);
+        ChartValuesReader.checkRepository(fields, values.containerMode, values.cachePaths, values.chart);
         Optional<String> installationName = fields.text("installationName");
         installationName.ifPresent(value -> {
             if (!DNS_LABEL.matcher(value).matches()) {
@@ -169,7 +174,7 @@ public final class FleetConfigParser {
         WorkVolumeClaim claim = new WorkVolumeClaim(values.storageClassName, values.accessModes, values.storage);
         return Optional.of(new RepositoryConfig(owner, repo, values.instances, values.minRunners, values.maxRunners,
                 values.containerMode, values.runnerImage, claim, prefix, values.runnerGroup, values.githubConfigSecret,
-                values.cachePaths, values.maxCacheSizeBytes));
+                values.cachePaths, values.maxCacheSizeBytes, values.chart));
     }
 
     /** Reads every defaultable field present in {@code fields}, falling back to {@code inherited}. */
@@ -238,8 +243,9 @@ public final class FleetConfigParser {
             }
             return bytes;
         }).or(() -> inherited.maxCacheSizeBytes);
+        ChartValues chart = ChartValuesReader.read(fields, inherited.chart);
         return new Defaults(instances, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
-                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes);
+                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, chart);
     }
 
     /** A repository's list replaces the defaults' list as a whole. */
@@ -339,10 +345,10 @@ public final class FleetConfigParser {
     private record Defaults(int instances, int minRunners, int maxRunners, ContainerMode containerMode,
             String runnerImage, Optional<String> storageClassName, List<String> accessModes, String storage,
             Optional<String> runnerGroup, Optional<String> githubConfigSecret, List<CachePath> cachePaths,
-            Optional<Long> maxCacheSizeBytes) {
+            Optional<Long> maxCacheSizeBytes, ChartValues chart) {
     }
 
-    private static final class Problems {
+    static final class Problems {
         private final List<String> messages = new ArrayList<>();
 
         void add(String message) {
@@ -370,7 +376,7 @@ public final class FleetConfigParser {
     }
 
     /** Typed access to one mapping's fields; a value of the wrong type is a problem and reads as absent. */
-    private record Fields(String context, JsonNode node, Problems problems) {
+    record Fields(String context, JsonNode node, Problems problems) {
 
         void problem(String key, String message) {
             problems.add(context + key + ": " + message);
@@ -457,7 +463,7 @@ public final class FleetConfigParser {
             return Optional.of(new Fields(nested, value, problems));
         }
 
-        private static String describe(JsonNode value) {
+        static String describe(JsonNode value) {
             return switch (value.getNodeType()) {
                 case STRING -> "the string '" + value.textValue() + "'";
                 case NUMBER -> "the number " + value.asText();

@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
  *
  * @param setNamePrefix {@code installationName}, or {@code arc-runner-<owner>-<repo>}, before shortening
  * @param maxCacheSizeBytes above this a set's cache is cleared once no runner of it runs
+ * @param chart the chart's values beyond these
  */
 public record RepositoryConfig(
         String owner,
@@ -23,7 +24,8 @@ public record RepositoryConfig(
         Optional<String> runnerGroup,
         Optional<String> githubConfigSecret,
         List<CachePath> cachePaths,
-        Optional<Long> maxCacheSizeBytes) {
+        Optional<Long> maxCacheSizeBytes,
+        ChartValues chart) {
 
     public RepositoryConfig {
         cachePaths = List.copyOf(cachePaths);

@@ -11,6 +11,7 @@ import dev.arcfleet.render.Labels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * Finds the ARC controller the way the chart does: the Deployment labelled
@@ -20,7 +21,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
  * labels with is checked against the image that runs, and nothing is written while a rollout is under
  * way, because the old pod would delete what is labelled for the new one.
  */
-final class ArcControllerDiscovery {
+public final class ArcControllerDiscovery {
 
     static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
     static final String PART_OF_CONTROLLER = "gha-rs-controller";
@@ -32,6 +33,12 @@ final class ArcControllerDiscovery {
     private static final Pattern ARC_VERSION = Pattern.compile("(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*)){0,2}");
 
     private ArcControllerDiscovery() {
+    }
+
+    /** For a command that runs once: reads the controller Deployments directly rather than through informers. */
+    public static Outcome<ArcController> discover(KubernetesClient client, ArcfleetConfig config) {
+        return discover(config.arc(), config.namespace(), client.apps().deployments().inNamespace(config.arc().controllerNamespace())
+                .withLabel(PART_OF_LABEL, PART_OF_CONTROLLER).list().getItems());
     }
 
     static Outcome<ArcController> discover(ArcfleetConfig.Arc settings, String runnerNamespace, List<Deployment> deployments) {

@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.DesiredCache;
+import dev.arcfleet.config.ArcRequirements;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.config.FleetConfig;
 import dev.arcfleet.config.Owner;
@@ -166,16 +167,23 @@ public final class FleetReconciler {
         cycle.sets = ordered;
     }
 
-    /** Renders every set whose credentials resolve; the others get their status here. */
+    /**
+     * Renders every set whose values the ARC controller supports and whose credentials resolve; the others get
+     * their status here, and keep what they have.
+     */
     private Map<String, DesiredRunnerSet> render(FleetConfig fleet, ClusterFacts facts, Map<String, SetStatus> statuses) {
         Map<String, DesiredRunnerSet> rendered = new LinkedHashMap<>();
         Set<String> sources = new java.util.HashSet<>(Set.of(config.github().credentialsSecret()));
         fleet.repositories().forEach(repository -> repository.githubConfigSecret().ifPresent(sources::add));
         cache.readSecrets(sources);
         for (RepositoryConfig repository : fleet.repositories()) {
+            List<String> unsupported = ArcRequirements.unmet(repository, facts.arcController().version());
             Outcome<GithubCredentials> repositoryCredentials = credentials.resolve(repository);
             for (RunnerSet set : repository.runnerSets()) {
-                if (repositoryCredentials.value().isPresent()) {
+                if (!unsupported.isEmpty()) {
+                    statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(),
+                            Reason.NEEDS_NEWER_ARC_CONTROLLER, String.join("; ", unsupported)));
+                } else if (repositoryCredentials.value().isPresent()) {
                     rendered.put(set.name(), RunnerSetRenderer.render(set, facts, repositoryCredentials.value().get()));
                 } else {
                     statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(), Reason.CREDENTIALS_UNUSABLE,

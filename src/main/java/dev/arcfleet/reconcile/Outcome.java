@@ -3,7 +3,7 @@ package dev.arcfleet.reconcile;
 import java.util.Optional;
 
 /** A value read from the cluster, or why it could not be: the reason ends up in readiness. */
-record Outcome<T>(Optional<T> value, String problem) {
+public record Outcome<T>(Optional<T> value, String problem) {
 
     static <T> Outcome<T> of(T value) {
         return new Outcome<>(Optional.of(value), null);

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.arcfleet.config.ChartValues;
 import dev.arcfleet.config.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
@@ -14,6 +15,8 @@ public final class Labels {
     public static final String MANAGED_BY_ARCFLEET = "arcfleet";
     public static final String VERSION = "app.kubernetes.io/version";
     public static final String COMPONENT = "app.kubernetes.io/component";
+    /** The chart's: every object of a set carries its name. */
+    public static final String SCALE_SET_NAME = "actions.github.com/scale-set-name";
     /** Ties an object to its runner set; prune decisions go through it. */
     public static final String SET = "arcfleet.dev/set";
     /**
@@ -44,14 +47,28 @@ public final class Labels {
         return Optional.ofNullable(object.getMetadata().getLabels()).map(labels -> labels.get(OWNER));
     }
 
-    static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
+    /**
+     * An object's labels as the chart orders them: the user's for all objects, the object's own from
+     * {@code resourceMeta}, then the chart's and arcfleet's, which the parser keeps the user's from naming.
+     */
+    static Map<String, String> of(RunnerSet set, ClusterFacts facts, String component, ChartValues.ResourceMeta own) {
+        Map<String, String> labels = new LinkedHashMap<>(set.repository().chart().labels());
+        labels.putAll(own.labels());
+        labels.putAll(common(set, facts));
+        if (component != null) {
+            labels.put(COMPONENT, component);
+        }
+        return labels;
+    }
+
+    private static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("app.kubernetes.io/name", set.name());
         labels.put("app.kubernetes.io/instance", set.name());
         labels.put(VERSION, facts.arcController().version());
         labels.put(MANAGED_BY, MANAGED_BY_ARCFLEET);
         labels.put("app.kubernetes.io/part-of", "gha-rs");
-        labels.put("actions.github.com/scale-set-name", set.name());
+        labels.put(SCALE_SET_NAME, set.name());
         labels.put("actions.github.com/scale-set-namespace", facts.namespace());
         labels.put(SET, set.name());
         labels.put(REPOSITORY, set.name().substring(0, set.name().lastIndexOf('-')));

@@ -13,29 +13,21 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.arcfleet.config.CachePath;
+import dev.arcfleet.config.ChartValues;
 import dev.arcfleet.config.ContainerMode;
 import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.config.ResourceMetaTarget;
 import dev.arcfleet.config.RunnerSet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -45,8 +37,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * Renders one runner set into the objects ARC's {@code gha-runner-scale-set} chart would install for
- * it, with the chart's names, labels, annotations, finalizers and pod template. Pure: the same input
- * always gives byte-identical objects.
+ * it, with the chart's names, labels, annotations, finalizers and pod template, for the chart values the
+ * repository sets (README: Chart values). Pure: the same input always gives byte-identical objects.
  */
 public final class RunnerSetRenderer {
 
@@ -58,13 +50,6 @@ public final class RunnerSetRenderer {
     public static final String CLEANUP_FINALIZER = "actions.github.com/cleanup-protection";
 
     private static final String RBAC_API_GROUP = "rbac.authorization.k8s.io";
-    private static final String RUNNER_COMMAND = "/home/runner/run.sh";
-    private static final String WORK_MOUNT_PATH = "/home/runner/_work";
-    private static final String DIND_IMAGE = "docker:dind";
-    private static final int NATIVE_SIDECAR_MINOR_VERSION = 29;
-    private static final String HOOK_TEMPLATE_KEY = "content";
-    private static final String HOOK_TEMPLATE_DIRECTORY = "/home/runner/pod-template";
-    private static final String HOOK_TEMPLATE_VOLUME = "hook-template";
     /** runner-container-hooks (ADR 0134) merges this container's mounts into the job container. */
     private static final String JOB_CONTAINER = "$job";
 
@@ -116,60 +101,106 @@ public final class RunnerSetRenderer {
     }
 
     public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
-        ContainerMode mode = set.repository().containerMode();
+        RepositoryConfig repository = set.repository();
+        ChartValues chart = repository.chart();
+        ContainerMode mode = repository.containerMode();
+        String name = set.name();
+        // As in the chart, a ServiceAccount of the user's own replaces the mode's, which is then not created.
+        boolean modeServiceAccount = !userServiceAccount(repository);
         List<HasMetadata> companions = new ArrayList<>();
-        if (mode.usesKubeModeServiceAccount()) {
-            companions.add(new ServiceAccountBuilder().withMetadata(meta(kubeModeName(set.name()), set, facts, null)).build());
-            companions.add(new RoleBuilder().withMetadata(meta(kubeModeName(set.name()), set, facts, null))
-                    .withRules(kubeModeRules(mode)).build());
-            companions.add(new RoleBindingBuilder().withMetadata(meta(kubeModeName(set.name()), set, facts, null))
-                    .withNewRoleRef(RBAC_API_GROUP, "Role", kubeModeName(set.name()))
-                    .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(kubeModeName(set.name()))
+        if (mode.usesKubeModeServiceAccount() && modeServiceAccount) {
+            companions.add(new ServiceAccountBuilder()
+                    .withMetadata(meta(kubeModeName(name), set, facts, null, ResourceMetaTarget.KUBERNETES_MODE_SERVICE_ACCOUNT))
+                    .build());
+            List<PolicyRule> rules = new ArrayList<>(kubeModeRules(mode));
+            chart.kubernetesModeAdditionalRoleRules().stream().map(SERIALIZATION::clone).forEach(rules::add);
+            companions.add(new RoleBuilder()
+                    .withMetadata(meta(kubeModeName(name), set, facts, null, ResourceMetaTarget.KUBERNETES_MODE_ROLE))
+                    .withRules(rules).build());
+            companions.add(new RoleBindingBuilder()
+                    .withMetadata(meta(kubeModeName(name), set, facts, null, ResourceMetaTarget.KUBERNETES_MODE_ROLE_BINDING))
+                    .withNewRoleRef(RBAC_API_GROUP, "Role", kubeModeName(name))
+                    .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(kubeModeName(name))
                             .withNamespace(facts.namespace()).build())
                     .build());
-        } else {
-            companions.add(new ServiceAccountBuilder().withMetadata(meta(noPermissionName(set.name()), set, facts, null)).build());
+        } else if (modeServiceAccount) {
+            companions.add(new ServiceAccountBuilder()
+                    .withMetadata(meta(noPermissionName(name), set, facts, null, ResourceMetaTarget.NO_PERMISSION_SERVICE_ACCOUNT))
+                    .build());
         }
-        companions.add(new RoleBuilder().withMetadata(meta(managerName(set.name()), set, facts, "manager-role"))
-                .withRules(managerRules()).build());
-        companions.add(new RoleBindingBuilder().withMetadata(meta(managerName(set.name()), set, facts, "manager-role-binding"))
-                .withNewRoleRef(RBAC_API_GROUP, "Role", managerName(set.name()))
+        companions.add(new RoleBuilder()
+                .withMetadata(meta(managerName(name), set, facts, "manager-role", ResourceMetaTarget.MANAGER_ROLE))
+                .withRules(managerRules(chart)).build());
+        companions.add(new RoleBindingBuilder()
+                .withMetadata(meta(managerName(name), set, facts, "manager-role-binding", ResourceMetaTarget.MANAGER_ROLE_BINDING))
+                .withNewRoleRef(RBAC_API_GROUP, "Role", managerName(name))
                 .withSubjects(new SubjectBuilder().withKind("ServiceAccount")
                         .withName(facts.arcController().serviceAccountName())
                         .withNamespace(facts.arcController().serviceAccountNamespace()).build())
                 .build());
-        companions.add(new SecretBuilder().withMetadata(meta(githubSecretName(set.name()), set, facts, null))
+        companions.add(new SecretBuilder()
+                .withMetadata(meta(githubSecretName(name), set, facts, null, ResourceMetaTarget.GITHUB_CONFIG_SECRET))
                 .withData(credentials.secretData()).build());
         if (mode.usesKubeModeServiceAccount()) {
             // ARC does not know this object, so it must not carry the cleanup finalizer ARC would have to release.
             companions.add(new ConfigMapBuilder()
-                    .withMetadata(new ObjectMetaBuilder().withName(hookTemplateName(set.name())).withNamespace(facts.namespace())
-                            .withLabels(Labels.common(set, facts)).build())
-                    .addToData(HOOK_TEMPLATE_KEY, hookTemplate(set, facts)).build());
+                    .withMetadata(new ObjectMetaBuilder().withName(hookTemplateName(name)).withNamespace(facts.namespace())
+                            .withLabels(Labels.of(set, facts, null, ChartValues.ResourceMeta.NONE))
+                            .withAnnotations(annotations(chart, ChartValues.ResourceMeta.NONE)).build())
+                    .addToData(RunnerPodTemplate.HOOK_TEMPLATE_KEY, hookTemplate(set, facts)).build());
         }
         companions.forEach(RunnerSetRenderer::stampDesiredHash);
         return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts, credentials));
     }
 
+    private static boolean userServiceAccount(RepositoryConfig repository) {
+        return repository.chart().template().map(PodTemplateSpec::getSpec).map(PodSpec::getServiceAccountName).isPresent();
+    }
+
     private static GenericKubernetesResource autoscalingRunnerSet(RunnerSet set, ClusterFacts facts,
             GithubCredentials credentials) {
         RepositoryConfig repository = set.repository();
+        ChartValues chart = repository.chart();
         Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("githubConfigUrl", facts.githubUrl() + "/" + repository.owner() + "/" + repository.repo());
+        spec.put("githubConfigUrl", chart.githubConfigUrl()
+                .orElse(facts.githubUrl() + "/" + repository.owner() + "/" + repository.repo()));
         spec.put("githubConfigSecret", githubSecretName(set.name()));
         repository.runnerGroup().ifPresent(group -> spec.put("runnerGroup", group));
         spec.put("runnerScaleSetName", set.name());
+        if (!chart.runnerScaleSetLabels().isEmpty()) {
+            spec.put("runnerScaleSetLabels", chart.runnerScaleSetLabels());
+        }
+        chart.githubServerTls().ifPresent(tls -> spec.put("githubServerTLS", Map.of("certificateFrom",
+                Map.of("configMapKeyRef", Map.of("name", tls.configMapName(), "key", tls.key())))));
+        chart.proxy().flatMap(RunnerSetRenderer::proxy).ifPresent(proxy -> spec.put("proxy", proxy));
         spec.put("maxRunners", repository.maxRunners());
         spec.put("minRunners", repository.minRunners());
-        spec.put("template", Map.of("spec", podSpecTree(set, facts)));
+        chart.listenerTemplate().ifPresent(template -> spec.put("listenerTemplate", tree(template)));
+        chart.listenerMetrics().ifPresent(metrics -> spec.put("listenerMetrics", metrics));
+        for (ResourceMetaTarget target : ResourceMetaTarget.values()) {
+            ChartValues.ResourceMeta meta = chart.resourceMeta(target);
+            if (target.specField().isPresent() && !meta.isEmpty()) {
+                Map<String, Object> fields = new LinkedHashMap<>();
+                if (!meta.labels().isEmpty()) {
+                    fields.put("labels", meta.labels());
+                }
+                if (!meta.annotations().isEmpty()) {
+                    fields.put("annotations", meta.annotations());
+                }
+                spec.put(target.specField().get(), fields);
+            }
+        }
+        spec.put("template", tree(RunnerPodTemplate.of(set, facts)));
 
-        Map<String, String> labels = Labels.common(set, facts);
-        labels.put(Labels.COMPONENT, "autoscaling-runner-set");
+        Map<String, String> annotations = annotations(chart, chart.resourceMeta(ResourceMetaTarget.AUTOSCALING_RUNNER_SET));
+        annotations.putAll(cleanupAnnotations(set));
         GenericKubernetesResource resource = new GenericKubernetesResource();
         resource.setApiVersion(ARC_API_VERSION);
         resource.setKind(AUTOSCALING_RUNNER_SET_KIND);
         resource.setMetadata(new ObjectMetaBuilder().withName(set.name()).withNamespace(facts.namespace())
-                .withLabels(labels).withAnnotations(cleanupAnnotations(set)).build());
+                .withLabels(Labels.of(set, facts, "autoscaling-runner-set",
+                        chart.resourceMeta(ResourceMetaTarget.AUTOSCALING_RUNNER_SET)))
+                .withAnnotations(annotations).build());
         resource.setAdditionalProperties(Map.of("spec", spec));
         String hash = stampDesiredHash(resource);
         // The chart hashes all its values, credentials included, and ARC recreates the listener when this
@@ -180,12 +211,33 @@ public final class RunnerSetRenderer {
         return resource;
     }
 
+    /** The chart renders only what is set, and nothing for a proxy without any of it. */
+    private static Optional<Map<String, Object>> proxy(ChartValues.Proxy proxy) {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        proxy.http().ifPresent(server -> tree.put("http", proxyServer(server)));
+        proxy.https().ifPresent(server -> tree.put("https", proxyServer(server)));
+        if (!proxy.noProxy().isEmpty()) {
+            tree.put("noProxy", proxy.noProxy());
+        }
+        return tree.isEmpty() ? Optional.empty() : Optional.of(tree);
+    }
+
+    private static Map<String, Object> proxyServer(ChartValues.ProxyServer server) {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("url", server.url());
+        server.credentialSecretRef().ifPresent(secret -> tree.put("credentialSecretRef", secret));
+        return tree;
+    }
+
     /** The objects ARC releases from {@link #CLEANUP_FINALIZER} after deregistering the scale set. */
     private static Map<String, String> cleanupAnnotations(RunnerSet set) {
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put("actions.github.com/cleanup-github-secret-name", githubSecretName(set.name()));
         annotations.put("actions.github.com/cleanup-manager-role-binding", managerName(set.name()));
         annotations.put("actions.github.com/cleanup-manager-role-name", managerName(set.name()));
+        if (userServiceAccount(set.repository())) {
+            return annotations;
+        }
         if (set.repository().containerMode().usesKubeModeServiceAccount()) {
             annotations.put("actions.github.com/cleanup-kubernetes-mode-role-binding-name", kubeModeName(set.name()));
             annotations.put("actions.github.com/cleanup-kubernetes-mode-role-name", kubeModeName(set.name()));
@@ -197,127 +249,14 @@ public final class RunnerSetRenderer {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> podSpecTree(RunnerSet set, ClusterFacts facts) {
-        Map<String, Object> tree = new LinkedHashMap<>(SERIALIZATION.convertValue(podSpec(set, facts), Map.class));
-        if (set.repository().containerMode() == ContainerMode.KUBERNETES_NOVOLUME) {
-            // ARC 0.13.1 rejects a template without a volumes list in this mode; the model drops empty lists.
-            tree.putIfAbsent("volumes", List.of());
-        }
-        return tree;
-    }
-
-    private static PodSpec podSpec(RunnerSet set, ClusterFacts facts) {
-        RepositoryConfig repository = set.repository();
-        ContainerBuilder runner = new ContainerBuilder().withName("runner").withImage(repository.runnerImage())
-                .withCommand(RUNNER_COMMAND);
-        PodSpecBuilder pod = new PodSpecBuilder();
-        switch (repository.containerMode()) {
-            case KUBERNETES -> {
-                runner.withEnv(kubernetesModeEnv("/home/runner/k8s/index.js", set))
-                        .withVolumeMounts(mount("work", WORK_MOUNT_PATH))
-                        .addAllToVolumeMounts(cacheMounts(set))
-                        .addToVolumeMounts(hookTemplateMount());
-                pod.withContainers(runner.build())
-                        .withVolumes(new VolumeBuilder().withName("work").withNewEphemeral().withNewVolumeClaimTemplate()
-                                .withNewSpec()
-                                .withAccessModes(repository.workVolumeClaimTemplate().accessModes())
-                                .withStorageClassName(repository.workVolumeClaimTemplate().storageClassName().orElse(null))
-                                .withNewResources()
-                                .addToRequests("storage", new Quantity(repository.workVolumeClaimTemplate().storage()))
-                                .endResources()
-                                .endSpec().endVolumeClaimTemplate().endEphemeral().build())
-                        .addAllToVolumes(cacheVolumes(set, facts))
-                        .addToVolumes(hookTemplateVolume(set))
-                        .withServiceAccountName(kubeModeName(set.name()));
-            }
-            case KUBERNETES_NOVOLUME -> {
-                List<EnvVar> env = new ArrayList<>(kubernetesModeEnv("/home/runner/k8s-novolume/index.js", set));
-                env.add(env("ACTIONS_RUNNER_IMAGE", repository.runnerImage()));
-                pod.withContainers(runner.withEnv(env).withVolumeMounts(cacheMounts(set))
-                                .addToVolumeMounts(hookTemplateMount()).build())
-                        .withVolumes(cacheVolumes(set, facts))
-                        .addToVolumes(hookTemplateVolume(set))
-                        .withServiceAccountName(kubeModeName(set.name()));
-            }
-            case DIND -> {
-                runner.withEnv(env("DOCKER_HOST", "unix:///var/run/docker.sock"), env("RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "120"))
-                        .withVolumeMounts(mount("work", WORK_MOUNT_PATH), mount("dind-sock", "/var/run"))
-                        .addAllToVolumeMounts(cacheMounts(set));
-                Container initExternals = new ContainerBuilder().withName("init-dind-externals")
-                        .withImage(repository.runnerImage()).withCommand("cp")
-                        .withArgs("-r", "/home/runner/externals/.", "/home/runner/tmpDir/")
-                        .withVolumeMounts(mount("dind-externals", "/home/runner/tmpDir")).build();
-                boolean nativeSidecar = facts.kubernetesMinorVersion() >= NATIVE_SIDECAR_MINOR_VERSION;
-                Container dind = dindContainer(nativeSidecar, cacheMounts(set));
-                if (nativeSidecar) {
-                    pod.withInitContainers(initExternals, dind).withContainers(runner.build());
-                } else {
-                    pod.withInitContainers(initExternals).withContainers(runner.build(), dind);
-                }
-                pod.withVolumes(emptyDir("dind-sock"), emptyDir("dind-externals"), emptyDir("work"))
-                        .addAllToVolumes(cacheVolumes(set, facts))
-                        .withServiceAccountName(noPermissionName(set.name()));
-            }
-        }
-        return pod.withRestartPolicy("Never").build();
-    }
-
-    /** Job containers started through dind resolve bind mounts inside dind, so it sees the caches at the same paths. */
-    private static Container dindContainer(boolean nativeSidecar, List<VolumeMount> cacheMounts) {
-        ContainerBuilder dind = new ContainerBuilder().withName("dind").withImage(DIND_IMAGE)
-                .withArgs("dockerd", "--host=unix:///var/run/docker.sock", "--group=$(DOCKER_GROUP_GID)")
-                .withEnv(env("DOCKER_GROUP_GID", "123"))
-                .withNewSecurityContext().withPrivileged(true).endSecurityContext()
-                .withVolumeMounts(mount("work", WORK_MOUNT_PATH), mount("dind-sock", "/var/run"),
-                        mount("dind-externals", "/home/runner/externals"))
-                .addAllToVolumeMounts(cacheMounts);
-        if (nativeSidecar) {
-            dind.withRestartPolicy("Always")
-                    .withNewStartupProbe().withNewExec().withCommand("docker", "info").endExec()
-                    .withInitialDelaySeconds(0).withFailureThreshold(24).withPeriodSeconds(5).endStartupProbe();
-        }
-        return dind.build();
-    }
-
-    private static List<EnvVar> kubernetesModeEnv(String hooksPath, RunnerSet set) {
-        return List.of(
-                env("ACTIONS_RUNNER_CONTAINER_HOOKS", hooksPath),
-                new EnvVarBuilder().withName("ACTIONS_RUNNER_POD_NAME").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("metadata.name").endFieldRef().endValueFrom().build(),
-                env("ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "true"),
-                env("ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE", HOOK_TEMPLATE_DIRECTORY + "/" + HOOK_TEMPLATE_KEY));
-    }
-
-    private static List<VolumeMount> cacheMounts(RunnerSet set) {
-        return set.repository().cachePaths().stream().map(cache -> mount(cacheVolumeName(cache), cache.path())).toList();
-    }
-
-    /** Type Directory: a missing directory fails the pod visibly instead of appearing root-owned on the node. */
-    private static List<Volume> cacheVolumes(RunnerSet set, ClusterFacts facts) {
-        return set.repository().cachePaths().stream()
-                .map(cache -> new VolumeBuilder().withName(cacheVolumeName(cache)).withNewHostPath()
-                        .withPath(cacheNodePath(facts, set.name(), cache)).withType("Directory").endHostPath().build())
-                .toList();
-    }
-
-    private static String cacheVolumeName(CachePath cache) {
-        return "cache-" + cache.name();
-    }
-
-    private static VolumeMount hookTemplateMount() {
-        return new VolumeMountBuilder().withName(HOOK_TEMPLATE_VOLUME).withMountPath(HOOK_TEMPLATE_DIRECTORY).withReadOnly(true)
-                .build();
-    }
-
-    private static Volume hookTemplateVolume(RunnerSet set) {
-        return new VolumeBuilder().withName(HOOK_TEMPLATE_VOLUME).withNewConfigMap().withName(hookTemplateName(set.name()))
-                .endConfigMap().build();
+    private static Map<String, Object> tree(Object model) {
+        return new LinkedHashMap<>(SERIALIZATION.convertValue(model, Map.class));
     }
 
     private static String hookTemplate(RunnerSet set, ClusterFacts facts) {
         PodTemplateSpec template = new PodTemplateSpecBuilder().withNewSpec()
-                .addNewContainer().withName(JOB_CONTAINER).withVolumeMounts(cacheMounts(set)).endContainer()
-                .withVolumes(cacheVolumes(set, facts))
+                .addNewContainer().withName(JOB_CONTAINER).withVolumeMounts(RunnerPodTemplate.cacheMounts(set)).endContainer()
+                .withVolumes(RunnerPodTemplate.cacheVolumes(set, facts))
                 .endSpec().build();
         return SERIALIZATION.asYaml(template);
     }
@@ -335,39 +274,38 @@ public final class RunnerSetRenderer {
         return rules;
     }
 
-    private static List<PolicyRule> managerRules() {
-        return List.of(
+    private static List<PolicyRule> managerRules(ChartValues chart) {
+        List<PolicyRule> rules = new ArrayList<>(List.of(
                 rule("", "pods", "create", "delete", "get"),
                 rule("", "pods/status", "get"),
                 rule("", "secrets", "create", "delete", "get", "list", "patch", "update"),
                 rule("", "serviceaccounts", "create", "delete", "get", "list", "patch", "update"),
                 rule(RBAC_API_GROUP, "rolebindings", "create", "delete", "get", "patch", "update"),
-                rule(RBAC_API_GROUP, "roles", "create", "delete", "get", "patch", "update"));
+                rule(RBAC_API_GROUP, "roles", "create", "delete", "get", "patch", "update")));
+        if (chart.githubServerTls().isPresent()) {
+            // ARC reads the CA certificate's ConfigMap for the listener.
+            rules.add(rule("", "configmaps", "get"));
+        }
+        return rules;
     }
 
     private static PolicyRule rule(String apiGroup, String resource, String... verbs) {
         return new PolicyRuleBuilder().withApiGroups(apiGroup).withResources(resource).withVerbs(verbs).build();
     }
 
-    private static ObjectMeta meta(String name, RunnerSet set, ClusterFacts facts, String component) {
-        Map<String, String> labels = Labels.common(set, facts);
-        if (component != null) {
-            labels.put(Labels.COMPONENT, component);
-        }
-        return new ObjectMetaBuilder().withName(name).withNamespace(facts.namespace()).withLabels(labels)
+    private static ObjectMeta meta(String name, RunnerSet set, ClusterFacts facts, String component, ResourceMetaTarget target) {
+        ChartValues chart = set.repository().chart();
+        return new ObjectMetaBuilder().withName(name).withNamespace(facts.namespace())
+                .withLabels(Labels.of(set, facts, component, chart.resourceMeta(target)))
+                .withAnnotations(annotations(chart, chart.resourceMeta(target)))
                 .withFinalizers(CLEANUP_FINALIZER).build();
     }
 
-    private static EnvVar env(String name, String value) {
-        return new EnvVarBuilder().withName(name).withValue(value).build();
-    }
-
-    private static VolumeMount mount(String volume, String path) {
-        return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
-    }
-
-    private static Volume emptyDir(String name) {
-        return new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build();
+    /** The user's annotations for all objects, then the object's own, as the chart applies them. */
+    private static Map<String, String> annotations(ChartValues chart, ChartValues.ResourceMeta own) {
+        Map<String, String> annotations = new LinkedHashMap<>(chart.annotations());
+        annotations.putAll(own.annotations());
+        return annotations;
     }
 
     /** Hashes the object as rendered so far into {@link Labels#DESIRED_HASH_ANNOTATION} and returns the hash. */

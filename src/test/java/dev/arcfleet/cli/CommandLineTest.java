@@ -32,8 +32,16 @@ class CommandLineTest {
     public static class Quiet implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.log.level", "WARN");
+            return Map.of("quarkus.log.level", "WARN", "quarkus.log.console.stderr", "true");
         }
+    }
+
+    /**
+     * What the command printed. The launcher also captures the JVM's console log, and a second start of Quarkus in
+     * one JVM logs a warning about a metrics gauge registered twice, which a real single run never logs.
+     */
+    static String commandOutput(LaunchResult result) {
+        return result.getOutput().replaceAll("(?m)^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d+ WARN .*\\R", "");
     }
 
     static final String VALID = """
@@ -77,6 +85,29 @@ class CommandLineTest {
         for (String problem : daemonSays.problems()) {
             assertThat(result.getErrorOutput(), containsString(problem));
         }
+    }
+
+    @Test
+    void validateWithAnArcVersionNamesValuesItDoesNotSupport(QuarkusMainLauncher launcher) throws IOException {
+        Path file = write("repositories:\n  - name: acme/tools\n    runnerScaleSetLabels: [gpu]\n");
+
+        LaunchResult old = launcher.launch("validate", "-f", file.toString(), "--arc-version", "0.13.1");
+        LaunchResult current = launcher.launch("validate", "-f", file.toString(), "--arc-version", "0.14.0");
+
+        assertEquals(1, old.exitCode());
+        assertThat(old.getErrorOutput(), containsString("runnerScaleSetLabels (spec.runnerScaleSetLabels) needs ARC 0.14"));
+        assertEquals(0, current.exitCode(), current.getErrorOutput());
+    }
+
+    @Test
+    void renderRefusesValuesTheGivenVersionDoesNotSupport(QuarkusMainLauncher launcher) throws IOException {
+        LaunchResult result = launcher.launch("render", "-f",
+                write("repositories:\n  - name: acme/tools\n    runnerScaleSetLabels: [gpu]\n").toString(),
+                "--arc-version", "0.13.0");
+
+        assertEquals(1, result.exitCode());
+        assertThat(result.getErrorOutput(), containsString("needs ARC 0.14 or later"));
+        assertEquals("", result.getOutput());
     }
 
     @Test

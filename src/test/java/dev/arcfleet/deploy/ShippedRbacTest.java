@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +43,7 @@ import dev.arcfleet.reconcile.LeaderGate;
 import dev.arcfleet.reconcile.SetStatus;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.Kubectl;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import dev.arcfleet.testing.TestSettings;
@@ -87,6 +86,7 @@ class ShippedRbacTest {
                 containerMode: kubernetes
               - name: rbac-check/dind
                 containerMode: dind
+                githubServerTLS: {certificateFrom: {configMapKeyRef: {name: ghes-ca, key: ca.crt}}}
             """;
 
     private static final String REPOSITORIES_AFTER_REMOVAL = """
@@ -106,7 +106,7 @@ class ShippedRbacTest {
         try {
             Path output = Files.createTempFile("arcfleet-kustomize", ".yaml");
             Path errors = Files.createTempFile("arcfleet-kustomize", ".err");
-            Process process = new ProcessBuilder(kubectl(), "kustomize", directory.toString())
+            Process process = new ProcessBuilder(Kubectl.path(), "kustomize", directory.toString())
                     .redirectOutput(output.toFile()).redirectError(errors.toFile()).start();
             if (!process.waitFor(2, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
@@ -119,23 +119,6 @@ class ShippedRbacTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    /**
-     * The machine's kubectl if there is one, else the one installed beside the test API server
-     * (v1.20, whose older kustomize is why the kustomization uses `resources` only).
-     */
-    private static String kubectl() throws IOException {
-        Optional<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(directory -> Path.of(directory, "kubectl")).filter(Files::isExecutable).findFirst();
-        if (onPath.isPresent()) {
-            return onPath.get().toString();
-        }
-        Path installed = Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s");
-        try (Stream<Path> versions = Files.list(installed)) {
-            return versions.map(version -> version.resolve("kubectl")).filter(Files::isExecutable).sorted().findFirst()
-                    .orElseThrow(() -> new AssertionError("no kubectl on PATH nor under " + installed)).toString();
         }
     }
 

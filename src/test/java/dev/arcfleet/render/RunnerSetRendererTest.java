@@ -505,8 +505,8 @@ class RunnerSetRendererTest {
                   {"name": "ACTIONS_RUNNER_CONTAINER_HOOKS", "value": "/home/runner/k8s-novolume/index.js"},
                   {"name": "ACTIONS_RUNNER_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
                   {"name": "ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "value": "true"},
-                  %s,
-                  {"name": "ACTIONS_RUNNER_IMAGE", "value": "ghcr.io/acme/runner:3"}
+                  {"name": "ACTIONS_RUNNER_IMAGE", "value": "ghcr.io/acme/runner:3"},
+                  %s
                 ]
                 """.formatted(HOOK_TEMPLATE_ENV)), runner.path("env"));
         // no work volume in this mode: only the caches and the hook template

@@ -72,8 +72,10 @@ public final class TestApiServer {
             CustomResourceDefinition definition = client.apiextensions().v1().customResourceDefinitions().load(crd).item();
             client.resource(definition).create();
             client.apiextensions().v1().customResourceDefinitions().resource(definition)
+                    // A fresh status may come without conditions yet.
                     .waitUntilCondition(current -> current.getStatus() != null && current.getStatus().getConditions() != null
-                            && current.getStatus().getConditions().stream().anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
+                            && current.getStatus().getConditions().stream()
+                                    .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
                             60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }

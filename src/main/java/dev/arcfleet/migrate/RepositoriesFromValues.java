@@ -1,0 +1,492 @@
+package dev.arcfleet.migrate;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import dev.arcfleet.config.ContainerMode;
+import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.config.InvalidFleetConfigException;
+import dev.arcfleet.config.FleetConfigParser;
+import dev.arcfleet.config.ReservedKeys;
+import dev.arcfleet.config.ResourceMetaTarget;
+import dev.arcfleet.config.RunnerPodNames;
+import dev.arcfleet.config.SetNames;
+import dev.arcfleet.migrate.Finding.Kind;
+
+/**
+ * Turns chart releases' values into the repositories.yaml that reproduces them, with a finding for every value it
+ * cannot express. Releases {@code <prefix>-1..N} with the same values become one repository of N instances.
+ */
+public final class RepositoriesFromValues {
+
+    private static final String DEFAULT_RUNNER_IMAGE = FleetConfigParser.DEFAULT_RUNNER_IMAGE;
+    private static final String RUNNER_COMMAND = RunnerPodNames.RUNNER_COMMAND;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final Pattern INSTANCE = Pattern.compile("(.+)-([1-9][0-9]{0,2})");
+    /** Chart values with a repositories.yaml field of the same name and meaning. */
+    private static final List<String> SAME_NAME = List.of("runnerGroup", "listenerTemplate", "listenerMetrics",
+            "githubServerTLS", "proxy");
+    private static final Set<String> HANDLED = Set.of("githubConfigUrl", "githubConfigSecret", "runnerGroup", "minRunners",
+            "maxRunners", "runnerScaleSetName", "scaleSetLabels", "containerMode", "template", "listenerTemplate",
+            "listenerMetrics", "githubServerTLS", "proxy", "labels", "annotations", "resourceMeta", "keyVault",
+            "namespaceOverride", "controllerServiceAccount", "nameOverride");
+    /** The order README lists a repository's fields in, the pod template last since it is the longest. */
+    private static final List<String> FIELD_ORDER = List.of("containerMode", "runnerImage", "minRunners", "maxRunners",
+            "runnerGroup", "githubConfigSecret", "workVolumeClaimTemplate", "kubernetesModeAdditionalRoleRules",
+            "runnerScaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",
+            "listenerMetrics", "template");
+    private static final Set<String> WORK_VOLUME_CLAIM_KEYS = Set.of("accessModes", "storageClassName", "resources");
+
+    /** @param credentialsSecret arcfleet.github.credentials-secret, which replaces credentials inlined in values */
+    public record Settings(String githubUrl, String credentialsSecret) {
+    }
+
+    /** @param config the imported file as the daemon reads it; empty if the daemon would refuse it (see findings) */
+    public record Result(ObjectNode repositories, Optional<FleetConfig> config, List<Finding> findings) {
+        public Result {
+            findings = List.copyOf(findings);
+        }
+    }
+
+    private RepositoriesFromValues() {
+    }
+
+    public static Result of(List<HelmRelease> releases, Settings settings) {
+        List<Finding> findings = new ArrayList<>();
+        Map<String, List<Imported>> byPrefix = new LinkedHashMap<>();
+        for (HelmRelease release : releases) {
+            imported(release, settings, findings).ifPresent(imported -> byPrefix
+                    .computeIfAbsent(imported.prefix, prefix -> new ArrayList<>()).add(imported));
+        }
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode repositories = root.putArray("repositories");
+        Set<String> names = new HashSet<>();
+        for (List<Imported> group : byPrefix.values()) {
+            repositories.add(repository(group, settings, names, findings));
+        }
+        return new Result(root, parsed(root, findings), findings);
+    }
+
+    /** The daemon's own check of what import wrote; a problem there is one to fix by hand. */
+    private static Optional<FleetConfig> parsed(ObjectNode repositories, List<Finding> findings) {
+        try {
+            return Optional.of(new FleetConfigParser().parse(YAML.writeValueAsString(repositories)));
+        } catch (InvalidFleetConfigException e) {
+            e.problems().forEach(problem -> findings.add(new Finding("repositories.yaml", Kind.TO_DO, problem,
+                    "the daemon would refuse the imported file until this is fixed")));
+            return Optional.empty();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree that does not serialise", e);
+        }
+    }
+
+    /** One release's values as a repository's fields; empty if it has no githubConfigUrl to import from. */
+    private static Optional<Imported> imported(HelmRelease release, Settings settings, List<Finding> findings) {
+        String set = release.setName();
+        ObjectNode values = release.values();
+        Optional<GithubTarget> target = GithubTarget.of(values.path("githubConfigUrl").asText(""));
+        if (target.isEmpty()) {
+            findings.add(new Finding(set, Kind.NOT_IMPORTED, "githubConfigUrl",
+                    "missing or not a GitHub URL; the release is left out"));
+            return Optional.empty();
+        }
+        ObjectNode fields = JSON.createObjectNode();
+        Fields out = new Fields(set, fields, findings);
+        ContainerMode mode = containerMode(values.path("containerMode"), out);
+        fields.put("containerMode", mode.yamlName());
+        template(values.path("template"), mode, out);
+        minMax(values, out);
+        credentials(values.path("githubConfigSecret"), set, settings, out);
+        for (String key : SAME_NAME) {
+            if (present(values.path(key))) {
+                fields.set(key, values.get(key));
+            }
+        }
+        if (values.path("scaleSetLabels").isArray() && !values.path("scaleSetLabels").isEmpty()) {
+            fields.set("runnerScaleSetLabels", values.get("scaleSetLabels"));
+        }
+        metadata(values, out);
+        notSupported(values, out);
+        for (Iterator<String> keys = values.fieldNames(); keys.hasNext();) {
+            String key = keys.next();
+            if (!HANDLED.contains(key) && !key.equals("scaleSetLabels")) {
+                out.finding(Kind.IGNORED_BY_THE_CHART, key, "not a value of the chart");
+            }
+        }
+        Matcher instance = INSTANCE.matcher(set);
+        String prefix = instance.matches() ? instance.group(1) : set;
+        int number = instance.matches() ? Integer.parseInt(instance.group(2)) : 0;
+        return Optional.of(new Imported(release.name(), set, prefix, number, target.get(), fields));
+    }
+
+    private static ContainerMode containerMode(JsonNode containerMode, Fields out) {
+        String type = containerMode.path("type").asText("");
+        if (type.isEmpty()) {
+            return ContainerMode.NONE;
+        }
+        Optional<ContainerMode> mode = ContainerMode.fromYamlName(type);
+        if (mode.isEmpty() || mode.get() == ContainerMode.NONE) {
+            out.finding(Kind.NOT_IMPORTED, "containerMode.type", "'" + type + "' is no container mode of the chart;"
+                    + " imported as none, which the chart renders for it too");
+            return ContainerMode.NONE;
+        }
+        if (mode.get().usesKubeModeServiceAccount()) {
+            JsonNode rules = containerMode.path("kubernetesModeAdditionalRoleRules");
+            if (rules.isArray() && !rules.isEmpty()) {
+                out.fields.set("kubernetesModeAdditionalRoleRules", rules);
+            }
+        }
+        if (mode.get() == ContainerMode.KUBERNETES) {
+            workVolumeClaim(containerMode.path("kubernetesModeWorkVolumeClaim"), out);
+        }
+        return mode.get();
+    }
+
+    /** arcfleet's workVolumeClaimTemplate has the usual three fields; any other claim becomes the template's work volume. */
+    private static void workVolumeClaim(JsonNode claim, Fields out) {
+        if (!claim.isObject()) {
+            return;
+        }
+        Set<String> keys = new HashSet<>();
+        claim.fieldNames().forEachRemaining(keys::add);
+        JsonNode requests = claim.path("resources").path("requests");
+        boolean simple = WORK_VOLUME_CLAIM_KEYS.containsAll(keys) && claim.path("resources").size() == 1
+                && requests.size() == 1 && requests.path("storage").isTextual();
+        if (!simple) {
+            ObjectNode work = JSON.createObjectNode().put("name", RunnerPodNames.WORK_VOLUME);
+            work.putObject("ephemeral").putObject("volumeClaimTemplate").set("spec", claim);
+            out.templateSpec().withArray("volumes").add(work);
+            return;
+        }
+        ObjectNode template = out.fields.putObject("workVolumeClaimTemplate");
+        if (claim.path("storageClassName").isTextual()) {
+            template.put("storageClassName", claim.get("storageClassName").asText());
+        }
+        if (claim.path("accessModes").isArray()) {
+            template.set("accessModes", claim.get("accessModes"));
+        }
+        template.put("storage", requests.get("storage").asText());
+    }
+
+    private static void template(JsonNode template, ContainerMode mode, Fields out) {
+        if (!template.isObject()) {
+            return;
+        }
+        JsonNode metadata = template.path("metadata");
+        if (metadata.isObject()) {
+            ObjectNode kept = JSON.createObjectNode();
+            metadata.fields().forEachRemaining(entry -> {
+                if (Set.of("labels", "annotations").contains(entry.getKey())) {
+                    kept.set(entry.getKey(), entry.getValue());
+                } else {
+                    out.finding(Kind.IGNORED_BY_THE_CHART, "template.metadata." + entry.getKey(),
+                            "the chart takes only labels and annotations");
+                }
+            });
+            if (!kept.isEmpty()) {
+                out.template().set("metadata", kept);
+            }
+        }
+        JsonNode spec = template.path("spec");
+        boolean runnerFound = false;
+        for (Iterator<Map.Entry<String, JsonNode>> fields = spec.fields(); fields.hasNext();) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            switch (field.getKey()) {
+                case "containers" -> runnerFound = containers(field.getValue(), mode, out);
+                case "initContainers" -> named(field.getValue(), mode == ContainerMode.DIND
+                        ? Set.of(RunnerPodNames.DIND_CONTAINER, RunnerPodNames.DIND_EXTERNALS_CONTAINER) : Set.of(),
+                        "template.spec.initContainers", "the dind mode renders its own", out)
+                        .ifPresent(kept -> out.templateSpec().set("initContainers", kept));
+                case "volumes" -> named(field.getValue(), mode == ContainerMode.DIND
+                        ? Set.of(RunnerPodNames.DIND_SOCKET_VOLUME, RunnerPodNames.DIND_EXTERNALS_VOLUME) : Set.of(),
+                        "template.spec.volumes", "the dind mode renders its own", out)
+                        .ifPresent(kept -> out.templateSpec().withArray("volumes").addAll(kept));
+                default -> out.templateSpec().set(field.getKey(), field.getValue());
+            }
+        }
+        if (!runnerFound) {
+            if (spec.has("containers")) {
+                out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers",
+                        "no runner container: the chart renders one with only a name; arcfleet's has the image and command");
+            }
+        }
+    }
+
+    /** Takes the runner container apart into runnerImage and template; true if there was one. */
+    private static boolean containers(JsonNode containers, ContainerMode mode, Fields out) {
+        boolean runnerFound = false;
+        ArrayNode kept = JSON.createArrayNode();
+        for (JsonNode container : containers) {
+            String name = container.path("name").asText("");
+            if (mode == ContainerMode.DIND && name.equals(RunnerPodNames.DIND_CONTAINER)) {
+                out.finding(Kind.IGNORED_BY_THE_CHART, "template.spec.containers[dind]",
+                        "the dind mode renders its own; for another image or args use arcfleet's dind field");
+                continue;
+            }
+            if (!name.equals(RunnerPodNames.RUNNER_CONTAINER)) {
+                kept.add(container);
+                continue;
+            }
+            runnerFound = true;
+            ObjectNode runner = container.deepCopy();
+            String image = runner.path("image").asText(DEFAULT_RUNNER_IMAGE);
+            if (!image.equals(DEFAULT_RUNNER_IMAGE)) {
+                out.fields.put("runnerImage", image);
+            }
+            runner.remove("image");
+            JsonNode command = runner.path("command");
+            if (command.isArray() && command.size() == 1 && RUNNER_COMMAND.equals(command.get(0).asText())) {
+                runner.remove("command");
+            } else if (!command.isArray() || command.isEmpty()) {
+                out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers[runner].command",
+                        "the chart renders the runner without a command (the values' container list replaced the"
+                                + " chart's); arcfleet's has [" + RUNNER_COMMAND + "]");
+            }
+            if (runner.size() > 1) {
+                kept.add(runner);
+            }
+        }
+        if (!kept.isEmpty()) {
+            out.templateSpec().set("containers", kept);
+        }
+        return runnerFound;
+    }
+
+    private static Optional<ArrayNode> named(JsonNode list, Set<String> dropped, String path, String why, Fields out) {
+        ArrayNode kept = JSON.createArrayNode();
+        for (JsonNode item : list) {
+            String name = item.path("name").asText("");
+            if (dropped.contains(name)) {
+                out.finding(Kind.IGNORED_BY_THE_CHART, path + "[" + name + "]", why);
+            } else {
+                kept.add(item);
+            }
+        }
+        return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
+    }
+
+    private static void minMax(ObjectNode values, Fields out) {
+        if (values.path("minRunners").isNumber()) {
+            out.fields.put("minRunners", values.get("minRunners").asInt());
+        }
+        if (values.path("maxRunners").isNumber()) {
+            out.fields.put("maxRunners", values.get("maxRunners").asInt());
+        } else {
+            out.finding(Kind.CHANGES_ON_HAND_OVER, "maxRunners", "not set, so ARC scales without limit; arcfleet needs a"
+                    + " number and defaults to 1: set maxRunners");
+        }
+    }
+
+    private static void credentials(JsonNode secret, String set, Settings settings, Fields out) {
+        if (secret.isTextual() && !secret.asText().isEmpty()) {
+            out.fields.put("githubConfigSecret", secret.asText());
+            out.finding(Kind.CHANGES_ON_HAND_OVER, "spec.githubConfigSecret", "arcfleet copies Secret " + secret.asText()
+                    + " into " + set + "-gha-rs-github-secret and points the set at that copy");
+            return;
+        }
+        // Inline credentials, or the chart-made Secret seen in a cluster: never read, never printed.
+        out.finding(Kind.TO_DO, "githubConfigSecret", "credentials in values are not imported; arcfleet copies them"
+                + " from Secret " + settings.credentialsSecret() + " (arcfleet.github.credentials-secret) into " + set
+                + "-gha-rs-github-secret, the Secret the chart made: create it with the same token or GitHub App first");
+    }
+
+    private static void metadata(ObjectNode values, Fields out) {
+        stringMap(values.path("labels"), "labels", true, out).ifPresent(labels -> out.fields.set("labels", labels));
+        stringMap(values.path("annotations"), "annotations", false, out)
+                .ifPresent(annotations -> out.fields.set("annotations", annotations));
+        JsonNode resourceMeta = values.path("resourceMeta");
+        if (!resourceMeta.isObject()) {
+            return;
+        }
+        ObjectNode kept = JSON.createObjectNode();
+        resourceMeta.fields().forEachRemaining(entry -> {
+            Optional<ResourceMetaTarget> target = ResourceMetaTarget.fromYamlName(entry.getKey());
+            if (target.isEmpty()) {
+                out.finding(Kind.IGNORED_BY_THE_CHART, "resourceMeta." + entry.getKey(), "not an object of the chart");
+                return;
+            }
+            boolean own = target.get().specField().isEmpty();
+            ObjectNode meta = JSON.createObjectNode();
+            String at = "resourceMeta." + entry.getKey() + ".";
+            if (own) {
+                stringMap(entry.getValue().path("labels"), at + "labels", true, out).ifPresent(map -> meta.set("labels", map));
+                stringMap(entry.getValue().path("annotations"), at + "annotations", false, out)
+                        .ifPresent(map -> meta.set("annotations", map));
+            } else {
+                for (String key : List.of("labels", "annotations")) {
+                    if (present(entry.getValue().path(key))) {
+                        meta.set(key, entry.getValue().get(key));
+                    }
+                }
+            }
+            if (!meta.isEmpty()) {
+                kept.set(entry.getKey(), meta);
+            }
+        });
+        if (!kept.isEmpty()) {
+            out.fields.set("resourceMeta", kept);
+        }
+    }
+
+    /** Labels and annotations as strings, without the keys the chart, ARC or arcfleet keep for themselves. */
+    private static Optional<ObjectNode> stringMap(JsonNode map, String path, boolean labels, Fields out) {
+        if (!map.isObject() || map.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectNode kept = JSON.createObjectNode();
+        new TreeMap<>(JSON.convertValue(map, Map.class)).forEach((key, value) -> {
+            String name = String.valueOf(key);
+            if (labels ? ReservedKeys.label(name) : ReservedKeys.annotation(name)) {
+                out.finding(Kind.IGNORED_BY_THE_CHART, path + "." + name, "reserved: the chart keeps its own value");
+            } else {
+                kept.put(name, String.valueOf(value));
+            }
+        });
+        return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
+    }
+
+    private static void notSupported(ObjectNode values, Fields out) {
+        if (values.path("keyVault").path("type").asText("").length() > 0) {
+            out.finding(Kind.NOT_IMPORTED, "keyVault", "arcfleet reads credentials from Kubernetes Secrets only; the set"
+                    + " loses spec.vaultConfig");
+        }
+        if (values.path("namespaceOverride").asText("").length() > 0) {
+            out.finding(Kind.TO_DO, "namespaceOverride", "arcfleet keeps every set in arcfleet.namespace; set that to "
+                    + values.get("namespaceOverride").asText());
+        }
+        if (present(values.path("controllerServiceAccount"))) {
+            out.finding(Kind.TO_DO, "controllerServiceAccount", "arcfleet reads the controller's ServiceAccount from its"
+                    + " Deployment; set arcfleet.arc.controller-service-account if that is wrong");
+        }
+        if (values.path("nameOverride").asText("").length() > 0) {
+            out.finding(Kind.IGNORED_BY_THE_CHART, "nameOverride", "no template of the chart uses it");
+        }
+    }
+
+    private static ObjectNode repository(List<Imported> group, Settings settings, Set<String> names, List<Finding> findings) {
+        Imported first = group.get(0);
+        for (Imported other : group.subList(1, group.size())) {
+            if (!other.fields.equals(first.fields) || !other.target.url().equals(first.target.url())) {
+                findings.add(new Finding(other.set, Kind.CHANGES_ON_HAND_OVER, differingKeys(first, other),
+                        "its values differ from " + first.set + "'s, and arcfleet gives all instances of a repository the"
+                                + " same; imported with " + first.set + "'s"));
+            }
+        }
+        int instances = group.stream().mapToInt(imported -> imported.instance).max().orElse(0);
+        if (instances == 0) {
+            findings.add(new Finding(first.set, Kind.CHANGES_ON_HAND_OVER, "name", "arcfleet names sets <prefix>-<n>, so"
+                    + " this one becomes " + first.prefix + "-1: a new scale set on GitHub, and runs-on must change"));
+            instances = 1;
+        }
+        Set<Integer> present = new HashSet<>(group.stream().map(imported -> imported.instance).toList());
+        for (int instance = 1; instance <= instances; instance++) {
+            if (!present.contains(instance)) {
+                findings.add(new Finding(first.prefix + "-" + instance, Kind.CHANGES_ON_HAND_OVER, "instances",
+                        "no release has it; arcfleet creates it, a new scale set on GitHub"));
+            }
+        }
+        String owner = first.target.owner();
+        String repo = first.target.repo().orElse(first.prefix);
+        String name = owner + "/" + repo;
+        if (!names.add(name.toLowerCase(Locale.ROOT))) {
+            repo = first.prefix;
+            name = owner + "/" + repo;
+            names.add(name.toLowerCase(Locale.ROOT));
+        }
+        ObjectNode repository = JSON.createObjectNode();
+        repository.put("name", name);
+        repository.put("instances", instances);
+        if (!SetNames.setName(SetNames.defaultPrefix(owner, repo), 1).equals(first.prefix + "-1")) {
+            repository.put("installationName", first.prefix);
+        }
+        if (!first.target.url().equals(settings.githubUrl().replaceAll("/+$", "") + "/" + owner + "/" + repo)) {
+            repository.put("githubConfigUrl", first.target.url());
+        }
+        for (String key : FIELD_ORDER) {
+            if (first.fields.has(key)) {
+                repository.set(key, first.fields.get(key));
+            }
+        }
+        return repository;
+    }
+
+    private static String differingKeys(Imported first, Imported other) {
+        Set<String> keys = new java.util.TreeSet<>();
+        first.fields.fieldNames().forEachRemaining(keys::add);
+        other.fields.fieldNames().forEachRemaining(keys::add);
+        keys.removeIf(key -> first.fields.path(key).equals(other.fields.path(key)));
+        if (!first.target.url().equals(other.target.url())) {
+            keys.add("githubConfigUrl");
+        }
+        return String.join(", ", keys);
+    }
+
+    private static boolean present(JsonNode value) {
+        return !value.isMissingNode() && !value.isNull() && !(value.isContainerNode() && value.isEmpty());
+    }
+
+    /** The repository, organisation or enterprise a githubConfigUrl points at. */
+    private record GithubTarget(String url, String owner, Optional<String> repo) {
+        static Optional<GithubTarget> of(String url) {
+            String trimmed = url.replaceAll("/+$", "");
+            try {
+                URI uri = new URI(trimmed);
+                if (uri.getHost() == null || uri.getPath() == null) {
+                    return Optional.empty();
+                }
+                String[] segments = uri.getPath().replaceAll("^/+", "").split("/");
+                if (segments.length == 2 && segments[0].equals("enterprises")) {
+                    return Optional.of(new GithubTarget(trimmed, segments[1], Optional.empty()));
+                }
+                if (segments.length == 1 && !segments[0].isEmpty()) {
+                    return Optional.of(new GithubTarget(trimmed, segments[0], Optional.empty()));
+                }
+                if (segments.length == 2) {
+                    return Optional.of(new GithubTarget(trimmed, segments[0], Optional.of(segments[1])));
+                }
+            } catch (URISyntaxException e) {
+                // not a URL
+            }
+            return Optional.empty();
+        }
+    }
+
+    private record Imported(String release, String set, String prefix, int instance, GithubTarget target, ObjectNode fields) {
+    }
+
+    /** A repository's fields being built, and where findings about them go. */
+    private record Fields(String set, ObjectNode fields, List<Finding> findings) {
+        void finding(Kind kind, String subject, String text) {
+            findings.add(new Finding(set, kind, subject, text));
+        }
+
+        ObjectNode template() {
+            return fields.has("template") ? (ObjectNode) fields.get("template") : fields.putObject("template");
+        }
+
+        ObjectNode templateSpec() {
+            return template().has("spec") ? (ObjectNode) template().get("spec") : template().putObject("spec");
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package dev.arcfleet.render;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.arcfleet.config.ChartValues;
+import dev.arcfleet.config.ChartValues.GithubServerTls;
+import dev.arcfleet.config.ContainerMode;
+import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.config.RunnerPodNames;
+import dev.arcfleet.config.RunnerSet;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/**
+ * The runner pod template, as the chart renders {@code template} in each container mode
+ * ({@code autoscalingrunnerset.yaml} and {@code _helpers.tpl}, 0.13.0 to 0.14.2), then arcfleet's cache mounts:
+ * <ul>
+ * <li>the user's {@code runner} container keeps its fields; its env and volumeMounts come first, and the mode's
+ * own follow unless the user named them already;</li>
+ * <li>other containers, init containers and volumes follow the mode's; a user volume {@code work} replaces the
+ * mode's;</li>
+ * <li>every other pod field is the user's; {@code restartPolicy} defaults to Never and {@code serviceAccountName}
+ * to the mode's ServiceAccount.</li>
+ * </ul>
+ */
+final class RunnerPodTemplate {
+
+    static final String HOOK_TEMPLATE_KEY = "content";
+    private static final String HOOK_TEMPLATE_DIRECTORY = "/home/runner/pod-template";
+    private static final String RUNNER = RunnerPodNames.RUNNER_CONTAINER;
+    private static final String WORK = RunnerPodNames.WORK_VOLUME;
+    private static final String DIND_SOCKET = RunnerPodNames.DIND_SOCKET_VOLUME;
+    private static final String DIND_EXTERNALS = RunnerPodNames.DIND_EXTERNALS_VOLUME;
+    private static final String WORK_MOUNT_PATH = "/home/runner/_work";
+    private static final String TLS_VOLUME = "github-server-tls-cert";
+    private static final int NATIVE_SIDECAR_MINOR_VERSION = 29;
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    private RunnerPodTemplate() {
+    }
+
+    static PodTemplateSpec of(RunnerSet set, ClusterFacts facts) {
+        RepositoryConfig repository = set.repository();
+        ChartValues chart = repository.chart();
+        ContainerMode mode = repository.containerMode();
+        // The configuration's objects are shared; everything below works on copies.
+        PodTemplateSpec user = chart.template().map(SERIALIZATION::clone).orElseGet(PodTemplateSpec::new);
+        PodSpec userSpec = Optional.ofNullable(user.getSpec()).orElseGet(PodSpec::new);
+        Optional<GithubServerTls> runnerTls = chart.githubServerTls().filter(tls -> tls.runnerMountPath().isPresent());
+
+        PodSpec pod = SERIALIZATION.clone(userSpec);
+        pod.setContainers(new ArrayList<>());
+        pod.setInitContainers(new ArrayList<>());
+        pod.setVolumes(new ArrayList<>());
+        if (pod.getRestartPolicy() == null) {
+            pod.setRestartPolicy("Never");
+        }
+        if (pod.getServiceAccountName() == null) {
+            pod.setServiceAccountName(mode.usesKubeModeServiceAccount() ? RunnerSetRenderer.kubeModeName(set.name())
+                    : RunnerSetRenderer.noPermissionName(set.name()));
+        }
+        Container runner = runner(set, facts, userSpec, runnerTls);
+        List<Container> others = userSpec.getContainers().stream().filter(container -> !RUNNER.equals(container.getName()))
+                .toList();
+        List<Volume> userVolumes = userSpec.getVolumes();
+        runnerTls.ifPresent(tls -> pod.getVolumes().add(tlsVolume(tls)));
+        switch (mode) {
+            case KUBERNETES -> {
+                pod.getContainers().add(runner);
+                pod.getContainers().addAll(others);
+                pod.getInitContainers().addAll(userSpec.getInitContainers());
+                pod.getVolumes().add(named(userVolumes, WORK).orElseGet(() -> kubernetesWorkVolume(repository)));
+                pod.getVolumes().addAll(without(userVolumes, WORK));
+            }
+            case KUBERNETES_NOVOLUME, NONE -> {
+                if (mode == ContainerMode.NONE) {
+                    pod.getContainers().addAll(inUserOrder(userSpec.getContainers(), runner));
+                } else {
+                    pod.getContainers().add(runner);
+                    pod.getContainers().addAll(others);
+                }
+                pod.getInitContainers().addAll(userSpec.getInitContainers());
+                pod.getVolumes().addAll(userVolumes);
+            }
+            case DIND -> {
+                boolean nativeSidecar = facts.kubernetesMinorVersion() >= NATIVE_SIDECAR_MINOR_VERSION;
+                Container dind = dindContainer(chart.dind(), nativeSidecar, cacheMounts(set));
+                pod.getInitContainers().add(dindExternals(repository));
+                if (nativeSidecar) {
+                    pod.getInitContainers().add(dind);
+                }
+                pod.getInitContainers().addAll(userSpec.getInitContainers());
+                pod.getContainers().add(runner);
+                if (!nativeSidecar) {
+                    pod.getContainers().add(dind);
+                }
+                pod.getContainers().addAll(others);
+                pod.getVolumes().add(emptyDir(DIND_SOCKET));
+                pod.getVolumes().add(emptyDir(DIND_EXTERNALS));
+                pod.getVolumes().add(named(userVolumes, WORK).orElseGet(() -> emptyDir(WORK)));
+                pod.getVolumes().addAll(without(userVolumes, WORK));
+            }
+        }
+        pod.getVolumes().addAll(cacheVolumes(set, facts));
+        if (mode.usesKubeModeServiceAccount()) {
+            pod.getVolumes().add(new VolumeBuilder().withName(RunnerPodNames.HOOK_TEMPLATE_VOLUME).withNewConfigMap()
+                    .withName(RunnerSetRenderer.hookTemplateName(set.name())).endConfigMap().build());
+        }
+        PodTemplateSpec template = new PodTemplateSpec();
+        template.setMetadata(templateMetadata(user.getMetadata()));
+        template.setSpec(pod);
+        return template;
+    }
+
+    /** The chart takes only labels and annotations of {@code template.metadata}. */
+    private static ObjectMeta templateMetadata(ObjectMeta user) {
+        if (user == null) {
+            return null;
+        }
+        return new ObjectMetaBuilder().withLabels(user.getLabels()).withAnnotations(user.getAnnotations()).build();
+    }
+
+    private static Container runner(RunnerSet set, ClusterFacts facts, PodSpec userSpec, Optional<GithubServerTls> tls) {
+        RepositoryConfig repository = set.repository();
+        ContainerMode mode = repository.containerMode();
+        Container runner = userSpec.getContainers().stream().filter(container -> RUNNER.equals(container.getName()))
+                .findFirst().map(SERIALIZATION::clone).orElseGet(() -> new ContainerBuilder().withName(RUNNER).build());
+        runner.setImage(repository.runnerImage());
+        if (runner.getCommand().isEmpty()) {
+            runner.setCommand(List.of(RunnerPodNames.RUNNER_COMMAND));
+        }
+        List<EnvVar> defaults = new ArrayList<>(switch (mode) {
+            case KUBERNETES -> kubernetesModeEnv("/home/runner/k8s/index.js");
+            case KUBERNETES_NOVOLUME -> {
+                List<EnvVar> env = new ArrayList<>(kubernetesModeEnv("/home/runner/k8s-novolume/index.js"));
+                env.add(env("ACTIONS_RUNNER_IMAGE", repository.runnerImage()));
+                yield env;
+            }
+            case DIND -> List.of(env("DOCKER_HOST", "unix:///var/run/docker.sock"),
+                    env("RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "120"));
+            case NONE -> List.<EnvVar>of();
+        });
+        tls.ifPresent(certificate -> {
+            defaults.add(env("NODE_EXTRA_CA_CERTS", tlsMountPath(certificate)));
+            defaults.add(env("RUNNER_UPDATE_CA_CERTS", "1"));
+        });
+        Set<String> userEnv = runner.getEnv().stream().map(EnvVar::getName).collect(Collectors.toSet());
+        List<EnvVar> env = new ArrayList<>(runner.getEnv());
+        defaults.stream().filter(variable -> !userEnv.contains(variable.getName())).forEach(env::add);
+        if (mode.usesKubeModeServiceAccount()) {
+            env.add(env(RunnerPodNames.HOOK_TEMPLATE_ENV, HOOK_TEMPLATE_DIRECTORY + "/" + HOOK_TEMPLATE_KEY));
+        }
+        runner.setEnv(env);
+
+        List<VolumeMount> defaultMounts = new ArrayList<>(switch (mode) {
+            case KUBERNETES -> List.of(mount(WORK, WORK_MOUNT_PATH));
+            case DIND -> List.of(mount(WORK, WORK_MOUNT_PATH), mount(DIND_SOCKET, "/var/run"));
+            case KUBERNETES_NOVOLUME, NONE -> List.<VolumeMount>of();
+        });
+        tls.ifPresent(certificate -> defaultMounts.add(new VolumeMountBuilder().withName(TLS_VOLUME)
+                .withMountPath(tlsMountPath(certificate)).withSubPath(certificate.key()).build()));
+        Set<String> userMounts = runner.getVolumeMounts().stream().map(VolumeMount::getName).collect(Collectors.toSet());
+        List<VolumeMount> mounts = new ArrayList<>(runner.getVolumeMounts());
+        defaultMounts.stream().filter(mount -> !userMounts.contains(mount.getName())).forEach(mounts::add);
+        mounts.addAll(cacheMounts(set));
+        if (mode.usesKubeModeServiceAccount()) {
+            mounts.add(new VolumeMountBuilder().withName(RunnerPodNames.HOOK_TEMPLATE_VOLUME).withMountPath(HOOK_TEMPLATE_DIRECTORY)
+                    .withReadOnly(true).build());
+        }
+        runner.setVolumeMounts(mounts);
+        return runner;
+    }
+
+    /** Without containerMode the user's containers keep their order; the runner comes first if the user has none. */
+    private static List<Container> inUserOrder(List<Container> userContainers, Container runner) {
+        List<Container> containers = userContainers.stream()
+                .map(container -> RUNNER.equals(container.getName()) ? runner : container).collect(Collectors.toList());
+        if (!containers.contains(runner)) {
+            containers.add(0, runner);
+        }
+        return containers;
+    }
+
+    private static Optional<Volume> named(List<Volume> volumes, String name) {
+        return volumes.stream().filter(volume -> name.equals(volume.getName())).findFirst();
+    }
+
+    private static List<Volume> without(List<Volume> volumes, String name) {
+        return volumes.stream().filter(volume -> !name.equals(volume.getName())).toList();
+    }
+
+    private static Volume kubernetesWorkVolume(RepositoryConfig repository) {
+        return new VolumeBuilder().withName(WORK).withNewEphemeral().withNewVolumeClaimTemplate().withNewSpec()
+                .withAccessModes(repository.workVolumeClaimTemplate().accessModes())
+                .withStorageClassName(repository.workVolumeClaimTemplate().storageClassName().orElse(null))
+                .withNewResources().addToRequests("storage", new Quantity(repository.workVolumeClaimTemplate().storage()))
+                .endResources()
+                .endSpec().endVolumeClaimTemplate().endEphemeral().build();
+    }
+
+    private static Container dindExternals(RepositoryConfig repository) {
+        return new ContainerBuilder().withName(RunnerPodNames.DIND_EXTERNALS_CONTAINER).withImage(repository.runnerImage())
+                .withCommand("cp")
+                .withArgs("-r", "/home/runner/externals/.", "/home/runner/tmpDir/")
+                .withVolumeMounts(mount(DIND_EXTERNALS, "/home/runner/tmpDir")).build();
+    }
+
+    /** Job containers started through dind resolve bind mounts inside dind, so it sees the caches at the same paths. */
+    private static Container dindContainer(ChartValues.Dind settings, boolean nativeSidecar, List<VolumeMount> cacheMounts) {
+        ContainerBuilder dind = new ContainerBuilder().withName(RunnerPodNames.DIND_CONTAINER).withImage(settings.image())
+                .withArgs(settings.args())
+                .withEnv(env("DOCKER_GROUP_GID", "123"))
+                .withNewSecurityContext().withPrivileged(true).endSecurityContext()
+                .withVolumeMounts(mount(WORK, WORK_MOUNT_PATH), mount(DIND_SOCKET, "/var/run"),
+                        mount(DIND_EXTERNALS, "/home/runner/externals"))
+                .addAllToVolumeMounts(cacheMounts);
+        if (nativeSidecar) {
+            dind.withRestartPolicy("Always")
+                    .withNewStartupProbe().withNewExec().withCommand("docker", "info").endExec()
+                    .withInitialDelaySeconds(0).withFailureThreshold(24).withPeriodSeconds(5).endStartupProbe();
+        }
+        return dind.build();
+    }
+
+    private static Volume tlsVolume(GithubServerTls tls) {
+        return new VolumeBuilder().withName(TLS_VOLUME).withNewConfigMap().withName(tls.configMapName())
+                .addNewItem().withKey(tls.key()).withPath(tls.key()).endItem().endConfigMap().build();
+    }
+
+    /** The chart's {@code clean (print runnerMountPath "/" key)}. */
+    private static String tlsMountPath(GithubServerTls tls) {
+        return Path.of(tls.runnerMountPath().orElseThrow(), tls.key()).normalize().toString();
+    }
+
+    private static List<EnvVar> kubernetesModeEnv(String hooksPath) {
+        return List.of(
+                env("ACTIONS_RUNNER_CONTAINER_HOOKS", hooksPath),
+                new EnvVarBuilder().withName("ACTIONS_RUNNER_POD_NAME").withNewValueFrom().withNewFieldRef()
+                        .withFieldPath("metadata.name").endFieldRef().endValueFrom().build(),
+                env("ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "true"));
+    }
+
+    static List<VolumeMount> cacheMounts(RunnerSet set) {
+        return set.repository().cachePaths().stream().map(cache -> mount(cache.volumeName(), cache.path())).toList();
+    }
+
+    /** Type Directory: a missing directory fails the pod visibly instead of appearing root-owned on the node. */
+    static List<Volume> cacheVolumes(RunnerSet set, ClusterFacts facts) {
+        return set.repository().cachePaths().stream()
+                .map(cache -> new VolumeBuilder().withName(cache.volumeName()).withNewHostPath()
+                        .withPath(RunnerSetRenderer.cacheNodePath(facts, set.name(), cache)).withType("Directory")
+                        .endHostPath().build())
+                .toList();
+    }
+
+    private static EnvVar env(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+
+    private static VolumeMount mount(String volume, String path) {
+        return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
+    }
+
+    private static Volume emptyDir(String name) {
+        return new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build();
+    }
+}

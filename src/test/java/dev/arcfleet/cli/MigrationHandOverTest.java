@@ -1,0 +1,255 @@
+package dev.arcfleet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import dev.arcfleet.migrate.ClusterImport;
+import dev.arcfleet.migrate.Finding;
+import dev.arcfleet.migrate.HelmMadeSet;
+import dev.arcfleet.migrate.RepositoriesFromValues;
+import dev.arcfleet.reconcile.SetStatus;
+import dev.arcfleet.render.ArcController;
+import dev.arcfleet.render.ClusterFacts;
+import dev.arcfleet.testing.ArcControllerStandIn;
+import dev.arcfleet.testing.ArcFixtures;
+import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.Kubectl;
+import dev.arcfleet.testing.Poll;
+import dev.arcfleet.testing.TestApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+
+/**
+ * README's migration runbook on three sets the chart made (hand-written chart output, see
+ * {@code src/test/resources/helm/}), registered by the ARC stand-in: import, hand over by label, drop Helm's release
+ * records, reconcile. Nothing may be deregistered or deleted, and the sets' specs may change only where the import
+ * report says they will.
+ */
+class MigrationHandOverTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final List<String> TOOLS = List.of("arc-runner-acme-tools-1", "arc-runner-acme-tools-2");
+    private static final String WEB = "arc-runner-acme-web-1";
+    private static final String CHART_KINDS = "autoscalingrunnersets,serviceaccounts,roles,rolebindings,secrets";
+
+    @Test
+    void helmMadeSetsAreImportedAndHandedOverWithoutDeregistrationOrUnreportedChanges() {
+        try (FleetFixture fleet = FleetFixture.create("migrate")) {
+            ArcControllerStandIn arc = fleet.startArcController(FleetFixture.ARC_VERSION);
+            List<String> sets = new ArrayList<>(TOOLS);
+            sets.add(WEB);
+            TOOLS.forEach(set -> helmInstall(fleet, "kubernetes-mode-release.yaml", set));
+            helmInstall(fleet, "dind-mode-release.yaml", WEB);
+            Poll.until(FleetFixture.TIMEOUT, "ARC to register the Helm-made sets",
+                    () -> sets.stream().allMatch(fleet::registeredByArc));
+            Map<String, GenericKubernetesResource> before = runnerSets(fleet, sets);
+
+            // 1. arcfleet import, as the command runs it against the cluster
+            ClusterFacts facts = new ClusterFacts(fleet.namespace, "https://github.com", new ArcController(
+                    FleetFixture.ARC_VERSION, ArcFixtures.CONTROLLER_SERVICE_ACCOUNT, fleet.controllerNamespace()), 20,
+                    fleet.settings.cache().nodeRoot(), dev.arcfleet.config.Owner.of(fleet.settings).value());
+            List<HelmMadeSet> helmMade = ImportCommand.helmMadeSets(fleet.client, fleet.namespace);
+            RepositoriesFromValues.Result imported = ClusterImport.of(helmMade,
+                    new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github"), facts);
+
+            assertEquals(yaml("""
+                    repositories:
+                      - name: acme/tools
+                        instances: 2
+                        containerMode: kubernetes
+                        runnerImage: ghcr.io/actions/actions-runner:2.321.0
+                        minRunners: 0
+                        maxRunners: 2
+                        workVolumeClaimTemplate: {storageClassName: standard, accessModes: [ReadWriteOnce], storage: 5Gi}
+                        labels: {team: ci}
+                        template:
+                          spec:
+                            nodeSelector: {kubernetes.io/os: linux}
+                            containers: [{name: runner, resources: {requests: {cpu: 500m}}}]
+                      - name: acme/web
+                        instances: 1
+                        containerMode: dind
+                        maxRunners: 3
+                        runnerGroup: web
+                        annotations: {example.com/owner: web-team}
+                        template:
+                          spec:
+                            containers: [{name: runner, resources: {limits: {memory: 8Gi}}}]
+                    """), imported.repositories());
+            List<String> report = imported.findings().stream().map(Finding::toString).toList();
+            String tools1 = "arc-runner-acme-tools-1: changes on hand over: ";
+            String web = WEB + ": changes on hand over: ";
+            String toolsPod = "AutoscalingRunnerSet/arc-runner-acme-tools-1 spec.template.spec";
+            String webPod = "AutoscalingRunnerSet/" + WEB + " spec.template.spec";
+            for (String expected : List.of(
+                    tools1 + "ConfigMap/arc-runner-acme-tools-1-hook-template (created: Helm made no such object)",
+                    tools1 + "AutoscalingRunnerSet/arc-runner-acme-tools-1 spec.runnerScaleSetName (added)",
+                    tools1 + toolsPod + ".containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE] (added)",
+                    tools1 + toolsPod + ".containers[runner].volumeMounts[cache-cache] (added)",
+                    tools1 + toolsPod + ".containers[runner].volumeMounts[hook-template] (added)",
+                    tools1 + toolsPod + ".volumes[cache-cache] (added)",
+                    tools1 + toolsPod + ".volumes[hook-template] (added)",
+                    web + "AutoscalingRunnerSet/" + WEB + " spec.minRunners (added)",
+                    web + webPod + ".containers[dind].volumeMounts[cache-cache] (added)",
+                    web + webPod + ".volumes[cache-cache] (added)",
+                    "arc-runner-acme-tools-1: to do: githubConfigSecret (credentials in values are not imported; arcfleet"
+                            + " copies them from Secret arcfleet-github (arcfleet.github.credentials-secret) into"
+                            + " arc-runner-acme-tools-1-gha-rs-github-secret, the Secret the chart made: create it with the"
+                            + " same token or GitHub App first)")) {
+                assertTrue(report.contains(expected), "report lacks '" + expected + "':\n" + String.join("\n", report));
+            }
+            assertEquals(List.of(), imported.findings().stream().filter(finding -> finding.kind() == Finding.Kind.NOT_IMPORTED
+                    || finding.kind() == Finding.Kind.NOT_RENDERED_BY_ARCFLEET).toList());
+
+            // 2. The ConfigMap alone changes nothing: each Helm-made set is in the way of arcfleet's.
+            fleet.writeRepositories(asYaml(imported.repositories()));
+            fleet.converge();
+            assertEquals(before.keySet(), runnerSets(fleet, sets).keySet());
+            runnerSets(fleet, sets).forEach((name, set) -> assertEquals(before.get(name).getMetadata().getResourceVersion(),
+                    set.getMetadata().getResourceVersion(), name + " was touched before the hand-over"));
+
+            // 3. The runbook's commands, per set, as README gives them.
+            for (String set : sets) {
+                Kubectl.run("-n", fleet.namespace, "delete", "secret", "-l", "owner=helm,name=" + set);
+                String selector = "actions.github.com/scale-set-name=" + set + ",app.kubernetes.io/managed-by=Helm";
+                Kubectl.run("-n", fleet.namespace, "annotate", CHART_KINDS, "-l", selector, "meta.helm.sh/release-name-",
+                        "meta.helm.sh/release-namespace-");
+                Kubectl.run("-n", fleet.namespace, "label", CHART_KINDS, "-l", selector, "helm.sh/chart-",
+                        "app.kubernetes.io/managed-by=arcfleet", "--overwrite");
+            }
+            FleetFixture.Converged converged = fleet.converge();
+
+            assertEquals(List.of(), converged.last().sets().stream().filter(set -> set.state() != SetStatus.State.READY)
+                    .toList());
+            Poll.until(FleetFixture.TIMEOUT, "ARC to run a listener for every handed-over set",
+                    () -> sets.stream().allMatch(fleet::registeredByArc));
+            assertEquals(List.of(), arc.deregistered, "nothing deregistered from GitHub");
+            assertEquals(List.of(), arc.deletedOnVersionMismatch);
+            assertEquals(List.of(), TestApiServer.auditedRequests(fleet.namespace).stream()
+                    .filter(line -> line.contains("\"verb\":\"delete\"") && line.contains("\"resource\":\"autoscalingrunnersets\""))
+                    .toList(), "no AutoscalingRunnerSet deleted");
+            Map<String, GenericKubernetesResource> after = runnerSets(fleet, sets);
+            for (String set : sets) {
+                assertEquals(before.get(set).getMetadata().getUid(), after.get(set).getMetadata().getUid());
+                assertEquals(annotation(before.get(set), ArcControllerStandIn.SCALE_SET_ID_ANNOTATION),
+                        annotation(after.get(set), ArcControllerStandIn.SCALE_SET_ID_ANNOTATION), "the same scale set on GitHub");
+                for (String path : differingPaths("AutoscalingRunnerSet/" + set + " spec", spec(before.get(set)),
+                        spec(after.get(set)))) {
+                    assertTrue(imported.findings().stream().anyMatch(finding -> finding.set().equals(set)
+                            && (path.equals(finding.subject()) || path.startsWith(finding.subject() + ".")
+                                    || path.startsWith(finding.subject() + "["))),
+                            set + ": " + path + " changed, but the import report does not name it:\n" + String.join("\n", report));
+                }
+                assertNull(after.get(set).getMetadata().getAnnotations().get("meta.helm.sh/release-name"));
+            }
+            assertEquals(List.of(), fleet.client.secrets().inNamespace(fleet.namespace).withLabel("owner", "helm").list()
+                    .getItems(), "Helm's release records are gone, so helm uninstall no longer knows the releases");
+        }
+    }
+
+    /** What {@code helm install} leaves: the chart's objects and Helm's release record. */
+    static void helmInstall(FleetFixture fleet, String resource, String release) {
+        String manifests = read("/helm/" + resource).replace("CONTROLLER_NAMESPACE", fleet.controllerNamespace())
+                .replace("NAMESPACE", fleet.namespace).replace("RELEASE", release);
+        for (HasMetadata object : fleet.client.load(new java.io.ByteArrayInputStream(manifests.getBytes(StandardCharsets.UTF_8)))
+                .items()) {
+            fleet.client.resource(object).inNamespace(fleet.namespace).create();
+        }
+        fleet.client.secrets().inNamespace(fleet.namespace).resource(new SecretBuilder().withNewMetadata()
+                .withName("sh.helm.release.v1." + release + ".v1").withNamespace(fleet.namespace)
+                .addToLabels("owner", "helm").addToLabels("name", release).addToLabels("status", "deployed")
+                .addToLabels("version", "1").endMetadata().withType("helm.sh/release.v1")
+                .addToData("release", "SDRzSUFBQUFBQUFBLw==").build()).create();
+    }
+
+    private static Map<String, GenericKubernetesResource> runnerSets(FleetFixture fleet, List<String> names) {
+        Map<String, GenericKubernetesResource> sets = new LinkedHashMap<>();
+        for (String name : names) {
+            sets.put(name, fleet.runnerSets().inNamespace(fleet.namespace).withName(name).get());
+        }
+        return sets;
+    }
+
+    private static JsonNode spec(GenericKubernetesResource set) {
+        return JSON.valueToTree(set.getAdditionalProperties().get("spec"));
+    }
+
+    private static String annotation(GenericKubernetesResource set, String key) {
+        return set.getMetadata().getAnnotations().get(key);
+    }
+
+    /**
+     * Leaf paths whose values differ, in the report's notation (named list items by name); written apart from
+     * the import's own comparison so that it checks it.
+     */
+    static List<String> differingPaths(String path, JsonNode before, JsonNode after) {
+        List<String> paths = new ArrayList<>();
+        Map<String, JsonNode> left = new LinkedHashMap<>();
+        Map<String, JsonNode> right = new LinkedHashMap<>();
+        flatten(path, before, left);
+        flatten(path, after, right);
+        right.forEach((key, value) -> {
+            if (!value.equals(left.get(key))) {
+                paths.add(key);
+            }
+        });
+        left.keySet().stream().filter(key -> !right.containsKey(key)).forEach(paths::add);
+        return paths;
+    }
+
+    private static void flatten(String path, JsonNode node, Map<String, JsonNode> leaves) {
+        if (node.isObject() && !node.isEmpty()) {
+            node.fields().forEachRemaining(entry -> flatten(path + "." + entry.getKey(), entry.getValue(), leaves));
+        } else if (node.isArray() && !node.isEmpty()) {
+            for (int index = 0; index < node.size(); index++) {
+                JsonNode item = node.get(index);
+                flatten(path + "[" + (item.path("name").isTextual() ? item.get("name").asText() : index) + "]", item, leaves);
+            }
+        } else {
+            leaves.put(path, node);
+        }
+    }
+
+    private static String asYaml(JsonNode tree) {
+        try {
+            return YAML.writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode yaml(String text) {
+        try {
+            return YAML.readTree(text);
+        } catch (IOException e) {
+            return fail(e);
+        }
+    }
+
+    private static String read(String resource) {
+        try (InputStream in = MigrationHandOverTest.class.getResourceAsStream(resource)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package dev.arcfleet.migrate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import dev.arcfleet.config.ContainerMode;
+import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.migrate.Finding.Kind;
+
+/** Offline import: `helm get values` of each release in, repositories.yaml and findings out. */
+class RepositoriesFromValuesTest {
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final RepositoriesFromValues.Settings SETTINGS = new RepositoriesFromValues.Settings("https://github.com",
+            "arcfleet-github");
+
+    private static HelmRelease release(String name, String values) {
+        try {
+            return new HelmRelease(name, (ObjectNode) YAML.readTree(values));
+        } catch (Exception e) {
+            return fail(e);
+        }
+    }
+
+    private static JsonNode yaml(String text) {
+        try {
+            return YAML.readTree(text);
+        } catch (Exception e) {
+            return fail(e);
+        }
+    }
+
+    private static RepositoriesFromValues.Result importing(HelmRelease... releases) {
+        return RepositoriesFromValues.of(List.of(releases), SETTINGS);
+    }
+
+    private static List<Finding> findings(RepositoriesFromValues.Result result, Kind kind) {
+        return result.findings().stream().filter(finding -> finding.kind() == kind).toList();
+    }
+
+    private static final String KUBERNETES_VALUES = """
+            githubConfigUrl: https://github.com/acme/tools
+            githubConfigSecret:
+              github_token: ghp_neverPrinted
+            minRunners: 0
+            maxRunners: 2
+            containerMode:
+              type: kubernetes
+              kubernetesModeWorkVolumeClaim:
+                accessModes: ["ReadWriteOnce"]
+                storageClassName: standard
+                resources: {requests: {storage: 5Gi}}
+            labels: {team: ci}
+            template:
+              spec:
+                nodeSelector: {kubernetes.io/os: linux}
+                containers:
+                  - name: runner
+                    image: ghcr.io/actions/actions-runner:2.321.0
+                    command: ["/home/runner/run.sh"]
+                    resources: {requests: {cpu: 500m}}
+            """;
+
+    @Test
+    void releasesOfOneRepositoryBecomeItsInstances() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", KUBERNETES_VALUES),
+                release("arc-runner-acme-tools-2", KUBERNETES_VALUES));
+
+        assertEquals(yaml("""
+                repositories:
+                  - name: acme/tools
+                    instances: 2
+                    containerMode: kubernetes
+                    runnerImage: ghcr.io/actions/actions-runner:2.321.0
+                    minRunners: 0
+                    maxRunners: 2
+                    workVolumeClaimTemplate: {storageClassName: standard, accessModes: [ReadWriteOnce], storage: 5Gi}
+                    labels: {team: ci}
+                    template:
+                      spec:
+                        nodeSelector: {kubernetes.io/os: linux}
+                        containers: [{name: runner, resources: {requests: {cpu: 500m}}}]
+                """), result.repositories());
+        RepositoryConfig repository = result.config().orElseThrow().repositories().get(0);
+        assertEquals(List.of("arc-runner-acme-tools-1", "arc-runner-acme-tools-2"),
+                repository.runnerSets().stream().map(set -> set.name()).toList());
+        assertEquals(ContainerMode.KUBERNETES, repository.containerMode());
+        // Credentials are never read back or printed; what to do instead is.
+        assertFalse(result.toString().contains("ghp_neverPrinted"));
+        List<Finding> toDo = findings(result, Kind.TO_DO);
+        assertEquals(2, toDo.size(), result.findings().toString());
+        assertTrue(toDo.get(0).text().contains("arcfleet-github"), toDo.get(0).text());
+    }
+
+    @Test
+    void anOrganisationUrlKeepsTheSetNamesThroughInstallationName() {
+        RepositoriesFromValues.Result result = importing(release("org-runners-1", """
+                githubConfigUrl: https://github.com/acme
+                githubConfigSecret: acme-app
+                maxRunners: 5
+                containerMode: {type: dind}
+                """));
+
+        assertEquals(yaml("""
+                repositories:
+                  - name: acme/org-runners
+                    instances: 1
+                    installationName: org-runners
+                    githubConfigUrl: https://github.com/acme
+                    containerMode: dind
+                    maxRunners: 5
+                    githubConfigSecret: acme-app
+                """), result.repositories());
+        assertEquals("org-runners-1", result.config().orElseThrow().runnerSets().get(0).name());
+        assertTrue(findings(result, Kind.CHANGES_ON_HAND_OVER).stream()
+                .anyMatch(finding -> finding.subject().equals("spec.githubConfigSecret")), result.findings().toString());
+    }
+
+    @Test
+    void noContainerModeAndARunnerScaleSetName() {
+        RepositoriesFromValues.Result result = importing(release("whatever", """
+                githubConfigUrl: https://ghe.example.com/acme/web/
+                githubConfigSecret: web-creds
+                runnerScaleSetName: arc-runner-acme-web-1
+                maxRunners: 1
+                scaleSetLabels: [linux]
+                proxy: {https: {url: "http://proxy:3128"}}
+                """));
+
+        assertEquals(yaml("""
+                repositories:
+                  - name: acme/web
+                    instances: 1
+                    githubConfigUrl: https://ghe.example.com/acme/web
+                    containerMode: none
+                    maxRunners: 1
+                    githubConfigSecret: web-creds
+                    runnerScaleSetLabels: [linux]
+                    proxy: {https: {url: "http://proxy:3128"}}
+                """), result.repositories());
+    }
+
+    @Test
+    void whatCannotBeExpressedOrTheChartIgnoresIsReported() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                githubConfigSecret: creds
+                maxRunners: 1
+                keyVault: {type: azure_key_vault}
+                namespaceOverride: runners
+                labels: {app.kubernetes.io/managed-by: me, team: ci}
+                containerMode: {type: dind}
+                template:
+                  spec:
+                    containers:
+                      - {name: runner, image: ghcr.io/acme/runner:1, command: [/home/runner/run.sh]}
+                      - {name: dind, image: docker:27-dind}
+                """));
+
+        assertEquals(List.of("keyVault"), findings(result, Kind.NOT_IMPORTED).stream().map(Finding::subject).toList());
+        assertEquals(List.of("labels.app.kubernetes.io/managed-by", "template.spec.containers[dind]"),
+                findings(result, Kind.IGNORED_BY_THE_CHART).stream().map(Finding::subject).sorted().toList());
+        assertTrue(findings(result, Kind.TO_DO).stream().anyMatch(finding -> finding.subject().equals("namespaceOverride")));
+        assertEquals(yaml("{team: ci}"), result.repositories().path("repositories").get(0).path("labels"));
+        assertFalse(result.repositories().path("repositories").get(0).has("template"), result.repositories().toString());
+        assertTrue(result.config().isPresent());
+    }
+
+    @Test
+    void differingInstancesAndGapsAreNamed() {
+        RepositoriesFromValues.Result result = importing(
+                release("arc-runner-acme-tools-1", "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 1\n"),
+                release("arc-runner-acme-tools-3", "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 4\n"));
+
+        assertEquals(3, result.repositories().path("repositories").get(0).path("instances").asInt());
+        List<String> changes = findings(result, Kind.CHANGES_ON_HAND_OVER).stream().map(Finding::toString).toList();
+        assertTrue(changes.stream().anyMatch(change -> change.startsWith("arc-runner-acme-tools-3: changes on hand over: maxRunners")),
+                changes.toString());
+        assertTrue(changes.stream().anyMatch(change -> change.startsWith("arc-runner-acme-tools-2: changes on hand over: instances")),
+                changes.toString());
+    }
+
+    @Test
+    void aReleaseWithoutAnInstanceNumberBecomesANewSetName() {
+        RepositoriesFromValues.Result result = importing(release("acme-runners",
+                "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 1\n"));
+
+        assertEquals("acme-runners-1", result.config().orElseThrow().runnerSets().get(0).name());
+        assertTrue(findings(result, Kind.CHANGES_ON_HAND_OVER).stream()
+                .anyMatch(finding -> finding.subject().equals("name") && finding.text().contains("new scale set")));
+    }
+
+    @Test
+    void aTemplateTheDaemonWouldRefuseIsReportedAsToDo() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 1
+                template: {spec: {nodeSelecter: {a: b}}}
+                """));
+
+        assertTrue(result.config().isEmpty());
+        assertTrue(findings(result, Kind.TO_DO).stream().anyMatch(finding -> finding.subject().contains("nodeSelecter")),
+                result.findings().toString());
+    }
+
+    @Test
+    void aWorkVolumeClaimBeyondArcfleetsThreeFieldsBecomesTheTemplatesWorkVolume() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 1
+                containerMode:
+                  type: kubernetes
+                  kubernetesModeWorkVolumeClaim:
+                    accessModes: [ReadWriteOnce]
+                    volumeMode: Filesystem
+                    resources: {requests: {storage: 1Gi}}
+                """));
+
+        assertEquals(yaml("""
+                [{name: work, ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], volumeMode: Filesystem,
+                  resources: {requests: {storage: 1Gi}}}}}}]
+                """), result.repositories().path("repositories").get(0).path("template").path("spec").path("volumes"));
+        assertTrue(result.config().isPresent(), result.findings().toString());
+    }
+}
