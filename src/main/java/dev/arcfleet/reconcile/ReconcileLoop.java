@@ -89,7 +89,7 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle);
-        caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::runnerActive, this::requestCycle);
+        caches = new CacheManager(config.cache(), Clock.systemUTC(), cache::cacheUser, this::requestCycle);
         reconciler = new FleetReconciler(client, config, cache, caches, applyPool);
         registerMetrics();
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
@@ -162,6 +162,8 @@ public class ReconcileLoop {
         setsByState = MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry);
         cacheBytes = MultiGauge.builder("arcfleet.cache").baseUnit("bytes").description("Size of each set's caches")
                 .register(registry);
+        FunctionCounter.builder("arcfleet.cache.cleanup.failures", caches, CacheManager::cleanupFailures)
+                .description("Deletions and clearings of cache directories that failed and are retried").register(registry);
     }
 
     private void recordMetrics(CycleReport report) {
@@ -221,8 +223,7 @@ public class ReconcileLoop {
     }
 
     public CacheReport cacheReport() {
-        return caches == null ? new CacheReport(Optional.of("the daemon has not started"), Map.of(), Map.of(), Map.of(),
-                List.of()) : caches.report();
+        return caches == null ? CacheReport.stopped("the daemon has not started") : caches.report();
     }
 
     public Duration interval() {

@@ -12,6 +12,7 @@ import java.util.Map;
 import dev.arcfleet.config.CachePath;
 import dev.arcfleet.config.ContainerMode;
 import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.config.RunnerPaths;
 import dev.arcfleet.config.RunnerSet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -54,11 +55,11 @@ public final class RunnerSetRenderer {
 
     private static final String RBAC_API_GROUP = "rbac.authorization.k8s.io";
     private static final String RUNNER_COMMAND = "/home/runner/run.sh";
-    private static final String WORK_MOUNT_PATH = "/home/runner/_work";
+    private static final String WORK_MOUNT_PATH = RunnerPaths.WORK_DIRECTORY;
     private static final String DIND_IMAGE = "docker:dind";
     private static final int NATIVE_SIDECAR_MINOR_VERSION = 29;
     private static final String HOOK_TEMPLATE_KEY = "content";
-    private static final String HOOK_TEMPLATE_DIRECTORY = "/home/runner/pod-template";
+    private static final String HOOK_TEMPLATE_DIRECTORY = RunnerPaths.HOOK_TEMPLATE_DIRECTORY;
     private static final String HOOK_TEMPLATE_VOLUME = "hook-template";
     /** runner-container-hooks (ADR 0134) merges this container's mounts into the job container. */
     private static final String JOB_CONTAINER = "$job";
@@ -89,9 +90,14 @@ public final class RunnerSetRenderer {
         return setName + "-hook-template";
     }
 
+    /** The node path of a set's cache directory: {@code <node-root>/<set>}. */
+    public static String setCacheNodePath(String cacheNodeRoot, String setName) {
+        return cacheNodeRoot.replaceAll("/+$", "") + "/" + setName;
+    }
+
     /** The node path of one cache of a set: {@code <node-root>/<set>/<cache name>}. */
     public static String cacheNodePath(ClusterFacts facts, String setName, CachePath cache) {
-        return facts.cacheNodeRoot() + "/" + setName + "/" + cache.name();
+        return setCacheNodePath(facts.cacheNodeRoot(), setName) + "/" + cache.name();
     }
 
     public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {

@@ -334,7 +334,7 @@ class ShippedRbacTest {
             applyPool = Executors.newFixedThreadPool(settings.reconcile().parallelism());
             cache = new ClusterCache(daemon, settings, () -> {
             });
-            caches = new CacheManager(settings.cache(), Clock.systemUTC(), cache::runnerActive, () -> {
+            caches = new CacheManager(settings.cache(), Clock.systemUTC(), cache::cacheUser, () -> {
             });
             reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool);
             // Readiness needs every watch open, not only the first lists: a missing `watch` shows only here.

@@ -100,7 +100,7 @@ public final class FleetFixture implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
-            caches = new CacheManager(settings.cache(), clock, cache::runnerActive, () -> {
+            caches = new CacheManager(settings.cache(), clock, cache::cacheUser, () -> {
             });
             reconciler = new FleetReconciler(client, settings, cache, caches, applyPool);
         }
