@@ -1,31 +1,37 @@
 package dev.arcfleet.cache;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 import dev.arcfleet.config.CachePath;
 
 /**
- * The filesystem edge: per-set directories under host-root. Never follows a symbolic link, never
- * touches anything outside host-root, and only ever modifies directories that carry its marker.
+ * The filesystem edge: per-set directories under host-root. Only ever modifies directories that carry
+ * its marker. Walks, measurements, deletions and renames go through open directory handles and never
+ * follow a link ({@link NoFollowTree}). Only creating a directory and setting its owner and mode go by
+ * path, and only below host-root and a set directory, which no pod mounts; their last component is
+ * never followed.
+ *
+ * <p>Clearing and deleting never delete in place: entries are first renamed into the set's trash, then
+ * the trash is emptied. What could not be deleted stays in the trash, is measured, and is retried; a
+ * set that comes back meanwhile finds its caches either whole or freshly empty, never half deleted.
  */
 final class CacheDirectories {
 
-    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
-    private static final String TRASH_PREFIX = ".arcfleet-trash-";
+    static final Path TRASH = Path.of(".arcfleet-trash");
+    /** A new set directory is prepared under this prefix and renamed into place with its marker. */
+    private static final String STAGING_PREFIX = ".arcfleet-new-";
 
     private final Path hostRoot;
     private final int uid;
@@ -65,41 +71,54 @@ final class CacheDirectories {
      * Returns whether it was revived.
      */
     boolean ensure(String setName, String repository, List<CachePath> caches, Instant now) throws IOException {
-        Path setDirectory = setDirectory(setName);
-        Optional<CacheMarker> marker = Optional.empty();
-        if (Files.exists(setDirectory, NOFOLLOW)) {
-            if (!Files.isDirectory(setDirectory, NOFOLLOW)) {
-                throw new IOException(setDirectory + " exists and is not a directory (a symbolic link?); left alone");
+        Path name = entryName(setName);
+        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot)) {
+            Optional<BasicFileAttributes> existing = NoFollowTree.attributes(root, name);
+            if (existing.isEmpty()) {
+                create(root, setName, repository, now);
+            } else if (!existing.get().isDirectory()) {
+                throw new IOException(hostRoot.resolve(name) + " exists and is not a directory (a symbolic link?); left alone");
             }
-            marker = CacheMarker.read(setDirectory);
-            if (marker.isEmpty()) {
-                throw new IOException(setDirectory + " exists but was not created by arcfleet (no " + CacheMarker.FILE_NAME
-                        + "); left alone");
+            try (SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, name)) {
+                CacheMarker marker = CacheMarker.read(set).orElseThrow(() -> new IOException(hostRoot.resolve(name)
+                        + " exists but was not created by arcfleet (no " + CacheMarker.FILE_NAME + "); left alone"));
+                if (!ownedOrUnclaimed(marker)) {
+                    throw new IOException(hostRoot.resolve(name) + " belongs to another arcfleet configuration, "
+                            + marker.owner() + "; left alone");
+                }
+                applyOwnership(hostRoot.resolve(name));
+                for (CachePath cache : caches) {
+                    Path cacheName = Path.of(cache.name());
+                    Optional<BasicFileAttributes> cacheAttributes = NoFollowTree.attributes(set, cacheName);
+                    if (cacheAttributes.isEmpty()) {
+                        Files.createDirectory(hostRoot.resolve(name).resolve(cacheName));
+                    } else if (!cacheAttributes.get().isDirectory()) {
+                        throw new IOException(hostRoot.resolve(name).resolve(cacheName) + " is not a directory (a symbolic link?); left alone");
+                    }
+                    applyOwnership(hostRoot.resolve(name).resolve(cacheName));
+                }
+                boolean revived = marker.orphanedSince().isPresent();
+                if (revived || !marker.owner().equals(owner)) {
+                    marker.revived(owner).write(set);
+                }
+                return revived;
             }
-            if (!ownedOrUnclaimed(marker.get())) {
-                throw new IOException(setDirectory + " belongs to another arcfleet configuration, " + marker.get().owner()
-                        + "; left alone");
-            }
-        } else {
-            Files.createDirectory(setDirectory);
         }
-        applyOwnership(setDirectory);
-        for (CachePath cache : caches) {
-            Path cacheDirectory = setDirectory.resolve(cache.name());
-            if (!Files.exists(cacheDirectory, NOFOLLOW)) {
-                Files.createDirectory(cacheDirectory);
-            } else if (!Files.isDirectory(cacheDirectory, NOFOLLOW)) {
-                throw new IOException(cacheDirectory + " is not a directory (a symbolic link?); left alone");
-            }
-            applyOwnership(cacheDirectory);
+    }
+
+    /** Prepares the directory with its marker under a staging name, so it never exists without one. */
+    private void create(SecureDirectoryStream<Path> root, String setName, String repository, Instant now) throws IOException {
+        Path staging = Path.of(STAGING_PREFIX + setName);
+        if (NoFollowTree.attributes(root, staging).isPresent()) {
+            // Left by an interrupted start; it holds at most an empty directory and a marker.
+            removeTree(root, staging);
         }
-        boolean revived = marker.flatMap(CacheMarker::orphanedSince).isPresent();
-        if (marker.isEmpty()) {
-            new CacheMarker(repository, owner, now, Optional.empty()).write(setDirectory);
-        } else if (revived || !marker.get().owner().equals(owner)) {
-            marker.get().revived(owner).write(setDirectory);
+        Files.createDirectory(hostRoot.resolve(staging));
+        applyOwnership(hostRoot.resolve(staging));
+        try (SecureDirectoryStream<Path> directory = NoFollowTree.openChild(root, staging)) {
+            new CacheMarker(repository, owner, now, Optional.empty()).write(directory);
         }
-        return revived;
+        root.move(staging, root, entryName(setName));
     }
 
     /** This configuration's, or from before owners were recorded (adopted when its set is desired, else left alone). */
@@ -115,131 +134,230 @@ final class CacheDirectories {
     /** The directories under host-root: arcfleet's (with their marker) and others, which are only reported. */
     List<Entry> scan() throws IOException {
         List<Entry> entries = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(hostRoot)) {
-            for (Path child : children) {
-                String name = child.getFileName().toString();
-                boolean directory = Files.isDirectory(child, NOFOLLOW);
-                Optional<CacheMarker> marker = directory ? CacheMarker.read(child) : Optional.empty();
-                entries.add(new Entry(name, marker));
+        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot)) {
+            for (Path child : root) {
+                Path name = child.getFileName();
+                Optional<BasicFileAttributes> attributes = NoFollowTree.attributes(root, name);
+                if (attributes.isEmpty()) {
+                    continue;
+                }
+                if (!attributes.get().isDirectory()) {
+                    entries.add(new Entry(name.toString(), Optional.empty(), Optional.empty(), false));
+                    continue;
+                }
+                try (SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, name)) {
+                    entries.add(new Entry(name.toString(), CacheMarker.read(set), Optional.empty(),
+                            NoFollowTree.attributes(set, TRASH).isPresent()));
+                } catch (IOException e) {
+                    entries.add(new Entry(name.toString(), Optional.empty(), Optional.of(String.valueOf(e.getMessage())), false));
+                }
             }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
         }
         return entries;
     }
 
-    record Entry(String name, Optional<CacheMarker> marker) {
+    /**
+     * One directory under host-root.
+     *
+     * @param marker arcfleet's marker; empty for a directory that is not arcfleet's
+     * @param unreadable why the directory or its marker could not be read, if it could not
+     * @param hasTrash whether cleared or removed contents still await deletion
+     */
+    record Entry(String name, Optional<CacheMarker> marker, Optional<String> unreadable, boolean hasTrash) {
     }
 
     void markOrphaned(String setName, CacheMarker marker, Instant since) throws IOException {
-        marker.orphanedAt(since).write(setDirectory(setName));
-    }
-
-    /** Removes the set's directory and everything in it; symbolic links are removed, never followed. */
-    void delete(String setName) throws IOException {
-        deleteTree(setDirectory(setName));
-    }
-
-    /**
-     * Empties the set's caches. Each cache is first renamed away and recreated empty, so a job starting
-     * meanwhile finds a clean directory rather than one being deleted under it.
-     */
-    void clear(String setName, List<CachePath> caches) throws IOException {
-        Path setDirectory = setDirectory(setName);
-        for (CachePath cache : caches) {
-            Path cacheDirectory = setDirectory.resolve(cache.name());
-            if (!Files.isDirectory(cacheDirectory, NOFOLLOW)) {
-                continue;
-            }
-            Path trash = setDirectory.resolve(TRASH_PREFIX + cache.name());
-            deleteTree(trash);
-            Files.move(cacheDirectory, trash);
-            Files.createDirectory(cacheDirectory);
-            applyOwnership(cacheDirectory);
-            deleteTree(trash);
+        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot);
+                SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, entryName(setName))) {
+            marker.orphanedAt(since).write(set);
         }
     }
 
+    /** Whether a cleanup finished, or stopped untouched because a pod mounts the set's directory. */
+    enum Cleanup {
+        DONE,
+        IN_USE
+    }
+
     /**
-     * Sums the sizes of regular files in the set's caches without following links, stopping after
-     * {@code maxEntries} entries.
+     * Removes the set's directory: everything but the marker goes to the trash, the trash is emptied, and
+     * only then the marker and the directory go. {@code free} is asked right before each rename and each
+     * deletion starts; once it says no, nothing more is touched. Throws if something could not be removed,
+     * and then keeps the marker.
      */
-    CacheUsage measure(String setName, List<CachePath> caches, int maxEntries) throws IOException {
+    Cleanup delete(String setName, BooleanSupplier free) throws IOException {
+        return inSetDirectory(setName, (root, name, set) -> {
+            if (CacheMarker.read(set).isEmpty()) {
+                throw new IOException(setName + " has no " + CacheMarker.FILE_NAME + " (any more); left alone");
+            }
+            try (SecureDirectoryStream<Path> trash = openTrash(set, name);
+                    SecureDirectoryStream<Path> listing = NoFollowTree.reopen(set)) {
+                for (Path entry : listing) {
+                    Path entryName = entry.getFileName();
+                    if (entryName.equals(CacheMarker.FILE_NAME) || entryName.equals(TRASH)) {
+                        continue;
+                    }
+                    if (!free.getAsBoolean()) {
+                        return Cleanup.IN_USE;
+                    }
+                    set.move(entryName, trash, NoFollowTree.freshName(trash, entryName.toString()));
+                }
+            } catch (DirectoryIteratorException e) {
+                throw e.getCause();
+            }
+            if (emptyTrash(set, setName, free) == Cleanup.IN_USE) {
+                return Cleanup.IN_USE;
+            }
+            try (SecureDirectoryStream<Path> listing = NoFollowTree.reopen(set)) {
+                for (Path entry : listing) {
+                    if (!entry.getFileName().equals(CacheMarker.FILE_NAME)) {
+                        throw new IOException(setName + "/" + entry.getFileName() + " appeared while the directory was "
+                                + "being deleted; trying again later");
+                    }
+                }
+            }
+            set.deleteFile(CacheMarker.FILE_NAME);
+            root.deleteDirectory(name);
+            return Cleanup.DONE;
+        });
+    }
+
+    /**
+     * Empties the set's caches: each is renamed into the trash and recreated empty, so a job starting
+     * meanwhile finds a clean directory, never one being deleted under it. Then the trash is emptied.
+     * {@code free} is asked right before each rename and each deletion starts.
+     */
+    Cleanup clear(String setName, List<CachePath> caches, BooleanSupplier free) throws IOException {
+        return inSetDirectory(setName, (root, name, set) -> {
+            try (SecureDirectoryStream<Path> trash = openTrash(set, name)) {
+                for (CachePath cache : caches) {
+                    Path cacheName = Path.of(cache.name());
+                    if (NoFollowTree.attributes(set, cacheName).isEmpty()) {
+                        continue;
+                    }
+                    if (!free.getAsBoolean()) {
+                        return Cleanup.IN_USE;
+                    }
+                    set.move(cacheName, trash, NoFollowTree.freshName(trash, cache.name()));
+                    Files.createDirectory(hostRoot.resolve(name).resolve(cacheName));
+                    applyOwnership(hostRoot.resolve(name).resolve(cacheName));
+                }
+            }
+            return emptyTrash(set, setName, free);
+        });
+    }
+
+    /** Deletes what an earlier clearing or deletion left in the set's trash. */
+    Cleanup emptyTrash(String setName, BooleanSupplier free) throws IOException {
+        return inSetDirectory(setName, (root, name, set) -> emptyTrash(set, setName, free));
+    }
+
+    @FunctionalInterface
+    private interface SetDirectoryWork {
+        Cleanup run(SecureDirectoryStream<Path> root, Path name, SecureDirectoryStream<Path> set) throws IOException;
+    }
+
+    /** Runs {@code work} on the open set directory; a directory that is gone needs no cleanup. */
+    private Cleanup inSetDirectory(String setName, SetDirectoryWork work) throws IOException {
+        Path name = entryName(setName);
+        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot)) {
+            if (NoFollowTree.attributes(root, name).isEmpty()) {
+                return Cleanup.DONE;
+            }
+            try (SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, name)) {
+                return work.run(root, name, set);
+            }
+        }
+    }
+
+    private Cleanup emptyTrash(SecureDirectoryStream<Path> set, String setName, BooleanSupplier free) throws IOException {
+        if (NoFollowTree.attributes(set, TRASH).isEmpty()) {
+            return Cleanup.DONE;
+        }
+        NoFollowTree.Failures failures = new NoFollowTree.Failures();
+        try (SecureDirectoryStream<Path> trash = NoFollowTree.openChild(set, TRASH)) {
+            if (NoFollowTree.empty(trash, setName + "/" + TRASH, free, failures) == NoFollowTree.Emptied.IN_USE) {
+                return Cleanup.IN_USE;
+            }
+        }
+        if (failures.any()) {
+            throw new IOException(failures.summary());
+        }
+        set.deleteDirectory(TRASH);
+        return Cleanup.DONE;
+    }
+
+    private SecureDirectoryStream<Path> openTrash(SecureDirectoryStream<Path> set, Path setName) throws IOException {
+        if (NoFollowTree.attributes(set, TRASH).isEmpty()) {
+            Files.createDirectory(hostRoot.resolve(setName).resolve(TRASH));
+        }
+        return NoFollowTree.openChild(set, TRASH);
+    }
+
+    /** Removes a whole directory of host-root that is arcfleet's own scratch, never a set's. */
+    private static void removeTree(SecureDirectoryStream<Path> root, Path name) throws IOException {
+        NoFollowTree.Failures failures = new NoFollowTree.Failures();
+        try (SecureDirectoryStream<Path> directory = NoFollowTree.openChild(root, name)) {
+            NoFollowTree.empty(directory, name.toString(), () -> true, failures);
+        }
+        if (failures.any()) {
+            throw new IOException(failures.summary());
+        }
+        root.deleteDirectory(name);
+    }
+
+    /**
+     * Sums the sizes of the regular files in the set's directory, the trash separately, without following
+     * links, stopping after {@code maxEntries} entries.
+     */
+    CacheUsage measure(String setName, int maxEntries) throws IOException {
         long started = System.nanoTime();
-        long[] bytesAndFiles = new long[2];
-        boolean[] complete = {true};
-        int[] entries = {0};
-        for (CachePath cache : caches) {
-            Path cacheDirectory = setDirectory(setName).resolve(cache.name());
-            if (!complete[0] || !Files.isDirectory(cacheDirectory, NOFOLLOW)) {
-                continue;
+        NoFollowTree.Tally tally = new NoFollowTree.Tally(maxEntries);
+        long trashBytes = 0;
+        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot);
+                SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, entryName(setName))) {
+            for (Path entry : set) {
+                Path name = entry.getFileName();
+                if (name.equals(CacheMarker.FILE_NAME)) {
+                    continue;
+                }
+                long before = tally.bytes;
+                NoFollowTree.measure(set, name, tally, 1);
+                if (name.equals(TRASH)) {
+                    trashBytes = tally.bytes - before;
+                }
             }
-            Files.walkFileTree(cacheDirectory, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
-                new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                        if (++entries[0] > maxEntries) {
-                            complete[0] = false;
-                            return FileVisitResult.TERMINATE;
-                        }
-                        if (attributes.isRegularFile()) {
-                            bytesAndFiles[0] += attributes.size();
-                            bytesAndFiles[1]++;
-                        }
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException e) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
         }
-        return new CacheUsage(bytesAndFiles[0], bytesAndFiles[1], complete[0], Duration.ofNanos(System.nanoTime() - started));
+        return new CacheUsage(tally.bytes, tally.files, trashBytes, tally.complete, Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private Path setDirectory(String setName) {
+    /** The set's name as an entry of host-root, refusing anything that would reach elsewhere. */
+    private Path entryName(String setName) {
         Path setDirectory = hostRoot.resolve(setName).normalize();
         if (!hostRoot.equals(setDirectory.getParent())) {
             throw new IllegalArgumentException(setName + " is not a directory name directly under host-root");
         }
-        return setDirectory;
+        return setDirectory.getFileName();
     }
 
     private void applyOwnership(Path directory) throws IOException {
-        if (!Integer.valueOf(uid).equals(Files.getAttribute(directory, "unix:uid", NOFOLLOW))
-                || !Integer.valueOf(gid).equals(Files.getAttribute(directory, "unix:gid", NOFOLLOW))) {
+        if (!Integer.valueOf(uid).equals(Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                || !Integer.valueOf(gid).equals(Files.getAttribute(directory, "unix:gid", LinkOption.NOFOLLOW_LINKS))) {
             try {
-                Files.setAttribute(directory, "unix:uid", uid, NOFOLLOW);
-                Files.setAttribute(directory, "unix:gid", gid, NOFOLLOW);
+                Files.setAttribute(directory, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(directory, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
             } catch (IOException e) {
                 throw new IOException("cannot give " + directory + " to uid " + uid + " gid " + gid
-                        + " (run arcfleet with CAP_CHOWN, or as that uid in that group): " + e.getMessage(), e);
+                        + " (arcfleet needs CAP_CHOWN, or to run as that uid in that group): " + e.getMessage(), e);
             }
         }
-        int currentMode = (Integer) Files.getAttribute(directory, "unix:mode", NOFOLLOW) & 07777;
+        int currentMode = (Integer) Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
         if (currentMode != mode) {
-            Files.setAttribute(directory, "unix:mode", mode, NOFOLLOW);
+            Files.setAttribute(directory, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
         }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, NOFOLLOW)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path directory, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(directory);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

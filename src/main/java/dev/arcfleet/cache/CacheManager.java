@@ -1,10 +1,13 @@
 package dev.arcfleet.cache;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,17 +15,17 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
@@ -31,70 +34,75 @@ import dev.arcfleet.config.ArcfleetConfig;
 /**
  * Keeps the node's cache directories in line with the desired sets, on threads of its own so that
  * no directory work ever delays the API reconcile: it creates and repairs directories, keeps a removed
- * set's directory for the retention period counted from the marker, measures usage in the background,
- * and clears a cache over its limit only while no runner of its set exists.
+ * set's directory for the retention period counted from the marker, measures usage in the background
+ * from the start, and clears a cache over its limit. It deletes and clears only while no pod mounts the
+ * set's directory, asking again right before each rename and deletion, and retries failures with backoff.
  */
 public final class CacheManager implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(CacheManager.class);
-    private static final Pattern RETENTION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
     /** A change in usage worth a log line: a quarter of the size and at least this much. */
     private static final long NOTABLE_CHANGE_BYTES = 64L << 20;
+    /** How soon a cleanup that waits for a pod looks again; it does not rely on pod events to wake it. */
+    static final Duration IN_USE_RECHECK = Duration.ofSeconds(15);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(10);
+    static final Duration MAX_RETRY = Duration.ofHours(1);
+    private static final String HOST_ROOT = "(host-root)";
 
     private final CacheDirectories directories;
     private final Clock clock;
     private final Optional<Duration> retention;
     private final int measureMaxEntries;
-    private final Predicate<String> runnerActive;
+    private final Function<String, Optional<String>> cacheUser;
     private final Runnable onSetReady;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "arcfleet-cache"));
+    /** Every change to the directories happens here, one at a time. */
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
+            runnable -> daemon(runnable, "arcfleet-cache"));
+    /** Measuring only reads, so a long walk never holds up creating a new set's directory. */
     private final ScheduledExecutorService measurer = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "arcfleet-cache-measure"));
     private final AtomicReference<Map<String, DesiredCache>> desired = new AtomicReference<>();
     private final AtomicBoolean syncQueued = new AtomicBoolean();
     private final Set<String> readySets = ConcurrentHashMap.newKeySet();
+    private final Set<String> overLimit = ConcurrentHashMap.newKeySet();
     private final Map<String, CacheUsage> usage = new ConcurrentHashMap<>();
-    private volatile CacheReport report = new CacheReport(Optional.of("cache directories not examined yet"), Map.of(),
-            Map.of(), Map.of(), List.of());
+    private final Map<String, String> measureProblems = new ConcurrentHashMap<>();
+    private final AtomicLong cleanupFailures = new AtomicLong();
+    /** Worker thread only: per directory, the cleanups that failed in a row. */
+    private final Map<String, Retry> retries = new HashMap<>();
+    private ScheduledFuture<?> wake;
+    private Instant nextWake;
+    private volatile Map<String, String> cleanup = Map.of();
+    private volatile CacheReport report = CacheReport.stopped("cache directories not examined yet");
+
+    private record Retry(int failures, Instant next, String note) {
+    }
+
+    /** One deletion or clearing, given whether the set's directory is still free to touch. */
+    @FunctionalInterface
+    private interface CleanupAction {
+        CacheDirectories.Cleanup run(BooleanSupplier free) throws IOException;
+    }
 
     /**
-     * @param runnerActive whether a runner pod of the named set exists, so its cache may be in use
+     * @param cacheUser what may be using the named set's directory, typically a pod that mounts it; empty
+     *        when nothing does, so it may be deleted or cleared
      * @param onSetReady called when a set's directory becomes ready, so its runner set can be created
      * @param owner the configuration ({@code dev.arcfleet.config.Owner}) recorded in new markers; other owners'
      *        directories are never collected
      */
-    public CacheManager(ArcfleetConfig.Cache settings, String owner, Clock clock, Predicate<String> runnerActive,
+    public CacheManager(ArcfleetConfig.Cache settings, String owner, Clock clock, Function<String, Optional<String>> cacheUser,
             Runnable onSetReady) {
         this.directories = new CacheDirectories(settings.hostRoot(), settings.uid(), settings.gid(),
                 Integer.parseInt(settings.mode(), 8), owner);
         this.clock = clock;
-        this.retention = parseRetention(settings.orphanRetention());
+        this.retention = settings.orphanRetention().keep();
         this.measureMaxEntries = settings.measureMaxEntries();
-        this.runnerActive = runnerActive;
+        this.cacheUser = cacheUser;
         this.onSetReady = onSetReady;
         long measureMillis = settings.measureInterval().toMillis();
-        measurer.scheduleWithFixedDelay(this::measureAll, measureMillis, measureMillis, TimeUnit.MILLISECONDS);
-    }
-
-    /** {@code never} keeps orphans forever; otherwise a duration such as {@code 7d}, {@code 12h} or {@code 0}. */
-    static Optional<Duration> parseRetention(String text) {
-        if ("never".equals(text)) {
-            return Optional.empty();
-        }
-        Matcher matcher = RETENTION.matcher(text);
-        if (!matcher.matches()) {
-            throw new IllegalArgumentException("arcfleet.cache.orphan-retention must be 'never' or a duration such as 7d, got '"
-                    + text + "'");
-        }
-        long amount = Long.parseLong(matcher.group(1));
-        String unit = matcher.group(2) == null ? "s" : matcher.group(2);
-        return Optional.of(switch (unit) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        });
+        // The first measurement starts at once: usage shows seconds after a restart, not an interval later.
+        measurer.scheduleWithFixedDelay(this::measureAll, 0, measureMillis, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -103,9 +111,7 @@ public final class CacheManager implements AutoCloseable {
      */
     public void desire(Map<String, DesiredCache> sets) {
         desired.set(Map.copyOf(sets));
-        if (syncQueued.compareAndSet(false, true)) {
-            worker.execute(this::sync);
-        }
+        requestSync();
     }
 
     /** Whether the set's directory exists with its caches, so its AutoscalingRunnerSet may be created. */
@@ -115,10 +121,16 @@ public final class CacheManager implements AutoCloseable {
 
     public CacheReport report() {
         CacheReport synced = report;
-        return new CacheReport(synced.problem(), synced.setProblems(), Map.copyOf(usage), synced.orphans(), synced.unknown());
+        return new CacheReport(synced.problem(), synced.setProblems(), Map.copyOf(usage), synced.orphans(), synced.unknown(),
+                cleanup, Map.copyOf(measureProblems));
     }
 
-    /** Measures every ready set now, and runs any clearing that follows, before returning; for tests and benchmarks. */
+    /** Deletions, clearings and trash emptyings that failed, since start; for {@code arcfleet_cache_cleanup_failures_total}. */
+    public long cleanupFailures() {
+        return cleanupFailures.get();
+    }
+
+    /** Measures every directory now, and runs any clearing that follows, before returning; for tests and benchmarks. */
     public void measureNow() throws InterruptedException {
         awaitIdle(measurer.submit(this::measureAll));
         awaitIdle(worker.submit(() -> { }));
@@ -137,16 +149,42 @@ public final class CacheManager implements AutoCloseable {
         }
     }
 
+    private void requestSync() {
+        if (syncQueued.compareAndSet(false, true)) {
+            worker.execute(this::sync);
+        }
+    }
+
     private void sync() {
         syncQueued.set(false);
+        nextWake = null;
+        try {
+            syncNow();
+        } catch (Throwable e) {
+            // Whatever went wrong, the next sync must still run: nothing may freeze cleanup or the report.
+            String problem = "cache work failed: " + describe(e);
+            if (!Optional.of(problem).equals(report.problem())) {
+                LOG.error(problem, e);
+            }
+            report = new CacheReport(Optional.of(problem), report.setProblems(), Map.of(), report.orphans(), report.unknown(),
+                    Map.of(), Map.of());
+            wakeAt(clock.instant().plus(FIRST_RETRY));
+        }
+        scheduleWake();
+    }
+
+    private void syncNow() {
         Map<String, DesiredCache> sets = desired.get();
+        if (sets == null) {
+            return;
+        }
         Optional<String> rootProblem = directories.hostRootProblem();
         if (rootProblem.isPresent()) {
             if (!rootProblem.equals(report.problem())) {
                 LOG.errorf("Cache management stopped: %s", rootProblem.get());
             }
             readySets.clear();
-            report = new CacheReport(rootProblem, Map.of(), Map.of(), Map.of(), List.of());
+            report = CacheReport.stopped(rootProblem.get());
             return;
         }
         Instant now = clock.instant();
@@ -158,26 +196,39 @@ public final class CacheManager implements AutoCloseable {
                     LOG.infof("Cache directory of %s revived as it was", set.setName());
                 }
                 newlyReady |= readySets.add(set.setName());
-            } catch (IOException | RuntimeException e) {
+            } catch (Exception e) {
                 readySets.remove(set.setName());
-                setProblems.put(set.setName(), e.getMessage());
+                setProblems.put(set.setName(), describe(e));
             }
         }
         readySets.retainAll(sets.keySet());
-        usage.keySet().retainAll(sets.keySet());
+        overLimit.retainAll(readySets);
         Map<String, Optional<Instant>> orphans = new TreeMap<>();
+        Map<String, String> notes = new TreeMap<>();
         List<String> unknown = new ArrayList<>();
+        Set<String> present = new HashSet<>();
         try {
             for (CacheDirectories.Entry entry : directories.scan()) {
+                String name = entry.name();
+                present.add(name);
                 if (entry.marker().isEmpty()) {
-                    unknown.add(entry.name());
-                } else if (!sets.containsKey(entry.name()) && directories.owned(entry.marker().get())) {
-                    collectOrphan(entry, now).ifPresent(deleteAt -> orphans.put(entry.name(), deleteAt));
+                    unknown.add(name);
+                    entry.unreadable().filter(why -> !sets.containsKey(name)).ifPresent(why -> notes.put(name, "left alone: " + why));
+                } else if (!sets.containsKey(name)) {
+                    // Another configuration's directory is never collected by this one.
+                    if (directories.owned(entry.marker().get())) {
+                        collectOrphan(entry, now, notes).ifPresent(deleteAt -> orphans.put(name, deleteAt));
+                    }
+                } else if (overLimit.contains(name) && readySets.contains(name)) {
+                    clear(sets.get(name), now, notes);
+                } else if (entry.hasTrash()) {
+                    attempt(name, now, "emptying its trash", free -> directories.emptyTrash(name, free), notes);
                 }
             }
         } catch (IOException e) {
-            setProblems.put("(scan)", "cannot list " + directories.hostRoot() + ": " + e.getMessage());
+            setProblems.put(HOST_ROOT, "cannot list " + directories.hostRoot() + ": " + describe(e));
         }
+        retries.keySet().retainAll(present);
         if (!unknown.equals(report.unknown()) && !unknown.isEmpty()) {
             LOG.infof("Not arcfleet's, left alone under %s: %s", directories.hostRoot(), unknown);
         }
@@ -186,79 +237,190 @@ public final class CacheManager implements AutoCloseable {
                 LOG.errorf("Cache directory of %s not ready: %s", set, problem);
             }
         });
-        report = new CacheReport(Optional.empty(), Map.copyOf(setProblems), Map.of(), orphans, List.copyOf(unknown));
+        cleanup = Map.copyOf(notes);
+        report = new CacheReport(Optional.empty(), Map.copyOf(setProblems), Map.of(), orphans, List.copyOf(unknown), Map.of(),
+                Map.of());
         if (newlyReady) {
             onSetReady.run();
         }
     }
 
     /** Marks, keeps or deletes a removed set's directory; returns when it will be deleted if it is kept. */
-    private Optional<Optional<Instant>> collectOrphan(CacheDirectories.Entry entry, Instant now) {
+    private Optional<Optional<Instant>> collectOrphan(CacheDirectories.Entry entry, Instant now, Map<String, String> notes) {
+        String name = entry.name();
         CacheMarker marker = entry.marker().get();
-        try {
-            Instant since = marker.orphanedSince().orElse(now);
-            if (marker.orphanedSince().isEmpty()) {
-                directories.markOrphaned(entry.name(), marker, now);
-                LOG.infof("Cache directory of %s no longer has a set; %s", entry.name(),
-                        retention.map(kept -> "kept until " + now.plus(kept)).orElse("kept (orphan-retention: never)"));
-            }
-            if (retention.isEmpty()) {
+        Instant since = marker.orphanedSince().orElse(now);
+        if (marker.orphanedSince().isEmpty()) {
+            try {
+                directories.markOrphaned(name, marker, now);
+            } catch (IOException | RuntimeException e) {
+                notes.put(name, "cannot record that its set was removed, so its retention has not started: " + describe(e));
                 return Optional.of(Optional.empty());
             }
-            Instant deleteAt = since.plus(retention.get());
-            if (now.isBefore(deleteAt)) {
-                return Optional.of(Optional.of(deleteAt));
-            }
-            directories.delete(entry.name());
-            LOG.infof("Deleted the cache directory of %s, removed from the configuration at %s", entry.name(), since);
-            return Optional.empty();
-        } catch (IOException e) {
-            LOG.errorf("Cannot collect the cache directory of %s: %s", entry.name(), e.getMessage());
+            LOG.infof("Cache directory of %s no longer has a set; %s", name,
+                    retention.map(kept -> "kept until " + now.plus(kept)).orElse("kept (orphan-retention: never)"));
+        }
+        if (retention.isEmpty()) {
             return Optional.of(Optional.empty());
+        }
+        Instant deleteAt = since.plus(retention.get());
+        if (now.isBefore(deleteAt)) {
+            wakeAt(deleteAt);
+            return Optional.of(Optional.of(deleteAt));
+        }
+        if (attempt(name, now, "deleting it", free -> directories.delete(name, free), notes) == Attempt.DONE) {
+            usage.remove(name);
+            measureProblems.remove(name);
+            LOG.infof("Deleted the cache directory of %s, removed from the configuration at %s", name, since);
+            return Optional.empty();
+        }
+        return Optional.of(Optional.of(deleteAt));
+    }
+
+    private void clear(DesiredCache set, Instant now, Map<String, String> notes) {
+        String name = set.setName();
+        CacheUsage measured = usage.get(name);
+        Attempt attempt = attempt(name, now, "clearing it", free -> directories.clear(name, set.caches(), free), notes);
+        if (attempt != Attempt.WAITING) {
+            // Cleared, or failed after renaming the caches away: what is left belongs to the trash's retries.
+            overLimit.remove(name);
+        }
+        if (attempt == Attempt.DONE) {
+            LOG.infof("Cleared the cache of %s: %s exceeded maxCacheSize %d bytes", name, measured, set.maxBytes().orElse(0L));
+            measureOne(name);
+        }
+    }
+
+    private enum Attempt {
+        DONE,
+        /** Something mounts the directory, or the last attempt failed too recently. */
+        WAITING,
+        FAILED
+    }
+
+    /**
+     * Runs one cleanup of a directory unless it failed recently or something uses the directory, and notes
+     * why not.
+     */
+    private Attempt attempt(String name, Instant now, String what, CleanupAction action, Map<String, String> notes) {
+        Retry retry = retries.get(name);
+        if (retry != null && now.isBefore(retry.next())) {
+            notes.put(name, retry.note());
+            wakeAt(retry.next());
+            return Attempt.WAITING;
+        }
+        Optional<String> user = cacheUser.apply(name);
+        try {
+            if (user.isEmpty()) {
+                if (action.run(() -> cacheUser.apply(name).isEmpty()) == CacheDirectories.Cleanup.DONE) {
+                    retries.remove(name);
+                    return Attempt.DONE;
+                }
+                user = cacheUser.apply(name).or(() -> Optional.of("something that has gone since"));
+            }
+        } catch (Throwable e) {
+            cleanupFailures.incrementAndGet();
+            int failures = retry == null ? 1 : retry.failures() + 1;
+            Instant next = now.plus(backoff(failures));
+            String note = what + " failed (" + failures + (failures == 1 ? " time" : " times in a row") + "): " + describe(e)
+                    + "; next attempt after " + next;
+            retries.put(name, new Retry(failures, next, note));
+            LOG.warnf("Cache directory of %s: %s", name, note);
+            notes.put(name, note);
+            wakeAt(next);
+            return Attempt.FAILED;
+        }
+        String note = what + " waits until nothing mounts the directory: " + user.get();
+        if (!note.equals(cleanup.get(name))) {
+            LOG.infof("Cache directory of %s: %s", name, note);
+        }
+        notes.put(name, note);
+        wakeAt(now.plus(IN_USE_RECHECK));
+        return Attempt.WAITING;
+    }
+
+    static Duration backoff(int failures) {
+        Duration delay = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 20));
+        return delay.compareTo(MAX_RETRY) < 0 ? delay : MAX_RETRY;
+    }
+
+    private void wakeAt(Instant at) {
+        if (nextWake == null || at.isBefore(nextWake)) {
+            nextWake = at;
+        }
+    }
+
+    /** Syncs again when waiting work is due, so neither retries nor in-use rechecks depend on reconcile cycles. */
+    private void scheduleWake() {
+        if (wake != null) {
+            wake.cancel(false);
+            wake = null;
+        }
+        if (nextWake != null) {
+            long delayMillis = Math.max(1000, Duration.between(clock.instant(), nextWake).toMillis());
+            wake = worker.schedule(this::requestSync, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
     private void measureAll() {
-        Map<String, DesiredCache> sets = desired.get();
-        if (sets == null) {
-            return;
-        }
-        for (String setName : List.copyOf(readySets)) {
-            DesiredCache set = sets.get(setName);
-            if (set == null) {
-                continue;
+        try {
+            if (directories.hostRootProblem().isPresent()) {
+                return;
             }
-            try {
-                CacheUsage measured = directories.measure(setName, set.caches(), measureMaxEntries);
-                CacheUsage previous = usage.put(setName, measured);
-                if (previous == null || Math.abs(measured.bytes() - previous.bytes()) >= Math.max(NOTABLE_CHANGE_BYTES,
-                        previous.bytes() / 4)) {
-                    LOG.infof("Cache of %s: %s (measured in %d ms)", setName, measured, measured.took().toMillis());
+            Set<String> present = new HashSet<>();
+            for (CacheDirectories.Entry entry : directories.scan()) {
+                if (entry.marker().isPresent()) {
+                    present.add(entry.name());
+                    measureOne(entry.name());
                 }
-                if (set.maxBytes().isPresent() && measured.bytes() > set.maxBytes().get()) {
-                    worker.execute(() -> clearIfIdle(set, measured));
+            }
+            usage.keySet().retainAll(present);
+            measureProblems.keySet().retainAll(present);
+            Map<String, DesiredCache> sets = desired.get();
+            boolean over = false;
+            for (DesiredCache set : sets == null ? List.<DesiredCache>of() : sets.values()) {
+                CacheUsage measured = usage.get(set.setName());
+                if (measured != null && set.maxBytes().isPresent() && measured.cacheBytes() > set.maxBytes().get()) {
+                    over = true;
+                    if (overLimit.add(set.setName())) {
+                        LOG.infof("Cache of %s is over its maxCacheSize of %d bytes (%s); clearing it once nothing mounts it",
+                                set.setName(), set.maxBytes().get(), measured);
+                    }
                 }
-            } catch (IOException | RuntimeException e) {
-                LOG.warnf("Cannot measure the cache of %s: %s", setName, e.getMessage());
+            }
+            if (over) {
+                requestSync();
+            }
+        } catch (Throwable e) {
+            String problem = "cannot measure under " + directories.hostRoot() + ": " + describe(e);
+            if (!problem.equals(measureProblems.put(HOST_ROOT, problem))) {
+                LOG.error(problem, e);
             }
         }
     }
 
-    private void clearIfIdle(DesiredCache set, CacheUsage measured) {
-        if (!readySets.contains(set.setName())) {
-            return;
-        }
-        if (runnerActive.test(set.setName())) {
-            LOG.debugf("Cache of %s is over its limit but a runner may be using it; clearing later", set.setName());
-            return;
-        }
+    private void measureOne(String name) {
         try {
-            directories.clear(set.setName(), set.caches());
-            usage.put(set.setName(), new CacheUsage(0, 0, true, Duration.ZERO));
-            LOG.infof("Cleared the cache of %s: %s exceeded maxCacheSize %d bytes", set.setName(), measured, set.maxBytes().get());
-        } catch (IOException e) {
-            LOG.errorf("Cannot clear the cache of %s: %s", set.setName(), e.getMessage());
+            CacheUsage measured = directories.measure(name, measureMaxEntries);
+            CacheUsage previous = usage.put(name, measured);
+            measureProblems.remove(name);
+            if (previous == null || Math.abs(measured.bytes() - previous.bytes()) >= Math.max(NOTABLE_CHANGE_BYTES,
+                    previous.bytes() / 4)) {
+                LOG.infof("Cache of %s: %s (measured in %d ms)", name, measured, measured.took().toMillis());
+            }
+        } catch (NoSuchFileException e) {
+            usage.remove(name);
+        } catch (Throwable e) {
+            String problem = describe(e);
+            if (!problem.equals(measureProblems.put(name, problem))) {
+                LOG.warnf("Cannot measure the cache of %s: %s", name, problem);
+            }
         }
+    }
+
+    private static String describe(Throwable e) {
+        return e instanceof IOException && e.getMessage() != null && e.getClass() == IOException.class ? e.getMessage()
+                : e.toString();
     }
 
     private static Thread daemon(Runnable runnable, String name) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /** The daemon's settings; README lists each property with its default. */
@@ -93,7 +94,8 @@ public interface ArcfleetConfig {
 
         /** How long a removed set's directory is kept: a duration such as {@code 7d}, {@code 0}, or {@code never}. */
         @WithDefault("7d")
-        String orphanRetention();
+        @WithConverter(OrphanRetention.FromProperty.class)
+        OrphanRetention orphanRetention();
 
         /** How often each set's cache is measured. */
         @WithDefault("5m")

@@ -50,11 +50,6 @@ public final class FleetConfigParser {
     private static final int MAX_INSTANCES = 100;
     /** Leaves room for the "cache-" prefix of its volume name within a DNS label. */
     private static final int MAX_CACHE_NAME_LENGTH = 57;
-    private static final String RUNNER_WORK_DIRECTORY = "/home/runner/_work";
-    /** Mounting over these breaks the runner image or the node's view of the container. */
-    private static final List<String> FORBIDDEN_CACHE_ROOTS = List.of("/proc", "/sys", "/dev", "/etc", "/usr", "/bin",
-            "/sbin", "/lib", "/lib64", "/boot", "/run", "/var/run", "/nix/store", RUNNER_WORK_DIRECTORY);
-    private static final Set<String> FORBIDDEN_CACHE_MOUNTS = Set.of("/", "/home", "/home/runner", "/var");
 
     private static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES,
             DEFAULT_RUNNER_IMAGE, Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
@@ -292,13 +287,7 @@ public final class FleetConfigParser {
         if (!path.startsWith("/") || List.of(path.split("/")).stream().anyMatch(segment -> segment.equals(".") || segment.equals(".."))) {
             return Optional.of("must be an absolute path without '.' or '..' segments, got '" + path + "'");
         }
-        if (FORBIDDEN_CACHE_MOUNTS.contains(path)) {
-            return Optional.of("'" + path + "' would hide what the runner image needs there");
-        }
-        return FORBIDDEN_CACHE_ROOTS.stream().filter(root -> path.equals(root) || path.startsWith(root + "/")).findFirst()
-                .map(root -> "'" + path + "' is " + (root.equals(RUNNER_WORK_DIRECTORY)
-                        ? "inside the runner's work directory, which the runner empties"
-                        : "a system path (" + root + ") the container needs"));
+        return RunnerPaths.cacheMountProblem(path);
     }
 
     private static Optional<Long> positiveBytes(String quantity) {

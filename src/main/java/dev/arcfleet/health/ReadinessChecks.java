@@ -102,6 +102,8 @@ public class ReadinessChecks {
             report.usage().forEach((set, usage) -> check.withData("usage " + set, usage.toString()));
             report.orphans().forEach((set, deleteAt) -> check.withData("orphan " + set,
                     deleteAt.map(at -> "deleted after " + at).orElse("kept")));
+            report.cleanup().forEach((set, why) -> check.withData("cleanup " + set, why));
+            report.measureProblems().forEach((set, why) -> check.withData("measure " + set, why));
             if (!report.unknown().isEmpty()) {
                 check.withData("notArcfleets", String.join(", ", report.unknown()));
             }

@@ -1,5 +1,6 @@
 package dev.arcfleet.reconcile;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.function.Predicate;
@@ -78,7 +79,9 @@ public final class ClusterCache implements AutoCloseable {
 
     private final String namespace;
     private final SharedIndexInformer<Deployment> controllerDeployments;
-    private final SharedIndexInformer<Pod> runnerPods;
+    private final String cacheNodeRoot;
+    /** Every pod of the namespace: job pods of the container hooks need not carry ARC's labels. */
+    private final SharedIndexInformer<Pod> pods;
     /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
     private final SharedIndexInformer<GenericKubernetesResource> listeners;
     private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
@@ -100,14 +103,15 @@ public final class ClusterCache implements AutoCloseable {
         this.namespace = config.namespace();
         this.configMapName = config.configMap();
         this.readSecrets = Set.of(config.github().credentialsSecret());
+        this.cacheNodeRoot = config.cache().nodeRoot();
         String controllerNamespace = config.arc().controllerNamespace();
         controllerDeployments = prepare("ARC controller Deployments in " + controllerNamespace,
                 client.apps().deployments().inNamespace(controllerNamespace)
                         .withLabel(ArcControllerDiscovery.PART_OF_LABEL, ArcControllerDiscovery.PART_OF_CONTROLLER)
                         .runnableInformer(0),
                 trigger(object -> true, onChange, onStatusChange));
-        runnerPods = prepare("runner Pods in " + namespace,
-                client.pods().inNamespace(namespace).withLabel(SCALE_SET_NAME_LABEL).runnableInformer(0),
+        // Every pod, whatever its labels: any of them may mount a set's cache directory. Pods wake no cycle.
+        pods = prepare("Pods in " + namespace, client.pods().inNamespace(namespace).runnableInformer(0),
                 trigger(object -> false, onChange, onStatusChange));
         listeners = prepare("AutoscalingListeners in " + controllerNamespace,
                 client.genericKubernetesResources(AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).runnableInformer(0),
@@ -208,7 +212,7 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     private Stream<SharedIndexInformer<? extends HasMetadata>> allInformers() {
-        return Stream.concat(Stream.of(controllerDeployments, runnerPods, credentials), managed.values().stream()).distinct();
+        return Stream.concat(Stream.of(controllerDeployments, pods, credentials), managed.values().stream()).distinct();
     }
 
     /** Whether every informer has listed once; before that a cycle would see a partial cluster. */
@@ -255,12 +259,23 @@ public final class ClusterCache implements AutoCloseable {
         return get(ManagedKind.CONFIG_MAP, name).map(ConfigMap.class::cast);
     }
 
-    /** Whether a runner pod of the set exists that has not finished: its cache may be in use. */
-    public boolean runnerActive(String setName) {
-        return runnerPods.getStore().list().stream()
-                .filter(pod -> setName.equals(pod.getMetadata().getLabels().get(SCALE_SET_NAME_LABEL)))
-                .anyMatch(pod -> pod.getStatus() == null
-                        || !"Succeeded".equals(pod.getStatus().getPhase()) && !"Failed".equals(pod.getStatus().getPhase()));
+    /**
+     * What may be using the set's cache directory: a pod of the namespace that has not finished and has a
+     * hostPath volume at or under {@code <node-root>/<set>}, whatever its labels. While the pods cannot be
+     * seen (not listed yet, or the watch is down), that is the answer too, so nothing is deleted blind.
+     */
+    public Optional<String> cacheUser(String setName) {
+        if (!pods.hasSynced() || !pods.isWatching()) {
+            return Optional.of("the pods in " + namespace + " cannot be seen right now");
+        }
+        Path setDirectory = Path.of(RunnerSetRenderer.setCacheNodePath(cacheNodeRoot, setName)).normalize();
+        return pods.getStore().list().stream()
+                .filter(pod -> pod.getStatus() == null
+                        || !"Succeeded".equals(pod.getStatus().getPhase()) && !"Failed".equals(pod.getStatus().getPhase()))
+                .filter(pod -> pod.getSpec() != null && pod.getSpec().getVolumes() != null && pod.getSpec().getVolumes().stream()
+                        .anyMatch(volume -> volume.getHostPath() != null && volume.getHostPath().getPath() != null
+                                && Path.of(volume.getHostPath().getPath()).normalize().startsWith(setDirectory)))
+                .findFirst().map(pod -> "pod " + pod.getMetadata().getName());
     }
 
     public List<Deployment> controllerDeployments() {

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,7 +53,8 @@ final class FleetMetrics {
 
     /** @param startedAt stands for the last successful cycle until there is one */
     FleetMetrics(MeterRegistry registry, java.util.function.Supplier<Map<ApiWriter.WriteKind, Long>> writeCounts,
-            java.util.function.Supplier<CacheReport> caches, java.util.function.BooleanSupplier leading, Instant startedAt) {
+            java.util.function.Supplier<CacheReport> caches, java.util.function.BooleanSupplier leading,
+            java.util.function.LongSupplier cleanupFailures, Instant startedAt) {
         this.registry = registry;
         this.writeCounts = writeCounts;
         this.lastSuccess = startedAt;
@@ -67,6 +69,8 @@ final class FleetMetrics {
                 .register(registry));
         kept(Gauge.builder("arcfleet.config.valid", this, metrics -> flag(metrics.last != null && metrics.last.configProblem() == null))
                 .description("1 when the repositories ConfigMap is valid").register(registry));
+        kept(FunctionCounter.builder("arcfleet.cache.cleanup.failures", cleanupFailures, LongSupplier::getAsLong)
+                .description("Deletions and clearings of cache directories that failed and are retried").register(registry));
         kept(Gauge.builder("arcfleet.leader", leading, lead -> flag(lead.getAsBoolean()))
                 .description("1 while this instance leads (always, without leader election), 0 on a standby")
                 .register(registry));

@@ -88,7 +88,8 @@ public class ReconcileLoop {
         applyPool = Executors.newFixedThreadPool(config.reconcile().parallelism(),
                 runnable -> new Thread(runnable, "arcfleet-apply"));
         cache = new ClusterCache(client, config, this::requestCycle, () -> statusStale = true);
-        metrics = new FleetMetrics(registry, this::writeCounts, this::cacheReport, () -> !standingBy(), startedAt);
+        metrics = new FleetMetrics(registry, this::writeCounts, this::cacheReport, () -> !standingBy(),
+                () -> term(term -> caches.cleanupFailures(), 0L), startedAt);
         leadership = new LeaderGate(client, config, Placement.current(), this::lead, this::standBy);
         leadership.start();
     }
@@ -99,7 +100,7 @@ public class ReconcileLoop {
      */
     private synchronized void lead() {
         termClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
-        caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::runnerActive,
+        caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::cacheUser,
                 this::requestCycle);
         reconciler = new FleetReconciler(termClient, config, cache, caches, applyPool, Clock.systemUTC());
         termStartedAt = Instant.now();
@@ -310,8 +311,8 @@ public class ReconcileLoop {
 
     public CacheReport cacheReport() {
         CacheManager termCaches = caches;
-        return termCaches == null ? new CacheReport(Optional.of(standingBy() ? "a standby manages no cache directories"
-                : "the daemon has not started"), Map.of(), Map.of(), Map.of(), List.of()) : termCaches.report();
+        return termCaches == null ? CacheReport.stopped(standingBy() ? "a standby manages no cache directories"
+                : "the daemon has not started") : termCaches.report();
     }
 
     public Duration interval() {

@@ -17,6 +17,7 @@ import dev.arcfleet.config.ChartValues;
 import dev.arcfleet.config.ContainerMode;
 import dev.arcfleet.config.RepositoryConfig;
 import dev.arcfleet.config.ResourceMetaTarget;
+import dev.arcfleet.config.RunnerPaths;
 import dev.arcfleet.config.RunnerSet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -95,9 +96,14 @@ public final class RunnerSetRenderer {
         return names.contains(object.getMetadata().getName()) ? Optional.of(setName) : Optional.empty();
     }
 
+    /** The node path of a set's cache directory: {@code <node-root>/<set>}. */
+    public static String setCacheNodePath(String cacheNodeRoot, String setName) {
+        return cacheNodeRoot.replaceAll("/+$", "") + "/" + setName;
+    }
+
     /** The node path of one cache of a set: {@code <node-root>/<set>/<cache name>}. */
     public static String cacheNodePath(ClusterFacts facts, String setName, CachePath cache) {
-        return facts.cacheNodeRoot() + "/" + setName + "/" + cache.name();
+        return setCacheNodePath(facts.cacheNodeRoot(), setName) + "/" + cache.name();
     }
 
     public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {

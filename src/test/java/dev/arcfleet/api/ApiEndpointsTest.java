@@ -126,6 +126,7 @@ class ApiEndpointsTest {
         assertThat(metrics, containsString("arcfleet_reconcile_cycle_duration_seconds_bucket"));
         assertThat(metrics, containsString("arcfleet_reconcile_failures_total"));
         assertEquals(1.0, metric("arcfleet_config_valid"));
+        assertEquals(0.0, metric("arcfleet_cache_cleanup_failures_total"));
         assertEquals(3.0, metric("arcfleet_sets{state=\"ready\"}"));
         assertTrue(metric("arcfleet_api_writes_total{kind=\"AutoscalingRunnerSet\",verb=\"apply\"}") >= 3.0);
     }

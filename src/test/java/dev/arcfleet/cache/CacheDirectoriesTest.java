@@ -20,18 +20,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.arcfleet.reconcile.CycleReport;
 import dev.arcfleet.reconcile.SetStatus;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.Poll;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 
 /** The cache directories on a real filesystem, driven by reconcile cycles against the real API server. */
 class CacheDirectoriesTest {
 
     private static final String SET = "arc-runner-acme-tools-1";
+    private static final String NODE_ROOT = "/tmp/github-runner-cache";
 
     private FleetFixture fleet;
 
@@ -125,11 +130,10 @@ class CacheDirectoriesTest {
         fleet.converge();
         fleet.caches().awaitSynced();
         Path orphan = fleet.cacheHostRoot().resolve(SET);
-        assertEquals(Optional.of(java.time.Instant.parse("2026-01-01T00:00:00Z")),
-                CacheMarker.read(orphan).orElseThrow().orphanedSince());
+        assertEquals(Optional.of(java.time.Instant.parse("2026-01-01T00:00:00Z")), marker(orphan).orElseThrow().orphanedSince());
 
         fleet.clock.advance(Duration.ofDays(6));
-        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.config.Owner.of(fleet.settings).value(), fleet.clock, set -> false, () -> {
+        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.config.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
         })) {
             restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")));
             restarted.awaitSynced();
@@ -159,7 +163,7 @@ class CacheDirectoriesTest {
         fleet.converge();
 
         assertEquals("built", Files.readString(warm));
-        assertEquals(Optional.empty(), CacheMarker.read(fleet.cacheHostRoot().resolve(SET)).orElseThrow().orphanedSince());
+        assertEquals(Optional.empty(), marker(fleet.cacheHostRoot().resolve(SET)).orElseThrow().orphanedSince());
     }
 
     @Test
@@ -203,29 +207,206 @@ class CacheDirectoriesTest {
     }
 
     @Test
-    void cacheOverItsLimitIsClearedOnlyWhileNoRunnerOfTheSetExists() throws Exception {
+    void cacheOverItsLimitIsClearedOnlyWhileNoPodMountsIt() throws Exception {
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n    maxCacheSize: 1Ki\n");
         fleet.converge();
         Path cache = fleet.cacheHostRoot().resolve(SET).resolve("cache");
         Files.write(cache.resolve("big.bin"), new byte[4096]);
-        var runner = fleet.client.pods().inNamespace(fleet.namespace).resource(new PodBuilder().withNewMetadata()
-                .withName(SET + "-runner-abcde").addToLabels("actions.github.com/scale-set-name", SET).endMetadata()
-                .withNewSpec().addNewContainer().withName("runner").withImage("ghcr.io/actions/actions-runner:latest")
-                .endContainer().endSpec().build()).create();
-        dev.arcfleet.testing.Poll.until(FleetFixture.TIMEOUT, "the runner pod in the cache",
-                () -> fleet.cache().runnerActive(SET));
+        // A job pod of the container hooks: no ARC label, only the hook template's mount.
+        Pod job = createPodMounting("acme-tools-job", SET, "/cache");
 
         fleet.caches().measureNow();
-        assertTrue(Files.exists(cache.resolve("big.bin")), "a runner may be using the cache: not cleared");
+        assertTrue(Files.exists(cache.resolve("big.bin")), "a pod mounts the cache: not cleared");
+        assertThat(fleet.caches().report().cleanup().get(SET), containsString("pod acme-tools-job"));
 
-        fleet.client.resource(runner).withGracePeriod(0).delete();
-        dev.arcfleet.testing.Poll.until(FleetFixture.TIMEOUT, "the runner pod to leave the cache",
-                () -> !fleet.cache().runnerActive(SET));
+        deletePod(job);
         fleet.caches().measureNow();
 
         assertEquals(List.of(), list(cache));
         assertEquals(1001, Files.getAttribute(cache, "unix:uid"));
+        assertEquals(List.of(".arcfleet-cache", "cache"), list(fleet.cacheHostRoot().resolve(SET)), "no trash left");
         assertEquals(0, fleet.caches().report().usage().get(SET).bytes());
+        assertEquals(Map.of(), fleet.caches().report().cleanup());
+    }
+
+    /** Any pod with a hostPath at or under the set's directory may be using it, whatever its labels. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/", "/cache", "/cache/sub/dir", "//cache/"})
+    void removedSetIsNotDeletedWhileAPodMountsItsDirectory(String below) throws Exception {
+        fleet.settings.orphanRetention("0");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        Pod pod = createPodMounting("debug", SET, below);
+
+        fleet.writeRepositories("repositories: []\n");
+        fleet.converge();
+        fleet.caches().awaitSynced();
+
+        Path setDirectory = fleet.cacheHostRoot().resolve(SET);
+        assertTrue(Files.isDirectory(setDirectory.resolve("cache")), "a pod mounts it: kept");
+        assertThat(fleet.caches().report().cleanup().get(SET), containsString("pod debug"));
+
+        deletePod(pod);
+        // No further reconcile cycle: the cache work looks again by itself.
+        Poll.until(FleetFixture.TIMEOUT, "the directory to be deleted once no pod mounts it",
+                () -> !Files.exists(setDirectory, LinkOption.NOFOLLOW_LINKS));
+        Poll.until(FleetFixture.TIMEOUT, "the note to go", () -> fleet.caches().report().cleanup().isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"arc-runner-acme-tools-10", "arc-runner-acme-tools-1-old", "other"})
+    void podMountingAnotherDirectoryDoesNotKeepARemovedSet(String other) throws Exception {
+        fleet.settings.orphanRetention("0");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        createPodMounting("neighbour", other, "");
+
+        fleet.writeRepositories("repositories: []\n");
+        fleet.converge();
+        fleet.caches().awaitSynced();
+
+        assertFalse(Files.exists(fleet.cacheHostRoot().resolve(SET), LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void usageIsMeasuredRightAfterAStart() throws Exception {
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        Files.write(fleet.cacheHostRoot().resolve(SET).resolve("cache").resolve("warm.bin"), new byte[3000]);
+
+        // A restart: the measure interval is an hour, and no configuration has been read yet.
+        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.config.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
+        })) {
+            CacheUsage usage = Poll.until(java.time.Duration.ofSeconds(10), "a first measurement",
+                    () -> restarted.report().usage().get(SET), measured -> measured != null);
+            assertEquals(3000, usage.bytes());
+        }
+    }
+
+    /**
+     * An entry that cannot be removed, even by root: the deletion removes everything else, keeps the marker,
+     * says so in readiness and the failure counter, measures what is left, and tries again with backoff.
+     */
+    @Test
+    void deletionThatCannotFinishKeepsTheMarkerAndIsRetriedWithBackoff() throws Exception {
+        fleet.settings.orphanRetention("0");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        Path setDirectory = fleet.cacheHostRoot().resolve(SET);
+        Files.write(setDirectory.resolve("cache").resolve("gone.bin"), new byte[1000]);
+        Path stuck = Files.write(Files.createDirectory(setDirectory.resolve("cache").resolve("sub")).resolve("stuck.bin"),
+                new byte[2000]);
+        Immutable.set(stuck);
+        try {
+            fleet.writeRepositories("repositories: []\n");
+            fleet.converge();
+            fleet.caches().awaitSynced();
+
+            assertEquals(List.of(".arcfleet-cache", ".arcfleet-trash"), list(setDirectory));
+            assertTrue(marker(setDirectory).isPresent(), "the marker is removed last");
+            assertThat(fleet.caches().report().cleanup().get(SET), containsString("deleting it failed (1 time)"));
+            assertThat(fleet.caches().report().cleanup().get(SET), containsString("sub/stuck.bin"));
+            assertEquals(1, fleet.caches().cleanupFailures());
+            fleet.caches().measureNow();
+            CacheUsage usage = fleet.caches().report().usage().get(SET);
+            assertEquals(2000, usage.bytes(), "the trash is measured");
+            assertEquals(2000, usage.trashBytes());
+
+            fleet.converge();
+            fleet.caches().awaitSynced();
+            assertEquals(1, fleet.caches().cleanupFailures(), "not again before the backoff is over");
+
+            fleet.clock.advance(CacheManager.FIRST_RETRY);
+            fleet.converge();
+            fleet.caches().awaitSynced();
+            assertEquals(2, fleet.caches().cleanupFailures());
+            assertThat(fleet.caches().report().cleanup().get(SET), containsString("failed (2 times in a row)"));
+        } finally {
+            Immutable.clearUnder(setDirectory, "stuck.bin");
+        }
+        fleet.clock.advance(CacheManager.backoff(2));
+        fleet.converge();
+        fleet.caches().awaitSynced();
+
+        assertFalse(Files.exists(setDirectory, LinkOption.NOFOLLOW_LINKS));
+        assertEquals(Map.of(), fleet.caches().report().cleanup());
+    }
+
+    /**
+     * A set that comes back while its old directory is half deleted finds its directory ready at once (it
+     * still has its marker), with empty caches: what was half deleted is in the trash.
+     */
+    @Test
+    void setBackDuringAFailedDeletionIsReadyAndItsTrashIsRetried() throws Exception {
+        fleet.settings.orphanRetention("0");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        Path setDirectory = fleet.cacheHostRoot().resolve(SET);
+        Path stuck = Files.write(setDirectory.resolve("cache").resolve("stuck.bin"), new byte[10]);
+        Immutable.set(stuck);
+        try {
+            fleet.writeRepositories("repositories: []\n");
+            fleet.converge();
+            fleet.caches().awaitSynced();
+
+            fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+            CycleReport report = fleet.converge().last();
+
+            assertTrue(fleet.caches().ready(SET), "its directory is ready at once");
+            assertFalse(report.sets().get(0).detail().contains("cache directory"), report.sets().get(0).detail());
+            assertEquals(List.of(), list(setDirectory.resolve("cache")));
+            assertThat(fleet.caches().report().cleanup().get(SET), containsString("stuck.bin"));
+            assertThat(fleet.caches().report().cleanup().get(SET), containsString("next attempt after"));
+        } finally {
+            Immutable.clearUnder(setDirectory, "stuck.bin");
+        }
+        fleet.clock.advance(CacheManager.MAX_RETRY);
+        fleet.converge();
+        fleet.caches().awaitSynced();
+        assertEquals(List.of(".arcfleet-cache", "cache"), list(setDirectory));
+    }
+
+    /** A marker that cannot be read stops nothing else: that directory is left alone and reported. */
+    @Test
+    void unreadableDirectoriesDoNotStopTheCacheWork() throws Exception {
+        fleet.settings.orphanRetention("0");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n  - name: acme/web\n");
+        fleet.converge();
+        Path broken = fleet.cacheHostRoot().resolve("arc-runner-acme-web-1");
+        Files.writeString(broken.resolve(".arcfleet-cache"), "repository=acme/web\ncreated=yesterday\n");
+
+        fleet.writeRepositories("repositories:\n  - name: acme/gadgets\n");
+        CycleReport report = fleet.converge().last();
+        fleet.caches().measureNow();
+
+        assertTrue(report.succeeded(), report.toString());
+        assertFalse(Files.exists(fleet.cacheHostRoot().resolve(SET)), "the other removed set is deleted");
+        assertTrue(Files.isDirectory(broken.resolve("cache")), "the unreadable one is left alone");
+        assertThat(fleet.caches().report().cleanup().get("arc-runner-acme-web-1"), containsString("cannot be read"));
+        assertTrue(fleet.caches().report().usage().containsKey("arc-runner-acme-gadgets-1"));
+        assertEquals(Optional.empty(), fleet.caches().report().problem());
+    }
+
+    /** A pod that mounts {@code <node-root>/<set><below>}, once the informer has it. */
+    private Pod createPodMounting(String name, String set, String below) {
+        Pod pod = fleet.client.pods().inNamespace(fleet.namespace).resource(new PodBuilder().withNewMetadata().withName(name)
+                .endMetadata().withNewSpec().addNewContainer().withName("job").withImage("busybox").addNewVolumeMount()
+                .withName("cache").withMountPath("/cache").endVolumeMount().endContainer().addNewVolume().withName("cache")
+                .withNewHostPath().withPath(NODE_ROOT + "/" + set + below).withType("Directory").endHostPath().endVolume()
+                .endSpec().build()).create();
+        Poll.until(FleetFixture.TIMEOUT, "the pod in the informer", () -> fleet.cache().cacheUser(set).isPresent());
+        return pod;
+    }
+
+    private void deletePod(Pod pod) {
+        fleet.client.resource(pod).withGracePeriod(0).delete();
+        Poll.until(FleetFixture.TIMEOUT, "the pod to leave the informer", () -> fleet.cache().cacheUser(SET).isEmpty());
+    }
+
+    static Optional<CacheMarker> marker(Path setDirectory) throws IOException {
+        try (var directory = NoFollowTree.open(setDirectory)) {
+            return CacheMarker.read(directory);
+        }
     }
 
     private static DesiredCache desired(String set) {

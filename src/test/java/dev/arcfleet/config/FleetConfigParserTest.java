@@ -789,7 +789,10 @@ class FleetConfigParserTest {
     @ValueSource(strings = {"/home/runner/cache", "/home/runner/.cache/pip", "/home/runner/_work2", "/home/runner/_workspace",
             "/home/runners", "/homes", "/var/cache/apt", "/var/runner-cache", "/var/lib/docker-cache", "/nix/var/cache",
             "/nix/store-cache", "/nixcache", "/runner-cache", "/usr-cache", "/etcetera", "/devcache", "/library", "/opt/hostedtoolcache",
-            "/cache", "/home/runner/..cache", "/home/runner/.../x", "/home/runner/cache.d"})
+            "/cache", "/home/runner/..cache", "/home/runner/.../x", "/home/runner/cache.d", "/home/runner/.cache",
+            "/home/runner/k8s-cache", "/home/runner/externals-cache", "/home/runner/bin2", "/home/runner/_diagnostics",
+            "/home/runner/pod-templates", "/home/runner/.runner-cache", "/home/runner/run.sh.d", "/__work", "/__tools",
+            "/github-cache", "/opt/github", "/home/runner/github"})
     void cachePathsNearForbiddenOnesAreAccepted(String path) {
         FleetConfig config = parse(withCaches("[{name: c, path: \"" + path + "\"}]"));
         assertEquals(List.of(new CachePath("c", path)), config.repositories().get(0).cachePaths());
@@ -888,6 +891,37 @@ class FleetConfigParserTest {
     void cachePathInTheRunnersWorkDirectoryIsRejected(String path) {
         singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
                 "work directory");
+    }
+
+    /**
+     * What the runner image, the container hooks and arcfleet's hook template need, each with its reason: the
+     * runner's layout in /home/runner (actions/runner images/Dockerfile, HostContext), the hooks' job container
+     * mounts (runner-container-hooks packages/k8s), docker mode's tool cache (the runner's ContainerInfo).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/home/runner/k8s | the container hooks of kubernetes mode",
+            "/home/runner/k8s/index.js | the container hooks of kubernetes mode",
+            "/home/runner/k8s-novolume | the container hooks of kubernetes-novolume mode",
+            "/home/runner/externals | the runner's externals",
+            "/home/runner/externals/node20 | the runner's externals",
+            "/home/runner/bin | the runner's own programs",
+            "/home/runner/_diag | where the runner writes its logs",
+            "/home/runner/pod-template | where arcfleet mounts the hook template",
+            "/home/runner/run.sh | a script of the runner",
+            "/home/runner/safe_sleep.sh | a script of the runner",
+            "/home/runner/.runner | a file the runner writes when it starts",
+            "/home/runner/.credentials | a file the runner writes when it starts",
+            "/__w | the job's work directory",
+            "/__w/_temp | the job's work directory",
+            "/__e | the runner's externals, which the container hooks mount",
+            "/__t | the tool cache",
+            "/github | the job's home, workflow and workspace",
+            "/github/home | the job's home, workflow and workspace",
+            "/github/workflow/ | the job's home, workflow and workspace"})
+    void cachePathTheRunnerOrItsHooksNeedIsRejectedWithTheReason(String path, String why) {
+        singleProblemAt(withCaches("[{name: c, path: \"" + path + "\"}]"), "repository a/b: cachePaths[0].path: ",
+                "'" + path.replaceAll("/+$", "") + "'", why, "would break every runner of the repository");
     }
 
     /** {@code /nix//store} is {@code /nix/store} to the kernel; repeated slashes must not get a path past the checks. */

@@ -385,7 +385,7 @@ class ShippedRbacTest {
             cache = new ClusterCache(daemon, settings, () -> {
             }, () -> {
             });
-            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), Clock.systemUTC(), cache::runnerActive, () -> {
+            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), Clock.systemUTC(), cache::cacheUser, () -> {
             });
             reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool, Clock.systemUTC());
             // Readiness needs every watch open, not only the first lists: a missing `watch` shows only here.

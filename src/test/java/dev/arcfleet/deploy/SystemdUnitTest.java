@@ -173,6 +173,25 @@ class SystemdUnitTest {
         assertEquals(List.of(hostRoot), mountedFromHost);
     }
 
+    /**
+     * The three capabilities the cache work needs (README, "Cache directories"), ambient because the unit is
+     * not root, and nothing more in the bounding set; and chown(2), which ~@privileged would deny, allowed
+     * again after it, as systemd applies SystemCallFilter= lines in order.
+     */
+    @Test
+    void capabilitiesAreExactlyWhatTheCacheWorkNeedsAndUsable() throws IOException {
+        List<String> lines = Files.readString(UNIT).lines().toList();
+        List<String> capabilities = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER");
+        for (String key : List.of("AmbientCapabilities=", "CapabilityBoundingSet=")) {
+            List<List<String>> values = lines.stream().filter(line -> line.startsWith(key))
+                    .map(line -> Stream.of(line.substring(key.length()).trim().split("\\s+")).sorted().toList()).toList();
+            assertEquals(List.of(capabilities), values, key);
+        }
+        List<String> filters = lines.stream().filter(line -> line.startsWith("SystemCallFilter=")).toList();
+        assertTrue(filters.indexOf("SystemCallFilter=@chown") > filters.indexOf("SystemCallFilter=~@privileged"),
+                () -> "chown(2) must be allowed after ~@privileged: " + filters);
+    }
+
     /** KEY=VALUE lines as systemd reads them; the file uses neither quotes nor continuations. */
     private static Map<String, String> environmentFile() throws IOException {
         Map<String, String> environment = new LinkedHashMap<>();

@@ -120,7 +120,7 @@ public final class FleetFixture implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
-            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), clock, cache::runnerActive, () -> {
+            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), clock, cache::cacheUser, () -> {
             });
             reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC());
         }

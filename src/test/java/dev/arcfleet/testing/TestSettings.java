@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.config.OrphanRetention;
 
 /** {@link ArcfleetConfig} with the documented defaults, for tests that build the pipeline by hand. */
 public final class TestSettings implements ArcfleetConfig {
@@ -177,8 +178,8 @@ public final class TestSettings implements ArcfleetConfig {
             }
 
             @Override
-            public String orphanRetention() {
-                return orphanRetention;
+            public OrphanRetention orphanRetention() {
+                return OrphanRetention.parse(orphanRetention);
             }
 
             @Override
