@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -280,8 +282,7 @@ final class ChartValuesReader {
     }
 
     private static Set<String> yamlNames() {
-        return java.util.Arrays.stream(ResourceMetaTarget.values()).map(ResourceMetaTarget::yamlName)
-                .collect(java.util.stream.Collectors.toSet());
+        return Arrays.stream(ResourceMetaTarget.values()).map(ResourceMetaTarget::yamlName).collect(Collectors.toSet());
     }
 
     /** The shape of ARC's MetricsConfig: metric name to labels, and buckets for histograms. */
