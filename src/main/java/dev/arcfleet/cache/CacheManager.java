@@ -44,7 +44,7 @@ public final class CacheManager implements AutoCloseable {
     /** A change in usage worth a log line: a quarter of the size and at least this much. */
     private static final long NOTABLE_CHANGE_BYTES = 64L << 20;
     /** How soon a cleanup that waits for a pod looks again; it does not rely on pod events to wake it. */
-    static final Duration IN_USE_RECHECK = Duration.ofSeconds(15);
+    static final Duration IN_USE_RECHECK = Duration.ofSeconds(5);
     static final Duration FIRST_RETRY = Duration.ofSeconds(10);
     static final Duration MAX_RETRY = Duration.ofHours(1);
     private static final String HOST_ROOT = "(host-root)";
@@ -213,7 +213,8 @@ public final class CacheManager implements AutoCloseable {
                 present.add(name);
                 if (entry.marker().isEmpty()) {
                     unknown.add(name);
-                    entry.unreadable().filter(why -> !sets.containsKey(name)).ifPresent(why -> notes.put(name, "left alone: " + why));
+                    entry.unreadable().filter(why -> !sets.containsKey(name))
+                            .ifPresent(why -> note(notes, name, "left alone: " + why, Logger.Level.WARN));
                 } else if (!sets.containsKey(name)) {
                     // Another configuration's directory is never collected by this one.
                     if (directories.owned(entry.marker().get())) {
@@ -254,7 +255,8 @@ public final class CacheManager implements AutoCloseable {
             try {
                 directories.markOrphaned(name, marker, now);
             } catch (IOException | RuntimeException e) {
-                notes.put(name, "cannot record that its set was removed, so its retention has not started: " + describe(e));
+                note(notes, name, "cannot record that its set was removed, so its retention has not started: " + describe(e),
+                        Logger.Level.WARN);
                 return Optional.of(Optional.empty());
             }
             LOG.infof("Cache directory of %s no longer has a set; %s", name,
@@ -325,18 +327,21 @@ public final class CacheManager implements AutoCloseable {
             String note = what + " failed (" + failures + (failures == 1 ? " time" : " times in a row") + "): " + describe(e)
                     + "; next attempt after " + next;
             retries.put(name, new Retry(failures, next, note));
-            LOG.warnf("Cache directory of %s: %s", name, note);
-            notes.put(name, note);
+            note(notes, name, note, Logger.Level.WARN);
             wakeAt(next);
             return Attempt.FAILED;
         }
-        String note = what + " waits until nothing mounts the directory: " + user.get();
-        if (!note.equals(cleanup.get(name))) {
-            LOG.infof("Cache directory of %s: %s", name, note);
-        }
-        notes.put(name, note);
+        note(notes, name, what + " waits until nothing mounts the directory: " + user.get(), Logger.Level.INFO);
         wakeAt(now.plus(IN_USE_RECHECK));
         return Attempt.WAITING;
+    }
+
+    /** Records why a directory's cleanup has not happened, and logs it when that changed since the last sync. */
+    private void note(Map<String, String> notes, String name, String why, Logger.Level level) {
+        notes.put(name, why);
+        if (!why.equals(cleanup.get(name))) {
+            LOG.logf(level, "Cache directory of %s: %s", name, why);
+        }
     }
 
     static Duration backoff(int failures) {

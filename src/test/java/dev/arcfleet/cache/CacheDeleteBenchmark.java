@@ -27,24 +27,35 @@ class CacheDeleteBenchmark {
     private static final String SET = "arc-runner-acme-tools-1";
     private static final int FILES = 100_000;
     private static final int FILES_PER_DIRECTORY = 1_000;
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 3;
 
     @Test
     void deleteRootOwnedCacheOf100000Files() throws IOException, InterruptedException {
         for (Identity who : ShippedPrivileges.shipped()) {
-            List<Long> millis = new ArrayList<>();
+            List<Long> wall = new ArrayList<>();
+            List<Long> cpu = new ArrayList<>();
+            List<String> load = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
                 Path hostRoot = rootOwnedCache();
+                load.add(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
                 Result result = ShippedPrivileges.probe(who, "delete", hostRoot.toString(), SET);
                 assertEquals(0, result.exitCode(), result::output);
                 assertFalse(Files.exists(hostRoot.resolve(SET), LinkOption.NOFOLLOW_LINKS));
-                millis.add(Long.parseLong(result.line("took").orElseThrow().replace(" ms", "")));
+                wall.add(millis(result, "took"));
+                cpu.add(millis(result, "cpu"));
             }
-            List<Long> sorted = millis.stream().sorted().toList();
-            System.out.printf("%ndeleting %d root-owned files (%d read-only directories) as the %s (uid %d, %s): "
-                    + "%s ms, median %d ms%n%n", FILES, FILES / FILES_PER_DIRECTORY, who, who.uid(), who.capabilities(), millis,
-                    sorted.get(sorted.size() / 2));
+            System.out.printf("%ndeleting %d root-owned files (%d read-only directories) as the %s (uid %d, %s): wall %s ms "
+                    + "(median %d), CPU %s ms (median %d), load average before each %s%n%n", FILES, FILES / FILES_PER_DIRECTORY,
+                    who, who.uid(), who.capabilities(), wall, median(wall), cpu, median(cpu), load);
         }
+    }
+
+    private static long millis(Result result, String what) {
+        return Long.parseLong(result.line(what).orElseThrow().replace(" ms", ""));
+    }
+
+    private static long median(List<Long> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
     }
 
     private static Path rootOwnedCache() throws IOException, InterruptedException {

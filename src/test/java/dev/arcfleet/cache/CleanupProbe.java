@@ -1,6 +1,7 @@
 package dev.arcfleet.cache;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -13,7 +14,7 @@ import dev.arcfleet.config.CachePath;
  * One operation of {@link CacheDirectories} in a process of its own, so that tests can run it under the
  * shipped uid, gid and capabilities ({@link ShippedPrivileges}). Arguments: the operation ({@code delete},
  * {@code clear}, {@code ensure} or {@code measure}), host-root, the set, and its caches' names. Prints who
- * it ran as, the outcome and how long the operation took; exits 1 if it threw.
+ * it ran as, the outcome, and the operation's wall and CPU time; exits 1 if it threw.
  */
 public final class CleanupProbe {
 
@@ -28,6 +29,7 @@ public final class CleanupProbe {
         String set = args[2];
         List<CachePath> caches = Arrays.stream(args).skip(3).map(name -> new CachePath(name, "/opt/" + name)).toList();
         long started = System.nanoTime();
+        long cpuStarted = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         try {
             String outcome = switch (args[0]) {
                 case "delete" -> directories.delete(set, () -> true).name();
@@ -41,6 +43,9 @@ public final class CleanupProbe {
             };
             System.out.println("outcome " + outcome);
             System.out.println("took " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            // CPU time, user and system: what the operation costs, whatever else the machine is doing.
+            System.out.println("cpu " + (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStarted) / 1_000_000
+                    + " ms");
         } catch (Exception e) {
             System.out.println("error " + e);
             System.exit(1);
