@@ -38,8 +38,10 @@ public interface ArcfleetConfig {
         @WithDefault("30s")
         Duration interval();
 
-        /** Server-side applies in flight at once. */
-        @WithDefault("4")
+        String DEFAULT_PARALLELISM = "16";
+
+        /** Runner sets applied at once; each sends its writes in order. */
+        @WithDefault(DEFAULT_PARALLELISM)
         int parallelism();
     }
 

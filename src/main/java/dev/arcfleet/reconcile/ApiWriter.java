@@ -3,7 +3,11 @@ package dev.arcfleet.reconcile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -27,7 +31,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * {@code arcfleet}, deletes guarded by the resourceVersion the decision was made on, and the
  * release of arcfleet's own cleanup finalizer. Transient failures are retried with backoff.
  */
-final class ApiWriter {
+final class ApiWriter implements AutoCloseable {
 
     static final String FIELD_MANAGER = "arcfleet";
 
@@ -36,9 +40,18 @@ final class ApiWriter {
     private static final long FIRST_BACKOFF_MILLIS = 200;
 
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
+    private static final PatchContext APPLY = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+            .withFieldManager(FIELD_MANAGER).withForce(true).build();
 
     private final KubernetesClient client;
     private final Map<WriteKind, LongAdder> writes = new ConcurrentHashMap<>();
+    private static final int EVENT_BACKLOG = 1000;
+    private final ExecutorService eventSender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(EVENT_BACKLOG), runnable -> {
+                Thread thread = new Thread(runnable, "arcfleet-events");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /** A kind of write request, e.g. apply of Secret; the unit of the write metrics. */
     public record WriteKind(String verb, String kind) {
@@ -50,8 +63,9 @@ final class ApiWriter {
 
     /** Returns the object as the API server stored it. */
     HasMetadata apply(HasMetadata object) {
-        return withRetries("apply", object,
-                () -> resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply());
+        // JSON is YAML too: the client's own serverSideApply() writes YAML, which costs several times the CPU.
+        String body = JSON.asJson(object);
+        return withRetries("apply", object, () -> resource(object).patch(APPLY, body));
     }
 
     /**
@@ -114,14 +128,30 @@ final class ApiWriter {
                 .mapToLong(entry -> entry.getValue().sum()).sum();
     }
 
-    /** Records an event for people reading {@code kubectl describe}; a lost event never fails a cycle. */
+    /**
+     * Records an event for people reading {@code kubectl describe}, in the background: a set's writes
+     * never wait for its event, and a lost event never fails a cycle. Beyond {@link #EVENT_BACKLOG}
+     * waiting, events are dropped rather than let a storm grow the heap.
+     */
     void createEvent(Event event) {
         writes.computeIfAbsent(new WriteKind("create", "Event"), key -> new LongAdder()).increment();
         try {
-            client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
-        } catch (KubernetesClientException e) {
-            LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
+            eventSender.execute(() -> {
+                try {
+                    client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+                } catch (KubernetesClientException e) {
+                    LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debugf("Event %s dropped: %d events are waiting to be sent", event.getReason(), EVENT_BACKLOG);
         }
+    }
+
+    /** Stops sending events; those still waiting are dropped with the client they would be sent by. */
+    @Override
+    public void close() {
+        eventSender.shutdownNow();
     }
 
     /** Write requests sent so far, by verb and kind. */

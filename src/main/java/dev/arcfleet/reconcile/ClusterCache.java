@@ -30,6 +30,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 
 /**
  * Informers over everything a reconcile cycle reads, so that a cycle sends no LIST or GET and any
@@ -190,6 +192,22 @@ public final class ClusterCache implements AutoCloseable {
                 || !Objects.equals(was.getDeletionTimestamp(), is.getDeletionTimestamp());
     }
 
+    /**
+     * Keeps objects without their managedFields, which nothing here reads: on an AutoscalingRunnerSet that
+     * ARC and arcfleet both write they are a large part of the object, and of the daemon's heap.
+     */
+    private static final class WithoutManagedFields<T extends HasMetadata> extends BasicItemStore<T> {
+        WithoutManagedFields() {
+            super(Cache::metaNamespaceKeyFunc);
+        }
+
+        @Override
+        public T put(String key, T object) {
+            object.getMetadata().setManagedFields(null);
+            return super.put(key, object);
+        }
+    }
+
     /** The credential Secrets the configuration refers to: changes to them wake the loop. */
     public void readSecrets(Set<String> names) {
         readSecrets = Set.copyOf(names);
@@ -202,6 +220,7 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> start(String description, SharedIndexInformer<T> informer) {
+        informer.itemStore(new WithoutManagedFields<>());
         informer.exceptionHandler((started, error) -> {
             reachability.failed(description, error);
             return true;

@@ -23,6 +23,9 @@ final class ConfigSource {
     private final KubernetesClient client;
     private volatile FleetConfig lastValid;
     private volatile String lastValidVersion;
+    /** The text last parsed and why it was invalid (null if valid): an unchanged ConfigMap is not parsed again. */
+    private String lastText;
+    private String lastTextProblem;
 
     ConfigSource(KubernetesClient client, ClusterCache cache, String namespace, String name, int maxSets,
             EventRecorder events) {
@@ -68,15 +71,26 @@ final class ConfigSource {
         if (text == null) {
             return source + " has no key " + FleetConfigParser.CONFIG_MAP_KEY;
         }
-        try {
-            lastValid = parser.parse(text);
+        if (!text.equals(lastText)) {
+            lastTextProblem = parse(text);
+            lastText = text;
+        }
+        if (lastTextProblem == null) {
             lastValidVersion = configMap.get().getMetadata().getResourceVersion();
             events.resolved(configMap.get(), "InvalidConfiguration", "");
             return null;
+        }
+        events.warning(configMap.get(), "InvalidConfiguration", "", "repositories.yaml is invalid, the last valid "
+                + "configuration stays in force: " + lastTextProblem);
+        return source + " key " + FleetConfigParser.CONFIG_MAP_KEY + " is invalid: " + lastTextProblem;
+    }
+
+    private String parse(String text) {
+        try {
+            lastValid = parser.parse(text);
+            return null;
         } catch (InvalidFleetConfigException e) {
-            events.warning(configMap.get(), "InvalidConfiguration", "", "repositories.yaml is invalid, the last valid "
-                    + "configuration stays in force: " + e.getMessage());
-            return source + " key " + FleetConfigParser.CONFIG_MAP_KEY + " is invalid: " + e.getMessage();
+            return e.getMessage();
         }
     }
 }

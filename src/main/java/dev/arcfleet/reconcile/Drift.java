@@ -3,6 +3,8 @@ package dev.arcfleet.reconcile;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.arcfleet.render.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -13,23 +15,49 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * the desired-hash annotation catches fields arcfleet stopped setting (server-side apply removes
  * them), and a structural "everything desired is present in the live object" catches hand edits.
  * Fields others add (status, defaults, ARC's finalizer and annotations) are not drift.
+ * The structural check converts both objects to trees, so its verdict is remembered per object: a
+ * live object whose resourceVersion is unchanged cannot have been edited since, and the same desired
+ * object (rendering is memoised, so a new one exactly when its inputs changed) wants the same. An idle
+ * cycle then only compares a reference and a string per object.
  */
 final class Drift {
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-    private Drift() {
+    private record Verdict(HasMetadata desired, String liveResourceVersion) {
+        boolean covers(HasMetadata desired, HasMetadata live) {
+            return this.desired == desired && liveResourceVersion.equals(live.getMetadata().getResourceVersion());
+        }
     }
 
-    static boolean inSync(HasMetadata desired, HasMetadata live) {
+    /** Per set, {@code Kind/name} to what it was last found in sync with. */
+    private final Map<String, Map<String, Verdict>> inSyncBySet = new ConcurrentHashMap<>();
+
+    boolean inSync(String setName, HasMetadata desired, HasMetadata live) {
         String desiredHash = desired.getMetadata().getAnnotations().get(Labels.DESIRED_HASH_ANNOTATION);
         Map<String, String> liveAnnotations = live.getMetadata().getAnnotations();
         if (liveAnnotations == null || !Objects.equals(desiredHash, liveAnnotations.get(Labels.DESIRED_HASH_ANNOTATION))) {
             return false;
         }
+        Map<String, Verdict> inSync = inSyncBySet.computeIfAbsent(setName, name -> new ConcurrentHashMap<>());
+        String object = desired.getKind() + "/" + desired.getMetadata().getName();
+        Verdict last = inSync.get(object);
+        if (last != null && last.covers(desired, live)) {
+            return true;
+        }
         Map<?, ?> desiredTree = SERIALIZATION.convertValue(desired, Map.class);
         Map<?, ?> liveTree = SERIALIZATION.convertValue(live, Map.class);
-        return contained(desiredTree, liveTree, false);
+        if (contained(desiredTree, liveTree, false)) {
+            inSync.put(object, new Verdict(desired, live.getMetadata().getResourceVersion()));
+            return true;
+        }
+        inSync.remove(object);
+        return false;
+    }
+
+    /** Forgets sets that left the fleet. */
+    void retain(Set<String> setNames) {
+        inSyncBySet.keySet().retainAll(setNames);
     }
 
     @SuppressWarnings("unchecked")

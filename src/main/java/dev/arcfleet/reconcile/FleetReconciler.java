@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.stream.Collectors;
 
@@ -29,7 +30,6 @@ import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.GithubCredentials;
-import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -38,7 +38,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * the informer caches → prune. Never deletes on bad input: without a valid configuration, a known
  * ARC controller and synced caches, it changes nothing.
  */
-public final class FleetReconciler {
+public final class FleetReconciler implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(FleetReconciler.class);
 
@@ -52,6 +52,7 @@ public final class FleetReconciler {
     private final ConfigSource configSource;
     private final DeleteLoopBreaker breaker;
     private final SetLifecycle lifecycle;
+    private final MemoizedRenderer renderer = new MemoizedRenderer();
     private final CycleLog cycleLog = new CycleLog();
     private final CycleProgress progress = new CycleProgress(Clock.systemUTC());
     private final Owner owner;
@@ -150,11 +151,17 @@ public final class FleetReconciler {
         caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
 
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
-        Map<String, DesiredRunnerSet> rendered = render(fleet, facts, statuses);
+        List<MemoizedRenderer.Inputs> renderable = renderable(fleet, facts, statuses);
         SetLifecycle.Writes writes = new SetLifecycle.Writes();
-        List<CompletableFuture<SetStatus>> applies = rendered.values().stream()
-                .map(desired -> CompletableFuture.supplyAsync(() -> lifecycle.apply(desired, writes), applyPool)).toList();
-        progress.start(rendered.size());
+        Map<String, DesiredRunnerSet> rendered = new ConcurrentHashMap<>();
+        // Each set is rendered on the apply pool just before it is applied, so rendering overlaps the writes.
+        List<CompletableFuture<SetStatus>> applies = renderable.stream()
+                .map(inputs -> CompletableFuture.supplyAsync(() -> {
+                    DesiredRunnerSet desired = renderer.render(inputs);
+                    rendered.put(desired.set().name(), desired);
+                    return lifecycle.apply(desired, writes);
+                }, applyPool)).toList();
+        progress.start(applies.size());
         for (CompletableFuture<SetStatus> apply : applies) {
             SetStatus status = apply.join();
             statuses.put(status.name(), status);
@@ -168,11 +175,11 @@ public final class FleetReconciler {
     }
 
     /**
-     * Renders every set whose values the ARC controller supports and whose credentials resolve; the others get
-     * their status here, and keep what they have.
+     * What every set whose values the ARC controller supports and whose credentials resolve is rendered
+     * from; the others get their status here, and keep what they have.
      */
-    private Map<String, DesiredRunnerSet> render(FleetConfig fleet, ClusterFacts facts, Map<String, SetStatus> statuses) {
-        Map<String, DesiredRunnerSet> rendered = new LinkedHashMap<>();
+    private List<MemoizedRenderer.Inputs> renderable(FleetConfig fleet, ClusterFacts facts, Map<String, SetStatus> statuses) {
+        List<MemoizedRenderer.Inputs> renderable = new ArrayList<>();
         Set<String> sources = new java.util.HashSet<>(Set.of(config.github().credentialsSecret()));
         fleet.repositories().forEach(repository -> repository.githubConfigSecret().ifPresent(sources::add));
         cache.readSecrets(sources);
@@ -184,14 +191,14 @@ public final class FleetReconciler {
                     statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(),
                             Reason.NEEDS_NEWER_ARC_CONTROLLER, String.join("; ", unsupported)));
                 } else if (repositoryCredentials.value().isPresent()) {
-                    rendered.put(set.name(), RunnerSetRenderer.render(set, facts, repositoryCredentials.value().get()));
+                    renderable.add(new MemoizedRenderer.Inputs(set, facts, repositoryCredentials.value().get()));
                 } else {
                     statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(), Reason.CREDENTIALS_UNUSABLE,
                             repositoryCredentials.problem()));
                 }
             }
         }
-        return rendered;
+        return renderable;
     }
 
     private void rearmBreaker(FleetConfig fleet, ArcController arcController, Set<String> desiredSetNames) {
@@ -201,6 +208,13 @@ public final class FleetReconciler {
             breakerInputs = inputs;
         }
         lifecycle.retain(desiredSetNames);
+        renderer.retain(desiredSetNames);
+    }
+
+    /** Ends the leadership term's background work: events not yet sent are dropped. */
+    @Override
+    public void close() {
+        writer.close();
     }
 
     private Optional<Integer> kubernetesMinorVersion() {

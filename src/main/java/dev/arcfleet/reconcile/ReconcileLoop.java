@@ -114,6 +114,7 @@ public class ReconcileLoop {
         if (reconciler == null) {
             return;
         }
+        reconciler.close();
         termClient.close();
         caches.close();
         reconciler.writeCounts().forEach((kind, count) -> earlierTermWrites.merge(kind, count, Long::sum));
@@ -134,6 +135,10 @@ public class ReconcileLoop {
         CacheManager termCaches = caches;
         if (termCaches != null) {
             termCaches.close();
+        }
+        FleetReconciler term = reconciler;
+        if (term != null) {
+            term.close();
         }
         metrics.close();
     }

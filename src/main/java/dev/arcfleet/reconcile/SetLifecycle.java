@@ -49,6 +49,7 @@ final class SetLifecycle {
     private final SetBackoff backoff;
     private final Owner owner;
     private final Map<String, Instant> lastApplied = new ConcurrentHashMap<>();
+    private final Drift drift = new Drift();
 
     SetLifecycle(ClusterCache cache, ApiWriter writer, EventRecorder events, CacheManager caches, DeleteLoopBreaker breaker,
             SetBackoff backoff, Supplier<Optional<ConfigMap>> source, Owner owner) {
@@ -161,7 +162,7 @@ final class SetLifecycle {
         boolean holdRunnerSet = liveRunnerSet.isEmpty() && (!caches.ready(setName) || !releasing.isEmpty());
         for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
             Optional<HasMetadata> live = live(object);
-            if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !Drift.inSync(object, live.get()))) {
+            if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(setName, object, live.get()))) {
                 writes.applied().add(write(desired, object, live));
             }
         }
@@ -310,6 +311,7 @@ final class SetLifecycle {
         breaker.retain(setNames);
         backoff.retain(setNames);
         events.retain(setNames);
+        drift.retain(setNames);
     }
 
     /**

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 
 class IdleCycleTest {
@@ -30,6 +31,9 @@ class IdleCycleTest {
     void cycleWithNothingChangedSendsNoRequestAtAll() {
         fleet.writeRepositories(repositories(10, 3));
         assertEquals(30, fleet.converge().last().count(SetStatus.State.READY));
+        // Events are sent in the background; the converging cycles' own must not count as the idle ones'.
+        Poll.until(FleetFixture.TIMEOUT, "30 Created events", () -> fleet.client.v1().events().inNamespace(fleet.namespace)
+                .list().getItems().stream().filter(event -> "Created".equals(event.getReason())).count() == 30);
         List<String> requestsBefore = TestApiServer.auditedRequests(fleet.namespace);
 
         CycleReport idle = fleet.reconciler().reconcileOnce();

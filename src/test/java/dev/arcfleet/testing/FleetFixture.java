@@ -252,6 +252,7 @@ public final class FleetFixture implements AutoCloseable {
         if (cache != null) {
             cache.close();
             caches.close();
+            reconciler.close();
             applyPool.shutdownNow();
         }
         client.close();

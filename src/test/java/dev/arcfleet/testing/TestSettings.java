@@ -119,7 +119,7 @@ public final class TestSettings implements ArcfleetConfig {
 
             @Override
             public int parallelism() {
-                return 4;
+                return Integer.parseInt(DEFAULT_PARALLELISM);
             }
         };
     }

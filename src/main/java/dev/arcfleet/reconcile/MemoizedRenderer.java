@@ -1,0 +1,43 @@
+package dev.arcfleet.reconcile;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.render.ClusterFacts;
+import dev.arcfleet.render.DesiredRunnerSet;
+import dev.arcfleet.render.GithubCredentials;
+import dev.arcfleet.render.RunnerSetRenderer;
+
+/**
+ * Renders a set again only when what it is rendered from changed. Rendering serialises and hashes
+ * every object, which at hundreds of sets would make an idle cycle cost more than everything else
+ * the daemon does; comparing the inputs costs next to nothing, and is exact, since rendering is pure.
+ */
+final class MemoizedRenderer {
+
+    /** Everything {@link RunnerSetRenderer#render} reads. */
+    record Inputs(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
+    }
+
+    private record Rendered(Inputs inputs, DesiredRunnerSet desired) {
+    }
+
+    private final Map<String, Rendered> bySet = new ConcurrentHashMap<>();
+
+    DesiredRunnerSet render(Inputs inputs) {
+        Rendered last = bySet.get(inputs.set().name());
+        if (last != null && last.inputs().equals(inputs)) {
+            return last.desired();
+        }
+        DesiredRunnerSet desired = RunnerSetRenderer.render(inputs.set(), inputs.facts(), inputs.credentials());
+        bySet.put(inputs.set().name(), new Rendered(inputs, desired));
+        return desired;
+    }
+
+    /** Forgets sets that left the fleet. */
+    void retain(Set<String> setNames) {
+        bySet.keySet().retainAll(setNames);
+    }
+}
