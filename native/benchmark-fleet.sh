@@ -4,7 +4,7 @@
 # full sync at 30, 300 and 1,000 sets beside raw parallel server-side apply and kubectl apply --server-side
 # of the same objects, edit -> applied, idle CPU and writes, RSS, and 3,000 sets refused. Options are
 # -Dbench.* properties (README: Benchmark, End to end), such as -Dbench.sizes=30,300 -Dbench.idle=1m;
-# other arguments go to Maven. The full run takes about 25 minutes on 2 cores.
+# other arguments go to Maven. The full run takes about 20 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=()
