@@ -79,9 +79,14 @@ public final class Demo {
 
     /** A namespace with what a user creates before starting arcfleet: the credentials Secret and the ConfigMap. */
     public static void populate(KubernetesClient client, String namespace) {
+        populate(client, namespace, REPOSITORIES);
+    }
+
+    /** The same with another repositories.yaml. */
+    public static void populate(KubernetesClient client, String namespace, String repositories) {
         createNamespace(client, namespace);
         client.resource(ArcFixtures.tokenSecret(namespace, "arcfleet-github", FAKE_TOKEN)).create();
-        client.resource(ArcFixtures.repositories(namespace, REPOSITORIES)).create();
+        client.resource(ArcFixtures.repositories(namespace, repositories)).create();
     }
 
     private static void createNamespace(KubernetesClient client, String name) {
@@ -183,6 +188,34 @@ public final class Demo {
                 return new long[] {rss, hwm};
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        /** CPU time the process has used so far, user and system (utime + stime in /proc/<pid>/stat), in seconds. */
+        public double cpuSeconds() {
+            try {
+                String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+                // After the command name in parentheses, which may hold spaces, come fields 3 (state) onwards.
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3])) / (double) clockTicksPerSecond();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static long clockTicksPerSecond() {
+            try {
+                Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+                String ticks = new String(getconf.getInputStream().readAllBytes()).trim();
+                if (getconf.waitFor() != 0) {
+                    throw new IllegalStateException("getconf CLK_TCK failed: " + ticks);
+                }
+                return Long.parseLong(ticks);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
         }
 
