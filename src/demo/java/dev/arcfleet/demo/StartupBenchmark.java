@@ -30,12 +30,11 @@ public final class StartupBenchmark {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
     /** Resident memory once more, after the first measurement pass and a few idle cycles. */
     private static final Duration SETTLE = Duration.ofSeconds(15);
-    private static final String EMPTY = "repositories: []\n";
 
     /** What the ConfigMap holds: the demo's repositories or none. */
     private enum Configuration {
         DEMO("4 sets", Demo.REPOSITORIES),
-        EMPTY("empty", StartupBenchmark.EMPTY);
+        EMPTY("empty", "repositories: []\n");
 
         private final String label;
         private final String repositories;
