@@ -45,11 +45,11 @@ public final class DemoMain {
                   %s -n %s edit configmap arcfleet-repositories    # arcfleet follows within a second
                   curl -s localhost:%d/q/health/ready
                   curl -s localhost:%d/api/v1/status
-                Stop with Ctrl-C. Against a real cluster: java -jar %s with KUBECONFIG pointing at it.
+                Stop with Ctrl-C. Against a real cluster: java %s -jar %s with KUBECONFIG pointing at it.
 
                 """, runner, Demo.CONTROLLER_NAMESPACE, dev.arcfleet.testing.FleetFixture.ARC_VERSION, Demo.NAMESPACE,
                 Demo.NAMESPACE, app.cacheRoot(), demo.kubeconfig(), kubectl, Demo.NAMESPACE, kubectl, Demo.NAMESPACE,
-                port, port, runner);
+                port, port, String.join(" ", Demo.JVM_OPTIONS), runner);
         Thread announcer = new Thread(() -> announceReady(app), "demo-ready");
         announcer.setDaemon(true);
         announcer.start();
