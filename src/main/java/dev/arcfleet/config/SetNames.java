@@ -37,13 +37,31 @@ public final class SetNames {
         return kept + hashedSuffix;
     }
 
+    /**
+     * Lower case, every other character a hyphen, no two hyphens in a row, none at either end. Written
+     * out rather than with regular expressions: every cycle and every status request names every set.
+     */
     static String dnsSafe(String text) {
-        String lower = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("-{2,}", "-");
-        return trimHyphens(lower);
+        StringBuilder safe = new StringBuilder(text.length());
+        for (char c : text.toLowerCase(Locale.ROOT).toCharArray()) {
+            char kept = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ? c : '-';
+            if (kept != '-' || safe.length() > 0 && safe.charAt(safe.length() - 1) != '-') {
+                safe.append(kept);
+            }
+        }
+        return trimHyphens(safe.toString());
     }
 
     private static String trimHyphens(String text) {
-        return text.replaceAll("^-+|-+$", "");
+        int start = 0;
+        int end = text.length();
+        while (start < end && text.charAt(start) == '-') {
+            start++;
+        }
+        while (end > start && text.charAt(end - 1) == '-') {
+            end--;
+        }
+        return text.substring(start, end);
     }
 
     static String shortHash(String text) {

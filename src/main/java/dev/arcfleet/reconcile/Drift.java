@@ -1,11 +1,14 @@
 package dev.arcfleet.reconcile;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -24,34 +27,34 @@ final class Drift {
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-    private record Verdict(HasMetadata desired, String liveResourceVersion) {
-        boolean covers(HasMetadata desired, HasMetadata live) {
-            return this.desired == desired && liveResourceVersion.equals(live.getMetadata().getResourceVersion());
-        }
+    /** The live resourceVersion each object of one rendering of a set was last found in sync with. */
+    private record Verdicts(DesiredRunnerSet rendering, Map<HasMetadata, String> liveVersions) {
     }
 
-    /** Per set, {@code Kind/name} to what it was last found in sync with. */
-    private final Map<String, Map<String, Verdict>> inSyncBySet = new ConcurrentHashMap<>();
+    private final Map<String, Verdicts> inSyncBySet = new ConcurrentHashMap<>();
 
-    boolean inSync(String setName, HasMetadata desired, HasMetadata live) {
+    /** Whether {@code live} is what {@code desired}, one of {@code set}'s objects, would apply. */
+    boolean inSync(DesiredRunnerSet set, HasMetadata desired, HasMetadata live) {
         String desiredHash = desired.getMetadata().getAnnotations().get(Labels.DESIRED_HASH_ANNOTATION);
         Map<String, String> liveAnnotations = live.getMetadata().getAnnotations();
         if (liveAnnotations == null || !Objects.equals(desiredHash, liveAnnotations.get(Labels.DESIRED_HASH_ANNOTATION))) {
             return false;
         }
-        Map<String, Verdict> inSync = inSyncBySet.computeIfAbsent(setName, name -> new ConcurrentHashMap<>());
-        String object = desired.getKind() + "/" + desired.getMetadata().getName();
-        Verdict last = inSync.get(object);
-        if (last != null && last.covers(desired, live)) {
+        // By identity: a set rendered anew is compared anew. One set is applied by one thread at a time.
+        Verdicts verdicts = inSyncBySet.compute(set.set().name(), (name, last) -> last != null && last.rendering() == set
+                ? last : new Verdicts(set, Collections.synchronizedMap(new IdentityHashMap<>())));
+        Map<HasMetadata, String> inSync = verdicts.liveVersions();
+        String liveVersion = live.getMetadata().getResourceVersion();
+        if (liveVersion.equals(inSync.get(desired))) {
             return true;
         }
         Map<?, ?> desiredTree = SERIALIZATION.convertValue(desired, Map.class);
         Map<?, ?> liveTree = SERIALIZATION.convertValue(live, Map.class);
         if (contained(desiredTree, liveTree, false)) {
-            inSync.put(object, new Verdict(desired, live.getMetadata().getResourceVersion()));
+            inSync.put(desired, liveVersion);
             return true;
         }
-        inSync.remove(object);
+        inSync.remove(desired);
         return false;
     }
 
@@ -59,6 +62,7 @@ final class Drift {
     void retain(Set<String> setNames) {
         inSyncBySet.keySet().retainAll(setNames);
     }
+
 
     @SuppressWarnings("unchecked")
     private static boolean contained(Object desired, Object live, boolean listAsSet) {

@@ -78,8 +78,9 @@ final class SetLifecycle {
     SetStatus apply(DesiredRunnerSet desired, Writes writes) {
         String setName = desired.set().name();
         Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
-        List<String> unmanaged = inTheWay(desired, Ownership.UNMANAGED);
-        List<String> others = inTheWay(desired, Ownership.OTHERS);
+        Map<Ownership, List<String>> inTheWay = inTheWay(desired);
+        List<String> unmanaged = inTheWay.getOrDefault(Ownership.UNMANAGED, List.of());
+        List<String> others = inTheWay.getOrDefault(Ownership.OTHERS, List.of());
         if (!unmanaged.isEmpty() || !others.isEmpty()) {
             String detail = !unmanaged.isEmpty()
                     ? "not managed by arcfleet, left untouched: " + String.join(", ", unmanaged) + " (add label "
@@ -162,7 +163,7 @@ final class SetLifecycle {
         boolean holdRunnerSet = liveRunnerSet.isEmpty() && (!caches.ready(setName) || !releasing.isEmpty());
         for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
             Optional<HasMetadata> live = live(object);
-            if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(setName, object, live.get()))) {
+            if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
                 writes.applied().add(write(desired, object, live));
             }
         }
@@ -328,6 +329,9 @@ final class SetLifecycle {
 
     private boolean prunable(ManagedKind kind, HasMetadata live, Set<String> desiredSetNames,
             Map<String, DesiredRunnerSet> rendered) {
+        if (renderedNow(kind, live, rendered)) {
+            return false;
+        }
         Optional<String> setName = RunnerSetRenderer.renderedSetOf(live);
         Ownership ownership = Ownership.of(live, owner);
         if (setName.isEmpty() || ownership == Ownership.OTHERS) {
@@ -336,17 +340,26 @@ final class SetLifecycle {
         if (!desiredSetNames.contains(setName.get())) {
             return ownership == Ownership.OURS;
         }
-        DesiredRunnerSet desired = rendered.get(setName.get());
         // A desired set that could not be rendered (credentials missing) keeps everything it has.
-        return desired != null && desired.allObjects().stream().noneMatch(object -> object.getKind().equals(kind.kind())
+        return rendered.containsKey(setName.get());
+    }
+
+    /** Whether a set rendered this cycle has this object: most live objects, decided with no name computed. */
+    private static boolean renderedNow(ManagedKind kind, HasMetadata live, Map<String, DesiredRunnerSet> rendered) {
+        String setName = live.getMetadata().getLabels() == null ? null : live.getMetadata().getLabels().get(Labels.SET);
+        DesiredRunnerSet desired = setName == null ? null : rendered.get(setName);
+        return desired != null && desired.allObjects().stream().anyMatch(object -> object.getKind().equals(kind.kind())
                 && object.getMetadata().getName().equals(live.getMetadata().getName()));
     }
 
-    /** The desired objects whose same-named live object has that ownership, as {@code Kind name}. */
-    private List<String> inTheWay(DesiredRunnerSet desired, Ownership ownership) {
-        return desired.allObjects().stream()
-                .filter(object -> live(object).filter(live -> Ownership.of(live, owner) == ownership).isPresent())
-                .map(SetLifecycle::describe).toList();
+    /** The desired objects whose same-named live object is not ours, as {@code Kind name}, by whose it is. */
+    private Map<Ownership, List<String>> inTheWay(DesiredRunnerSet desired) {
+        Map<Ownership, List<String>> inTheWay = new java.util.EnumMap<>(Ownership.class);
+        for (HasMetadata object : desired.allObjects()) {
+            live(object).map(live -> Ownership.of(live, owner)).filter(ownership -> ownership != Ownership.OURS)
+                    .ifPresent(ownership -> inTheWay.computeIfAbsent(ownership, key -> new ArrayList<>()).add(describe(object)));
+        }
+        return inTheWay;
     }
 
     private Optional<HasMetadata> live(HasMetadata desired) {
