@@ -83,8 +83,13 @@ class SoakBenchmark {
             throw new AssertionError("round " + round + ": not every set in sync: " + created.firstError());
         }
         fleet.writeRepositories("repositories: []\n");
-        fleet.cycleUntil("every set pruned and its cache directory deleted", report -> report.sets().isEmpty()
-                && fleet.managedObjects().isEmpty() && fleet.caches().report().orphans().isEmpty());
+        try {
+            fleet.cycleUntil("every set pruned and its cache directory deleted", report -> report.sets().isEmpty()
+                    && fleet.managedObjects().isEmpty() && fleet.caches().report().orphans().isEmpty());
+        } catch (AssertionError e) {
+            throw new AssertionError("round " + round + ": left " + fleet.managedObjects() + ", cache directories "
+                    + fleet.caches().report().orphans().keySet() + ", stand-in stuck on " + arc.stuck, e);
+        }
         // The stand-in's own records of what it did, which only a test reads.
         arc.deregistered.clear();
         arc.listenersCreated.clear();
