@@ -226,6 +226,12 @@ public final class ArcControllerStandIn implements AutoCloseable {
                 return false;
             }
             deregistered.add(name);
+            // As ARC does after DeleteRunnerScaleSet, so that a retry after a failed finalizer release does not
+            // need the Secret again, which arcfleet's prune deletes as soon as its finalizer is gone.
+            sets().withName(name).edit(current -> {
+                current.getMetadata().getAnnotations().remove(SCALE_SET_ID_ANNOTATION);
+                return current;
+            });
         }
         for (Map.Entry<String, String> annotation : annotations(set).entrySet()) {
             String kind = CLEANUP_ANNOTATIONS.get(annotation.getKey());
