@@ -22,6 +22,12 @@ final class ApiServerReachability {
     private final Clock clock;
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
     private volatile Instant downSince;
+    /**
+     * When the watches were first seen down. Only down for {@link #GRACE} counts: right after the first lists
+     * the watches are not open yet, and that moment is no outage.
+     */
+    private Instant firstSeenDown;
+    static final Duration GRACE = Duration.ofSeconds(2);
     private volatile List<String> down = List.of();
 
     ApiServerReachability(Clock clock) {
@@ -39,8 +45,15 @@ final class ApiServerReachability {
      */
     synchronized void check(List<String> watchesDown, boolean everSynced) {
         down = List.copyOf(watchesDown);
-        if (!watchesDown.isEmpty() && downSince == null && (everSynced || !lastErrors.isEmpty())) {
-            downSince = clock.instant();
+        Instant now = clock.instant();
+        if (watchesDown.isEmpty()) {
+            firstSeenDown = null;
+        } else if (firstSeenDown == null) {
+            firstSeenDown = now;
+        }
+        boolean downAWhile = firstSeenDown != null && !now.isBefore(firstSeenDown.plus(GRACE));
+        if (downAWhile && downSince == null && (everSynced || !lastErrors.isEmpty())) {
+            downSince = firstSeenDown;
             LOG.warnf("API server unreachable: %d watches down (%s); last error: %s; retrying, nothing is changed meanwhile",
                     watchesDown.size(), String.join(", ", watchesDown), lastError().orElse("none yet"));
         } else if (watchesDown.isEmpty() && downSince != null) {

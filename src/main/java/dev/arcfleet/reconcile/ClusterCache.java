@@ -246,8 +246,7 @@ public final class ClusterCache implements AutoCloseable {
 
     /** Notes, and logs once, an outage starting or ending; the loop calls it every second. */
     public void checkReachability() {
-        // Between the first lists and their watches opening nothing is down yet: only a watch once open can fail.
-        everSynced |= synced() && watching();
+        everSynced |= synced();
         reachability.check(allInformers().filter(informer -> !informer.isWatching()).map(descriptions::get).sorted().toList(),
                 everSynced);
     }
