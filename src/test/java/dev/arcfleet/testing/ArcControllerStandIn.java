@@ -26,8 +26,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -47,9 +45,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * exactly the objects named by the set's {@code cleanup-*} annotations; then ARC's own finalizer goes.</li>
  * </ul>
  * Several can run at once, such as the old and new controller during a rolling upgrade. Its requests carry the
- * user agent {@code arc-stand-in/<version>}, so the audit log tells them from arcfleet's. As ARC's manager
- * does (controller-runtime's cached client, {@code patch(ctx, client, obj, ...)} with {@code MergeFrom}), it reads
- * from informers and changes a set with one merge patch, so it puts the same load on the API server as ARC.
+ * user agent {@code arc-stand-in/<version>}, so the audit log tells them from arcfleet's.
  */
 public final class ArcControllerStandIn implements AutoCloseable {
 
@@ -85,9 +81,6 @@ public final class ArcControllerStandIn implements AutoCloseable {
     private final ScheduledExecutorService worker;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private SharedIndexInformer<GenericKubernetesResource> informer;
-    private SharedIndexInformer<io.fabric8.kubernetes.api.model.Secret> secrets;
-    private SharedIndexInformer<GenericKubernetesResource> ephemeralRunnerSetCache;
-    private SharedIndexInformer<GenericKubernetesResource> listenerCache;
 
     /** Scale sets deregistered from "GitHub", by set name, in order. */
     public final List<String> deregistered = new CopyOnWriteArrayList<>();
@@ -109,9 +102,6 @@ public final class ArcControllerStandIn implements AutoCloseable {
     }
 
     public ArcControllerStandIn start() {
-        secrets = client.secrets().inNamespace(namespace).inform();
-        ephemeralRunnerSetCache = ephemeralRunnerSets().inform();
-        listenerCache = listeners().inform();
         informer = client.genericKubernetesResources(RUNNER_SETS).inNamespace(namespace).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(GenericKubernetesResource set) {
@@ -153,7 +143,7 @@ public final class ArcControllerStandIn implements AutoCloseable {
 
     /** One pass of ARC's Reconcile; false means requeue. */
     private boolean reconcile(String name) {
-        GenericKubernetesResource set = cached(informer, namespace, name);
+        GenericKubernetesResource set = sets().withName(name).get();
         if (set == null) {
             return true;
         }
@@ -167,21 +157,22 @@ public final class ArcControllerStandIn implements AutoCloseable {
             return true;
         }
         if (!finalizers.contains(FINALIZER)) {
-            List<String> withArcs = new ArrayList<>(finalizers);
-            withArcs.add(FINALIZER);
-            mergePatch(name, Map.of("finalizers", withArcs));
+            sets().withName(name).edit(current -> {
+                current.getMetadata().getFinalizers().add(FINALIZER);
+                return current;
+            });
             return true;
         }
         if (!annotations(set).containsKey(SCALE_SET_ID_ANNOTATION)) {
             return register(set);
         }
-        if (cached(ephemeralRunnerSetCache, namespace, name) == null) {
+        if (ephemeralRunnerSets().withName(name).get() == null) {
             GenericKubernetesResource runners = resource("EphemeralRunnerSet", name, namespace, labels(set), Map.of());
             runners.setAdditionalProperty("spec", Map.of("replicas", 0));
             ephemeralRunnerSets().resource(runners).create();
         }
         String listenerName = listenerName(set);
-        GenericKubernetesResource listener = cached(listenerCache, controllerNamespace, listenerName);
+        GenericKubernetesResource listener = listeners().withName(listenerName).get();
         String valuesHash = annotations(set).getOrDefault(VALUES_HASH, "");
         if (listener != null && !valuesHash.equals(annotations(listener).get(VALUES_HASH))) {
             listeners().withName(listenerName).delete();
@@ -202,20 +193,23 @@ public final class ArcControllerStandIn implements AutoCloseable {
             return false;
         }
         int id = SCALE_SET_IDS.incrementAndGet();
-        mergePatch(set.getMetadata().getName(), Map.of("annotations", Map.of(SCALE_SET_ID_ANNOTATION, Integer.toString(id),
-                "actions.github.com/runner-scale-set-name", set.getMetadata().getName(),
-                "actions.github.com/runner-group-name", "Default")));
+        sets().withName(set.getMetadata().getName()).edit(current -> {
+            current.getMetadata().getAnnotations().put(SCALE_SET_ID_ANNOTATION, Integer.toString(id));
+            current.getMetadata().getAnnotations().put("actions.github.com/runner-scale-set-name", current.getMetadata().getName());
+            current.getMetadata().getAnnotations().put("actions.github.com/runner-group-name", "Default");
+            return current;
+        });
         return true;
     }
 
     private boolean cleanUp(GenericKubernetesResource set) {
         String name = set.getMetadata().getName();
-        GenericKubernetesResource listener = cached(listenerCache, controllerNamespace, listenerName(set));
+        GenericKubernetesResource listener = listeners().withName(listenerName(set)).get();
         if (listener != null) {
             listeners().withName(listenerName(set)).delete();
             return false;
         }
-        if (cached(ephemeralRunnerSetCache, namespace, name) != null) {
+        if (ephemeralRunnerSets().withName(name).get() != null) {
             ephemeralRunnerSets().withName(name).delete();
             return false;
         }
@@ -239,9 +233,10 @@ public final class ArcControllerStandIn implements AutoCloseable {
                 releaseCleanupFinalizer(kind, annotation.getValue());
             }
         }
-        List<String> withoutArcs = new ArrayList<>(set.getMetadata().getFinalizers());
-        withoutArcs.remove(FINALIZER);
-        mergePatch(name, Map.of("finalizers", withoutArcs));
+        sets().withName(name).edit(current -> {
+            current.getMetadata().getFinalizers().remove(FINALIZER);
+            return current;
+        });
         stuck.remove(name);
         return true;
     }
@@ -266,17 +261,7 @@ public final class ArcControllerStandIn implements AutoCloseable {
 
     private boolean secretPresent(GenericKubernetesResource set) {
         Object secretName = spec(set).get("githubConfigSecret");
-        return secretName != null && cached(secrets, namespace, secretName.toString()) != null;
-    }
-
-    private static <T extends HasMetadata> T cached(SharedIndexInformer<T> informer, String namespace, String name) {
-        return informer.getStore().getByKey(namespace + "/" + name);
-    }
-
-    /** A JSON merge patch of the set's metadata, without a resourceVersion, as controller-runtime's MergeFrom sends. */
-    private void mergePatch(String name, Map<String, Object> metadata) {
-        sets().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-                client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));
+        return secretName != null && client.secrets().inNamespace(namespace).withName(secretName.toString()).get() != null;
     }
 
     /** ARC's IsVersionAllowed: equal major and minor; the patch is ignored. */
@@ -339,10 +324,8 @@ public final class ArcControllerStandIn implements AutoCloseable {
     /** Stops reconciling, as a controller pod that exits. */
     @Override
     public void close() {
-        for (SharedIndexInformer<?> cache : java.util.Arrays.asList(informer, secrets, ephemeralRunnerSetCache, listenerCache)) {
-            if (cache != null) {
-                cache.close();
-            }
+        if (informer != null) {
+            informer.close();
         }
         worker.shutdownNow();
         client.close();
