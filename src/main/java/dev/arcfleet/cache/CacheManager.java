@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -139,6 +140,18 @@ public final class CacheManager implements AutoCloseable {
     /** Waits until the directory work requested so far has run; for tests. */
     public void awaitSynced() throws InterruptedException {
         awaitIdle(worker.submit(() -> { }));
+    }
+
+    /** Waits at most {@code timeout} for the directory work requested so far; false if it is still running. */
+    public boolean awaitSynced(Duration timeout) throws InterruptedException {
+        try {
+            worker.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException | RejectedExecutionException e) {
+            return false;
+        }
     }
 
     private static void awaitIdle(Future<?> task) throws InterruptedException {

@@ -41,6 +41,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 public final class FleetReconciler implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(FleetReconciler.class);
+    private static final Duration NEW_DIRECTORIES_WAIT = Duration.ofSeconds(2);
 
     private final KubernetesClient client;
     private final ArcfleetConfig config;
@@ -149,6 +150,7 @@ public final class FleetReconciler implements AutoCloseable {
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         rearmBreaker(fleet, arcController, desiredSetNames);
         caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
+        awaitNewDirectories(fleet);
 
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
         List<MemoizedRenderer.Inputs> renderable = renderable(fleet, facts, statuses);
@@ -199,6 +201,20 @@ public final class FleetReconciler implements AutoCloseable {
             }
         }
         return renderable;
+    }
+
+    /**
+     * A new set's AutoscalingRunnerSet waits for its cache directory. Creating one takes milliseconds, so
+     * the cycle waits briefly for it rather than leave the set to the next cycle.
+     */
+    private void awaitNewDirectories(FleetConfig fleet) {
+        if (fleet.runnerSets().stream().anyMatch(set -> !caches.ready(set.name()))) {
+            try {
+                caches.awaitSynced(NEW_DIRECTORIES_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void rearmBreaker(FleetConfig fleet, ArcController arcController, Set<String> desiredSetNames) {
