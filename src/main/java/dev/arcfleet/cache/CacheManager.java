@@ -147,9 +147,7 @@ public final class CacheManager implements AutoCloseable {
         try {
             worker.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException | RejectedExecutionException e) {
+        } catch (TimeoutException | ExecutionException | RejectedExecutionException e) {
             return false;
         }
     }

@@ -352,11 +352,15 @@ final class SetLifecycle {
                 && object.getMetadata().getName().equals(live.getMetadata().getName()));
     }
 
-    /** The desired objects whose same-named live object is not ours, as {@code Kind name}, by whose it is. */
+    /**
+     * The desired objects whose same-named live object is no arcfleet's or another configuration's, as
+     * {@code Kind name}, by whose it is; one lookup per object.
+     */
     private Map<Ownership, List<String>> inTheWay(DesiredRunnerSet desired) {
         Map<Ownership, List<String>> inTheWay = new java.util.EnumMap<>(Ownership.class);
         for (HasMetadata object : desired.allObjects()) {
-            live(object).map(live -> Ownership.of(live, owner)).filter(ownership -> ownership != Ownership.OURS)
+            live(object).map(live -> Ownership.of(live, owner))
+                    .filter(ownership -> ownership == Ownership.UNMANAGED || ownership == Ownership.OTHERS)
                     .ifPresent(ownership -> inTheWay.computeIfAbsent(ownership, key -> new ArrayList<>()).add(describe(object)));
         }
         return inTheWay;
