@@ -1,8 +1,7 @@
 package dev.arcfleet.reconcile;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -10,6 +9,7 @@ import java.util.function.LongSupplier;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import dev.arcfleet.cache.CacheReport;
@@ -39,13 +39,13 @@ final class FleetMetrics {
     private final Timer cycleDuration;
     private final Counter cycles;
     private final Counter failedCycles;
-    private final MultiGauge setsByState;
-    private final MultiGauge setState;
-    private final MultiGauge runners;
-    private final MultiGauge runnersMax;
-    private final MultiGauge ephemeralRunners;
-    private final MultiGauge cacheBytes;
-    private final MultiGauge cacheLimit;
+    private final Series setsByState;
+    private final Series setState;
+    private final Series runners;
+    private final Series runnersMax;
+    private final Series ephemeralRunners;
+    private final Series cacheBytes;
+    private final Series cacheLimit;
     private final Set<ApiWriter.WriteKind> meteredWrites = ConcurrentHashMap.newKeySet();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private volatile CycleReport last;
@@ -80,19 +80,19 @@ final class FleetMetrics {
         kept(Gauge.builder("arcfleet.cache.problems", caches, report -> problems(report.get()))
                 .description("Problems of the cache directories that readiness reports: host-root unusable, a set's directory not ready")
                 .register(registry));
-        setsByState = MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry);
-        setState = MultiGauge.builder("arcfleet.set.state").description("1 for each set's state after the last cycle, 0 for its other states")
-                .register(registry);
-        runners = MultiGauge.builder("arcfleet.set.runners").description("Runners of each set, as ARC reports them (currentRunners)")
-                .register(registry);
-        runnersMax = MultiGauge.builder("arcfleet.set.runners.max").description("Configured maxRunners of each set")
-                .register(registry);
-        ephemeralRunners = MultiGauge.builder("arcfleet.set.ephemeral.runners")
-                .description("Ephemeral runners of each set by phase, as ARC reports them").register(registry);
-        cacheBytes = MultiGauge.builder("arcfleet.cache").baseUnit("bytes").description("Size of each set's caches")
-                .register(registry);
-        cacheLimit = MultiGauge.builder("arcfleet.cache.limit").baseUnit("bytes")
-                .description("maxCacheSize of each set that has one").register(registry);
+        setsByState = new Series(MultiGauge.builder("arcfleet.sets").description("Desired runner sets by state").register(registry));
+        setState = new Series(MultiGauge.builder("arcfleet.set.state")
+                .description("1 for each set's state after the last cycle, 0 for its other states").register(registry));
+        runners = new Series(MultiGauge.builder("arcfleet.set.runners")
+                .description("Runners of each set, as ARC reports them (currentRunners)").register(registry));
+        runnersMax = new Series(MultiGauge.builder("arcfleet.set.runners.max").description("Configured maxRunners of each set")
+                .register(registry));
+        ephemeralRunners = new Series(MultiGauge.builder("arcfleet.set.ephemeral.runners")
+                .description("Ephemeral runners of each set by phase, as ARC reports them").register(registry));
+        cacheBytes = new Series(MultiGauge.builder("arcfleet.cache").baseUnit("bytes").description("Size of each set's caches")
+                .register(registry));
+        cacheLimit = new Series(MultiGauge.builder("arcfleet.cache.limit").baseUnit("bytes")
+                .description("maxCacheSize of each set that has one").register(registry));
     }
 
     void record(CycleReport report, FleetStatus status) {
@@ -104,27 +104,34 @@ final class FleetMetrics {
         } else {
             failedCycles.increment();
         }
-        setsByState.register(Arrays.stream(SetStatus.State.values())
-                .map(state -> MultiGauge.Row.of(Tags.of("state", name(state)), report.count(state))).toList(), true);
-        setState.register(report.sets().stream().flatMap(set -> Arrays.stream(SetStatus.State.values())
-                .map(state -> MultiGauge.Row.of(Tags.of("set", set.name(), "state", name(state)), flag(set.state() == state))))
-                .toList(), true);
+        Map<List<String>, Number> byState = new HashMap<>();
+        Map<List<String>, Number> stateOfSet = new HashMap<>();
+        for (SetStatus.State state : SetStatus.State.values()) {
+            byState.put(List.of("state", name(state)), report.count(state));
+        }
+        for (SetStatus set : report.sets()) {
+            for (SetStatus.State state : SetStatus.State.values()) {
+                stateOfSet.put(List.of("set", set.name(), "state", name(state)), flag(set.state() == state));
+            }
+        }
+        setsByState.set(byState);
+        setState.set(stateOfSet);
         List<FleetStatus.RunnerSet> sets = status.repositories().stream().flatMap(repository -> repository.sets().stream())
                 .toList();
-        runners.register(perSet(sets, set -> count(set.runnerSet(), "currentRunners")), true);
-        runnersMax.register(perSet(sets, set -> set.maxRunners()), true);
-        List<MultiGauge.Row<?>> ephemeral = new ArrayList<>();
+        runners.set(perSet(sets, set -> count(set.runnerSet(), "currentRunners")));
+        runnersMax.set(perSet(sets, set -> set.maxRunners()));
+        Map<List<String>, Number> ephemeral = new HashMap<>();
         for (FleetStatus.RunnerSet set : sets) {
             EPHEMERAL_RUNNER_FIELDS.forEach((phase, field) -> {
                 Number value = count(set.runnerSet(), field);
                 if (value != null) {
-                    ephemeral.add(MultiGauge.Row.of(Tags.of("set", set.name(), "phase", phase), value));
+                    ephemeral.put(List.of("set", set.name(), "phase", phase), value);
                 }
             });
         }
-        ephemeralRunners.register(ephemeral, true);
-        cacheLimit.register(perSet(sets, FleetStatus.RunnerSet::cacheLimitBytes), true);
-        cacheBytes.register(perSet(sets, FleetStatus.RunnerSet::cacheBytes), true);
+        ephemeralRunners.set(ephemeral);
+        cacheLimit.set(perSet(sets, FleetStatus.RunnerSet::cacheLimitBytes));
+        cacheBytes.set(perSet(sets, FleetStatus.RunnerSet::cacheBytes));
         for (ApiWriter.WriteKind kind : writeCounts.get().keySet()) {
             if (meteredWrites.add(kind)) {
                 kept(FunctionCounter.builder("arcfleet.api.writes", writeCounts,
@@ -142,8 +149,8 @@ final class FleetMetrics {
      */
     void close() {
         meters.forEach(registry::remove);
-        for (MultiGauge perSet : List.of(setsByState, setState, runners, runnersMax, ephemeralRunners, cacheBytes, cacheLimit)) {
-            perSet.register(List.of(), true);
+        for (Series series : List.of(setsByState, setState, runners, runnersMax, ephemeralRunners, cacheBytes, cacheLimit)) {
+            series.clear();
         }
     }
 
@@ -153,15 +160,50 @@ final class FleetMetrics {
     }
 
     /** A row per set that has a value; a set without one (no status from ARC yet, no limit) has no series. */
-    private static List<MultiGauge.Row<?>> perSet(List<FleetStatus.RunnerSet> sets, Function<FleetStatus.RunnerSet, Number> value) {
-        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    private static Map<List<String>, Number> perSet(List<FleetStatus.RunnerSet> sets,
+            Function<FleetStatus.RunnerSet, Number> value) {
+        Map<List<String>, Number> rows = new HashMap<>();
         for (FleetStatus.RunnerSet set : sets) {
             Number number = value.apply(set);
             if (number != null) {
-                rows.add(MultiGauge.Row.of(Tags.of("set", set.name()), number));
+                rows.put(List.of("set", set.name()), number);
             }
         }
         return rows;
+    }
+
+    /**
+     * The rows of one MultiGauge, keyed by their tags as alternating keys and values. A row is registered
+     * when it first appears and then reads its value from a holder the next cycles update: registering
+     * every row again each cycle re-created thousands of meters at 300 sets, most of an idle cycle's CPU.
+     */
+    private static final class Series {
+        private final MultiGauge gauge;
+        private Map<List<String>, AtomicReference<Number>> rows = Map.of();
+
+        Series(MultiGauge gauge) {
+            this.gauge = gauge;
+        }
+
+        void set(Map<List<String>, Number> values) {
+            if (values.keySet().equals(rows.keySet())) {
+                values.forEach((tags, value) -> rows.get(tags).set(value));
+                return;
+            }
+            Map<List<String>, AtomicReference<Number>> next = new HashMap<>();
+            values.forEach((tags, value) -> next.computeIfAbsent(tags, key -> rows.getOrDefault(key, new AtomicReference<>()))
+                    .set(value));
+            // Rows kept from before are not registered again, so they keep reading the same holder.
+            gauge.register(next.entrySet().stream().<MultiGauge.Row<?>>map(row -> MultiGauge.Row.of(
+                    Tags.of(row.getKey().toArray(String[]::new)), row.getValue(), holder -> holder.get().doubleValue()))
+                    .toList(), false);
+            rows = next;
+        }
+
+        void clear() {
+            gauge.register(List.of(), true);
+            rows = Map.of();
+        }
     }
 
     private static Number count(Map<String, Object> arcStatus, String field) {
