@@ -4,14 +4,18 @@ import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import dev.arcfleet.config.CachePath;
@@ -32,6 +36,8 @@ final class CacheDirectories {
     static final Path TRASH = Path.of(".arcfleet-trash");
     /** A new set directory is prepared under this prefix and renamed into place with its marker. */
     private static final String STAGING_PREFIX = ".arcfleet-new-";
+    /** A change time at least this old is one no later change can share; see {@link #glance}. */
+    private static final long SETTLED_MILLIS = 1000;
 
     private final Path hostRoot;
     private final int uid;
@@ -104,6 +110,54 @@ final class CacheDirectories {
                 return revived;
             }
         }
+    }
+
+    /**
+     * What a glance at the set's directory, its marker and its caches sees, for skipping a full check when
+     * nothing changed: each one's inode, change time, owner and mode, read by path without following a final link.
+     * Anything done to one (chmod, chown, an entry created, renamed or removed in it, the marker replaced,
+     * the directory swapped for another or for a link) changes its change time or inode. Empty while a
+     * change time is under a second old: file systems keep it in coarse ticks, so a change right after
+     * the glance could leave it as it was.
+     */
+    Optional<String> glance(String setName, List<CachePath> caches) throws IOException {
+        Path setDirectory = hostRoot.resolve(entryName(setName));
+        StringBuilder seen = new StringBuilder();
+        List<Path> paths = new ArrayList<>(List.of(setDirectory, setDirectory.resolve(CacheMarker.FILE_NAME)));
+        caches.forEach(cache -> paths.add(setDirectory.resolve(cache.name())));
+        for (Path path : paths) {
+            if (!glance(path, seen, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(seen.toString());
+    }
+
+    /**
+     * The same glance at host-root itself, whose change time moves when an entry is added, renamed or removed;
+     * through a link, as {@link #hostRootProblem()} looks at it.
+     */
+    Optional<String> glanceAtHostRoot() throws IOException {
+        StringBuilder seen = new StringBuilder();
+        return glance(hostRoot, seen) ? Optional.of(seen.toString()) : Optional.empty();
+    }
+
+    private static boolean glance(Path path, StringBuilder seen, LinkOption... options) throws IOException {
+        Map<String, Object> attributes;
+        try {
+            attributes = Files.readAttributes(path, "unix:ino,ctime,uid,gid,mode", options);
+        } catch (NoSuchFileException e) {
+            seen.append("absent;");
+            return true;
+        }
+        FileTime changed = (FileTime) attributes.get("ctime");
+        if (System.currentTimeMillis() - changed.toMillis() < SETTLED_MILLIS) {
+            return false;
+        }
+        seen.append(attributes.get("ino")).append(':').append(changed.to(TimeUnit.NANOSECONDS)).append(':')
+                .append(attributes.get("uid")).append(':').append(attributes.get("gid")).append(':')
+                .append(attributes.get("mode")).append(';');
+        return true;
     }
 
     /** Prepares the directory with its marker under a staging name, so it never exists without one. */

@@ -64,6 +64,8 @@ public final class CacheManager implements AutoCloseable {
             runnable -> daemon(runnable, "arcfleet-cache-measure"));
     private final AtomicReference<Map<String, DesiredCache>> desired = new AtomicReference<>();
     private final AtomicBoolean syncQueued = new AtomicBoolean();
+    /** Set for syncs that must do everything: retries, in-use rechecks, retention deadlines, caches over their limit. */
+    private final AtomicBoolean fullSyncRequested = new AtomicBoolean();
     private final Set<String> readySets = ConcurrentHashMap.newKeySet();
     private final Set<String> overLimit = ConcurrentHashMap.newKeySet();
     private final Map<String, CacheUsage> usage = new ConcurrentHashMap<>();
@@ -71,6 +73,10 @@ public final class CacheManager implements AutoCloseable {
     private final AtomicLong cleanupFailures = new AtomicLong();
     /** Worker thread only: per directory, the cleanups that failed in a row. */
     private final Map<String, Retry> retries = new HashMap<>();
+    /** Worker thread only: the sets the last full sync was for, and how their directories looked right before it. */
+    private Map<String, DesiredCache> syncedSets = Map.of();
+    private final Map<String, String> glances = new HashMap<>();
+    private Optional<String> hostRootGlance = Optional.empty();
     private ScheduledFuture<?> wake;
     private Instant nextWake;
     private volatile Map<String, String> cleanup = Map.of();
@@ -166,10 +172,25 @@ public final class CacheManager implements AutoCloseable {
         }
     }
 
+    private void requestFullSync() {
+        fullSyncRequested.set(true);
+        requestSync();
+    }
+
+    /**
+     * Every reconcile cycle asks for a sync. Most find the same sets, their directories untouched and
+     * nothing due, and stop after a glance at each directory: checking every marker, owner and mode of
+     * 300 sets each cycle was the larger part of an idle daemon's CPU.
+     */
     private void sync() {
         syncQueued.set(false);
-        nextWake = null;
+        boolean full = fullSyncRequested.getAndSet(false);
         try {
+            if (!full && unchangedSinceLastSync()) {
+                // Its wake, if any, stays as the last full sync set it.
+                return;
+            }
+            nextWake = null;
             syncNow();
         } catch (Throwable e) {
             // Whatever went wrong, the next sync must still run: nothing may freeze cleanup or the report.
@@ -184,7 +205,26 @@ public final class CacheManager implements AutoCloseable {
         scheduleWake();
     }
 
-    private void syncNow() {
+    private boolean unchangedSinceLastSync() throws IOException {
+        Map<String, DesiredCache> sets = desired.get();
+        if (sets == null || !sets.equals(syncedSets) || report.problem().isPresent() || !report.setProblems().isEmpty()
+                || nextWake != null && !clock.instant().isBefore(nextWake) || hostRootGlance.isEmpty()
+                || !directories.glanceAtHostRoot().equals(hostRootGlance)) {
+            return false;
+        }
+        for (DesiredCache set : sets.values()) {
+            String before = glances.get(set.setName());
+            if (before == null || !directories.glance(set.setName(), set.caches()).map(before::equals).orElse(false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void syncNow() throws IOException {
+        syncedSets = Map.of();
+        glances.clear();
+        hostRootGlance = Optional.empty();
         Map<String, DesiredCache> sets = desired.get();
         if (sets == null) {
             return;
@@ -198,11 +238,14 @@ public final class CacheManager implements AutoCloseable {
             report = CacheReport.stopped(rootProblem.get());
             return;
         }
+        Optional<String> rootBefore = directories.glanceAtHostRoot();
         Instant now = clock.instant();
         Map<String, String> setProblems = new TreeMap<>();
         boolean newlyReady = false;
         for (DesiredCache set : sets.values()) {
             try {
+                // Taken before the check, so that a change during it shows as a difference next time.
+                directories.glance(set.setName(), set.caches()).ifPresent(glance -> glances.put(set.setName(), glance));
                 if (directories.ensure(set.setName(), set.repository(), set.caches(), now)) {
                     LOG.infof("Cache directory of %s revived as it was", set.setName());
                 }
@@ -252,6 +295,8 @@ public final class CacheManager implements AutoCloseable {
         cleanup = Map.copyOf(notes);
         report = new CacheReport(Optional.empty(), Map.copyOf(setProblems), Map.of(), orphans, List.copyOf(unknown), Map.of(),
                 Map.of());
+        syncedSets = sets;
+        hostRootGlance = rootBefore;
         if (newlyReady) {
             onSetReady.run();
         }
@@ -374,7 +419,7 @@ public final class CacheManager implements AutoCloseable {
         }
         if (nextWake != null) {
             long delayMillis = Math.max(1000, Duration.between(clock.instant(), nextWake).toMillis());
-            wake = worker.schedule(this::requestSync, delayMillis, TimeUnit.MILLISECONDS);
+            wake = worker.schedule(this::requestFullSync, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -405,7 +450,7 @@ public final class CacheManager implements AutoCloseable {
                 }
             }
             if (over) {
-                requestSync();
+                requestFullSync();
             }
         } catch (Throwable e) {
             String problem = "cannot measure under " + directories.hostRoot() + ": " + describe(e);

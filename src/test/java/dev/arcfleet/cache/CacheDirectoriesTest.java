@@ -100,6 +100,52 @@ class CacheDirectoriesTest {
         assertThat(fleet.caches().report().problem().orElseThrow(), containsString("refusing to manage the filesystem root"));
     }
 
+    /**
+     * Cycles that find the same sets only glance at each directory; a change a job made must still be
+     * seen, and put right, by the next cycle.
+     */
+    @Test
+    void whatAJobChangesIsPutRightByTheNextCycleWhenNothingElseChanged() throws Exception {
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+        Path setDirectory = fleet.cacheHostRoot().resolve(SET);
+        Path cache = setDirectory.resolve("cache");
+        // Change times under a second old are never trusted (file systems keep them in coarse ticks).
+        Poll.until(Duration.ofSeconds(10), "the directories' change times to settle", () -> changedSecondsAgo(setDirectory)
+                && changedSecondsAgo(cache) && changedSecondsAgo(fleet.cacheHostRoot()));
+        idleCycle();
+        idleCycle();
+
+        Files.setAttribute(cache, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(cache, "unix:uid", 0, LinkOption.NOFOLLOW_LINKS);
+        idleCycle();
+        assertEquals(1001, Files.getAttribute(cache, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+        assertEquals(02775, (Integer) Files.getAttribute(cache, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+
+        Poll.until(Duration.ofSeconds(10), "the repair's change time to settle", () -> changedSecondsAgo(cache));
+        idleCycle();
+        Files.setAttribute(setDirectory, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+        Files.delete(cache);
+        idleCycle();
+        assertEquals(02775, (Integer) Files.getAttribute(setDirectory, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+        assertTrue(Files.isDirectory(cache, LinkOption.NOFOLLOW_LINKS), "the removed cache directory is made again");
+    }
+
+    private void idleCycle() throws InterruptedException {
+        assertTrue(fleet.reconciler().reconcileOnce().succeeded());
+        fleet.caches().awaitSynced();
+    }
+
+    private static boolean changedSecondsAgo(Path path) {
+        try {
+            java.nio.file.attribute.FileTime changed = (java.nio.file.attribute.FileTime) Files.getAttribute(path, "unix:ctime",
+                    LinkOption.NOFOLLOW_LINKS);
+            return System.currentTimeMillis() - changed.toMillis() > 1100;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void addedCachePathGetsItsDirectoryAndMounts() throws IOException {
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
