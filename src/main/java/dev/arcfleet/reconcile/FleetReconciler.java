@@ -156,14 +156,26 @@ public final class FleetReconciler implements AutoCloseable {
         List<MemoizedRenderer.Inputs> renderable = renderable(fleet, facts, statuses);
         SetLifecycle.Writes writes = new SetLifecycle.Writes();
         Map<String, DesiredRunnerSet> rendered = new ConcurrentHashMap<>();
+        progress.start(renderable.size());
+        List<MemoizedRenderer.Inputs> toApply = new ArrayList<>();
+        for (MemoizedRenderer.Inputs inputs : renderable) {
+            Optional<DesiredRunnerSet> known = renderer.rendered(inputs);
+            Optional<SetStatus> unchanged = known.flatMap(lifecycle::unchangedSinceInSync);
+            if (unchanged.isPresent()) {
+                rendered.put(inputs.set().name(), known.get());
+                statuses.put(inputs.set().name(), unchanged.get());
+                progress.finished(unchanged.get().state());
+            } else {
+                toApply.add(inputs);
+            }
+        }
         // Each set is rendered on the apply pool just before it is applied, so rendering overlaps the writes.
-        List<CompletableFuture<SetStatus>> applies = renderable.stream()
+        List<CompletableFuture<SetStatus>> applies = toApply.stream()
                 .map(inputs -> CompletableFuture.supplyAsync(() -> {
                     DesiredRunnerSet desired = renderer.render(inputs);
                     rendered.put(desired.set().name(), desired);
                     return lifecycle.apply(desired, writes);
                 }, applyPool)).toList();
-        progress.start(applies.size());
         for (CompletableFuture<SetStatus> apply : applies) {
             SetStatus status = apply.join();
             statuses.put(status.name(), status);

@@ -1,6 +1,7 @@
 package dev.arcfleet.reconcile;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,13 +28,19 @@ final class MemoizedRenderer {
     private final Map<String, Rendered> bySet = new ConcurrentHashMap<>();
 
     DesiredRunnerSet render(Inputs inputs) {
-        Rendered last = bySet.get(inputs.set().name());
-        if (last != null && last.inputs().equals(inputs)) {
-            return last.desired();
+        Optional<DesiredRunnerSet> rendered = rendered(inputs);
+        if (rendered.isPresent()) {
+            return rendered.get();
         }
         DesiredRunnerSet desired = RunnerSetRenderer.render(inputs.set(), inputs.facts(), inputs.credentials());
         bySet.put(inputs.set().name(), new Rendered(inputs, desired));
         return desired;
+    }
+
+    /** The rendering of exactly these inputs, if it is at hand. */
+    Optional<DesiredRunnerSet> rendered(Inputs inputs) {
+        Rendered last = bySet.get(inputs.set().name());
+        return last != null && last.inputs().equals(inputs) ? Optional.of(last.desired()) : Optional.empty();
     }
 
     /** Forgets sets that left the fleet. */

@@ -50,6 +50,11 @@ final class SetLifecycle {
     private final Owner owner;
     private final Map<String, Instant> lastApplied = new ConcurrentHashMap<>();
     private final Drift drift = new Drift();
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+
+    /** The live objects, by identity and in the rendering's order, that a rendering of a set was found in sync with. */
+    private record Verified(DesiredRunnerSet rendering, List<HasMetadata> live, SetStatus status) {
+    }
 
     SetLifecycle(ClusterCache cache, ApiWriter writer, EventRecorder events, CacheManager caches, DeleteLoopBreaker breaker,
             SetBackoff backoff, Supplier<Optional<ConfigMap>> source, Owner owner) {
@@ -67,16 +72,48 @@ final class SetLifecycle {
         return Map.copyOf(lastApplied);
     }
 
-    /** What a cycle changed, so it can wait until its informers show it. */
-    record Writes(List<HasMetadata> applied, List<HasMetadata> released) {
+    /**
+     * What a cycle changed, so it can wait until its informers show it. Only the identity of each object is
+     * kept: holding the objects the API server returned until the cycle ends let a large sync's responses,
+     * managedFields and all, outlive the young generation and grow the old one.
+     */
+    record Writes(List<Written> applied, List<Written> released) {
         Writes() {
             this(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
         }
     }
 
+    /** An object as a write left it: stored at {@code resourceVersion}, or released with this {@code uid}. */
+    record Written(ManagedKind kind, String name, String resourceVersion, String uid) {
+        static Written of(HasMetadata object) {
+            return new Written(ManagedKind.of(object), object.getMetadata().getName(), object.getMetadata().getResourceVersion(),
+                    object.getMetadata().getUid());
+        }
+    }
+
+    /**
+     * The set's status if neither its rendering nor any of its live objects changed since it was last
+     * found in sync. Informers replace an object on every change, so the same instances are unchanged
+     * objects; an idle cycle answers most sets here, with one lookup per object.
+     */
+    Optional<SetStatus> unchangedSinceInSync(DesiredRunnerSet desired) {
+        Verified last = verified.get(desired.set().name());
+        if (last == null || last.rendering() != desired) {
+            return Optional.empty();
+        }
+        List<HasMetadata> objects = desired.allObjects();
+        for (int i = 0; i < objects.size(); i++) {
+            if (live(objects.get(i)).orElse(null) != last.live().get(i)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(last.status());
+    }
+
     /** Brings one desired set in line. */
     SetStatus apply(DesiredRunnerSet desired, Writes writes) {
         String setName = desired.set().name();
+        verified.remove(setName);
         Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
         Map<Ownership, List<String>> inTheWay = inTheWay(desired);
         List<String> unmanaged = inTheWay.getOrDefault(Ownership.UNMANAGED, List.of());
@@ -135,7 +172,7 @@ final class SetLifecycle {
     private SetStatus whileBeingDeleted(DesiredRunnerSet desired, Writes writes) {
         for (HasMetadata companion : desired.companions()) {
             if (companion.getKind().equals("Secret") && live(companion).isEmpty()) {
-                writes.applied().add(write(desired, companion, Optional.empty()));
+                writes.applied().add(Written.of(write(desired, companion, Optional.empty())));
             }
         }
         return status(desired, Reason.BEING_DELETED, "its AutoscalingRunnerSet is being deleted (ARC deregisters it from"
@@ -161,10 +198,13 @@ final class SetLifecycle {
         }
         // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod.
         boolean holdRunnerSet = liveRunnerSet.isEmpty() && (!caches.ready(setName) || !releasing.isEmpty());
+        List<HasMetadata> foundInSync = new ArrayList<>();
         for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
             Optional<HasMetadata> live = live(object);
             if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
-                writes.applied().add(write(desired, object, live));
+                writes.applied().add(Written.of(write(desired, object, live)));
+            } else {
+                foundInSync.add(live.get());
             }
         }
         if (!releasing.isEmpty()) {
@@ -184,7 +224,11 @@ final class SetLifecycle {
                     + text)).orElseGet(() -> status(desired, Reason.CACHE_DIRECTORY_PENDING,
                             "waiting for its cache directory to be created"));
         }
-        return status(desired, Reason.IN_SYNC, "in sync");
+        SetStatus inSync = status(desired, Reason.IN_SYNC, "in sync");
+        if (foundInSync.size() == desired.allObjects().size()) {
+            verified.put(setName, new Verified(desired, List.copyOf(foundInSync), inSync));
+        }
+        return inSync;
     }
 
     private HasMetadata write(DesiredRunnerSet desired, HasMetadata object, Optional<HasMetadata> live) {
@@ -262,7 +306,7 @@ final class SetLifecycle {
         List<String> finalizers = live.getMetadata().getFinalizers();
         if (finalizers != null && finalizers.contains(RunnerSetRenderer.CLEANUP_FINALIZER)) {
             writer.releaseCleanupFinalizer(live);
-            writes.released().add(live);
+            writes.released().add(Written.of(live));
             LOG.infof("Released %s from %s %s", RunnerSetRenderer.CLEANUP_FINALIZER, live.getKind(),
                     live.getMetadata().getName());
         }
@@ -275,24 +319,22 @@ final class SetLifecycle {
      */
     void awaitCaughtUp(Writes writes) {
         long deadline = System.nanoTime() + CACHE_CATCH_UP_TIMEOUT_NANOS;
-        for (HasMetadata object : writes.applied()) {
-            String version = object.getMetadata().getResourceVersion();
-            if (!awaitCached(object, cached -> cached.map(live -> atOrAfter(live.getMetadata().getResourceVersion(), version))
-                    .orElse(false), deadline)) {
+        for (Written object : writes.applied()) {
+            if (!awaitCached(object, cached -> cached.map(live -> atOrAfter(live.getMetadata().getResourceVersion(),
+                    object.resourceVersion())).orElse(false), deadline)) {
                 return;
             }
         }
-        for (HasMetadata object : writes.released()) {
-            String uid = object.getMetadata().getUid();
-            if (!awaitCached(object, cached -> cached.filter(live -> uid.equals(live.getMetadata().getUid())).isEmpty(),
+        for (Written object : writes.released()) {
+            if (!awaitCached(object, cached -> cached.filter(live -> object.uid().equals(live.getMetadata().getUid())).isEmpty(),
                     deadline)) {
                 return;
             }
         }
     }
 
-    private boolean awaitCached(HasMetadata object, Predicate<Optional<HasMetadata>> caughtUp, long deadline) {
-        while (!caughtUp.test(cache.get(ManagedKind.of(object), object.getMetadata().getName()))) {
+    private boolean awaitCached(Written object, Predicate<Optional<HasMetadata>> caughtUp, long deadline) {
+        while (!caughtUp.test(cache.get(object.kind(), object.name()))) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -313,6 +355,7 @@ final class SetLifecycle {
         backoff.retain(setNames);
         events.retain(setNames);
         drift.retain(setNames);
+        verified.keySet().retainAll(setNames);
     }
 
     /**

@@ -287,7 +287,7 @@ class ArcLifecycleTest {
         fleet.awaitCached(fleet.runnerSets().inNamespace(fleet.namespace).withName(SET_1)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"runner-scale-set-id\":\"7\"}}}"));
         SetLifecycle.Writes writes = new SetLifecycle.Writes();
-        writes.applied().add(written);
+        writes.applied().add(SetLifecycle.Written.of(written));
 
         long started = System.nanoTime();
         new SetLifecycle(fleet.cache(), null, null, null, null, null, java.util.Optional::empty, null).awaitCaughtUp(writes);
