@@ -70,14 +70,22 @@ public final class ClusterCache implements AutoCloseable {
             return kind;
         }
 
+        private static final Map<String, ManagedKind> BY_KIND = Stream.of(values())
+                .collect(java.util.stream.Collectors.toUnmodifiableMap(ManagedKind::kind, managed -> managed));
+
         public static ManagedKind of(HasMetadata object) {
-            return Stream.of(values()).filter(managed -> managed.kind.equals(object.getKind())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("arcfleet does not manage " + object.getKind()));
+            ManagedKind managed = BY_KIND.get(object.getKind());
+            if (managed == null) {
+                throw new IllegalArgumentException("arcfleet does not manage " + object.getKind());
+            }
+            return managed;
         }
     }
 
     /** ARC labels each runner pod with its scale set. */
     private static final String SCALE_SET_NAME_LABEL = "actions.github.com/scale-set-name";
+    private static final String SCALE_SET_NAMESPACE_LABEL = "actions.github.com/scale-set-namespace";
+    private static final String BY_SCALE_SET = "scale-set";
 
     private final String namespace;
     private final SharedIndexInformer<Deployment> controllerDeployments;
@@ -90,6 +98,8 @@ public final class ClusterCache implements AutoCloseable {
     private final String configMapName;
     private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
     private final Map<SharedIndexInformer<?>, String> descriptions = new ConcurrentHashMap<>();
+    /** Every informer a cycle needs: whether they are synced and watching is whether the cluster can be read. */
+    private final List<SharedIndexInformer<? extends HasMetadata>> informers;
     private volatile boolean everSynced;
     private volatile Set<String> readSecrets;
     /** Where the source credentials live: out of the runner namespace, whose jobs may read Secrets. */
@@ -115,8 +125,14 @@ public final class ClusterCache implements AutoCloseable {
         // Every pod, whatever its labels: any of them may mount a set's cache directory. Pods wake no cycle.
         pods = prepare("Pods in " + namespace, client.pods().inNamespace(namespace).runnableInformer(0),
                 trigger(object -> false, onChange, onStatusChange));
-        listeners = prepare("AutoscalingListeners in " + controllerNamespace,
-                client.genericKubernetesResources(AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).runnableInformer(0),
+        SharedIndexInformer<GenericKubernetesResource> listenerInformer = client.genericKubernetesResources(AUTOSCALING_LISTENERS)
+                .inNamespace(controllerNamespace).runnableInformer(0);
+        // Status looks up each set's listener; a scan of every listener per set grew with the square of the fleet.
+        listenerInformer.addIndexers(Map.of(BY_SCALE_SET, listener -> Optional.ofNullable(listener.getMetadata().getLabels())
+                .filter(labels -> labels.containsKey(SCALE_SET_NAME_LABEL) && labels.containsKey(SCALE_SET_NAMESPACE_LABEL))
+                .map(labels -> List.of(key(labels.get(SCALE_SET_NAMESPACE_LABEL), labels.get(SCALE_SET_NAME_LABEL))))
+                .orElse(List.of())));
+        listeners = prepare("AutoscalingListeners in " + controllerNamespace, listenerInformer,
                 trigger(object -> false, onChange, onStatusChange));
         ResourceEventHandler<HasMetadata> managedOnly = trigger(Labels::managedByArcfleet, onChange, onStatusChange);
         managed = Map.of(
@@ -147,6 +163,8 @@ public final class ClusterCache implements AutoCloseable {
                 : prepare("credentials Secrets in " + credentialsNamespace,
                         client.secrets().inNamespace(credentialsNamespace).runnableInformer(0),
                         trigger(secret -> readSecrets.contains(secret.getMetadata().getName()), onChange, onStatusChange));
+        informers = Stream.concat(Stream.of(controllerDeployments, pods, credentials), managed.values().stream()).distinct()
+                .toList();
     }
 
     /**
@@ -230,25 +248,32 @@ public final class ClusterCache implements AutoCloseable {
         return informer;
     }
 
-    private Stream<SharedIndexInformer<? extends HasMetadata>> allInformers() {
-        return Stream.concat(Stream.of(controllerDeployments, pods, credentials), managed.values().stream()).distinct();
-    }
-
     /** Whether every informer has listed once; before that a cycle would see a partial cluster. */
     public boolean synced() {
-        return allInformers().allMatch(SharedIndexInformer::hasSynced);
+        return informers.stream().allMatch(SharedIndexInformer::hasSynced);
     }
 
     /** Whether every informer currently has a watch open: the API server is reachable. */
     public boolean watching() {
-        return allInformers().allMatch(SharedIndexInformer::isWatching);
+        return informers.stream().allMatch(SharedIndexInformer::isWatching);
     }
 
-    /** Notes, and logs once, an outage starting or ending; the loop calls it every second. */
+    /**
+     * Notes, and logs once, an outage starting or ending; the loop calls it every second, so it does
+     * nothing beyond asking each informer.
+     */
     public void checkReachability() {
-        everSynced |= synced();
-        reachability.check(allInformers().filter(informer -> !informer.isWatching()).map(descriptions::get).sorted().toList(),
-                everSynced);
+        List<String> down = new ArrayList<>();
+        boolean allSynced = true;
+        for (SharedIndexInformer<? extends HasMetadata> informer : informers) {
+            allSynced &= informer.hasSynced();
+            if (!informer.isWatching()) {
+                down.add(descriptions.get(informer));
+            }
+        }
+        everSynced |= allSynced;
+        down.sort(null);
+        reachability.check(down, everSynced);
     }
 
     /** Why informers are not synced or watching, for readiness and logs. */
@@ -319,11 +344,7 @@ public final class ClusterCache implements AutoCloseable {
 
     /** ARC's listener of the set, if the controller has created one. */
     public Optional<GenericKubernetesResource> listener(String setName) {
-        return listeners.getStore().list().stream()
-                .filter(listener -> listener.getMetadata().getLabels() != null
-                        && setName.equals(listener.getMetadata().getLabels().get(SCALE_SET_NAME_LABEL))
-                        && namespace.equals(listener.getMetadata().getLabels().get("actions.github.com/scale-set-namespace")))
-                .findFirst();
+        return listeners.getIndexer().byIndex(BY_SCALE_SET, key(namespace, setName)).stream().findFirst();
     }
 
     private static String key(String namespace, String name) {
@@ -332,7 +353,7 @@ public final class ClusterCache implements AutoCloseable {
 
     @Override
     public void close() {
-        allInformers().forEach(SharedIndexInformer::close);
+        informers.forEach(SharedIndexInformer::close);
         listeners.close();
     }
 }

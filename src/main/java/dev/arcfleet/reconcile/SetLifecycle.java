@@ -391,8 +391,15 @@ final class SetLifecycle {
     private static boolean renderedNow(ManagedKind kind, HasMetadata live, Map<String, DesiredRunnerSet> rendered) {
         String setName = live.getMetadata().getLabels() == null ? null : live.getMetadata().getLabels().get(Labels.SET);
         DesiredRunnerSet desired = setName == null ? null : rendered.get(setName);
-        return desired != null && desired.allObjects().stream().anyMatch(object -> object.getKind().equals(kind.kind())
-                && object.getMetadata().getName().equals(live.getMetadata().getName()));
+        if (desired == null) {
+            return false;
+        }
+        for (HasMetadata object : desired.allObjects()) {
+            if (object.getKind().equals(kind.kind()) && object.getMetadata().getName().equals(live.getMetadata().getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
