@@ -465,8 +465,9 @@ public final class CacheManager implements AutoCloseable {
             CacheUsage measured = directories.measure(name, measureMaxEntries);
             CacheUsage previous = usage.put(name, measured);
             measureProblems.remove(name);
-            if (previous == null || Math.abs(measured.bytes() - previous.bytes()) >= Math.max(NOTABLE_CHANGE_BYTES,
-                    previous.bytes() / 4)) {
+            // A first measurement counts from nothing: a line for each new, empty cache says nothing.
+            long before = previous == null ? 0 : previous.bytes();
+            if (Math.abs(measured.bytes() - before) >= Math.max(NOTABLE_CHANGE_BYTES, before / 4)) {
                 LOG.infof("Cache of %s: %s (measured in %d ms)", name, measured, measured.took().toMillis());
             }
         } catch (NoSuchFileException e) {
