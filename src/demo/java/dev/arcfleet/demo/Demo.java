@@ -59,7 +59,7 @@ public final class Demo {
      * serial collector and a heap from 32 MiB up to 256 MiB, which holds 1,000 sets (see Startup and memory).
      */
     public static final List<String> JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC", "-Xms32m", "-Xmx256m", "-Xmn16m");
+            "-XX:+UseSerialGC", "-Xms32m", "-Xmx256m", "-Xmn16m", "-XX:-UsePerfData");
     static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
             .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingRunnerSet")
             .withPlural("autoscalingrunnersets").withNamespaced(true).build();

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -98,6 +99,7 @@ public final class ClusterCache implements AutoCloseable {
     private final String configMapName;
     private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
     private final Map<SharedIndexInformer<?>, String> descriptions = new ConcurrentHashMap<>();
+    private final AtomicLong storeChanges = new AtomicLong();
     /** Every informer a cycle needs: whether they are synced and watching is whether the cluster can be read. */
     private final List<SharedIndexInformer<? extends HasMetadata>> informers;
     private volatile boolean everSynced;
@@ -214,7 +216,7 @@ public final class ClusterCache implements AutoCloseable {
      * Keeps objects without their managedFields, which nothing here reads: on an AutoscalingRunnerSet that
      * ARC and arcfleet both write they are a large part of the object, and of the daemon's heap.
      */
-    private static final class WithoutManagedFields<T extends HasMetadata> extends BasicItemStore<T> {
+    private final class WithoutManagedFields<T extends HasMetadata> extends BasicItemStore<T> {
         WithoutManagedFields() {
             super(Cache::metaNamespaceKeyFunc);
         }
@@ -222,8 +224,23 @@ public final class ClusterCache implements AutoCloseable {
         @Override
         public T put(String key, T object) {
             object.getMetadata().setManagedFields(null);
+            storeChanges.incrementAndGet();
             return super.put(key, object);
         }
+
+        @Override
+        public T remove(String key) {
+            storeChanges.incrementAndGet();
+            return super.remove(key);
+        }
+    }
+
+    /**
+     * Counts every object any informer stored or removed: while it stands still, whatever was concluded
+     * from the caches still holds.
+     */
+    public long storeChanges() {
+        return storeChanges.get();
     }
 
     /** The credential Secrets the configuration refers to: changes to them wake the loop. */

@@ -52,9 +52,34 @@ final class SetLifecycle {
     private final Drift drift = new Drift();
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
-    /** The live objects, by identity and in the rendering's order, that a rendering of a set was found in sync with. */
-    private record Verified(DesiredRunnerSet rendering, List<HasMetadata> live, SetStatus status) {
+    /**
+     * The live objects, by identity and in the rendering's order, that a rendering of a set was found in sync
+     * with, and the informers' {@link ClusterCache#storeChanges()} read before they were.
+     */
+    private record Verified(DesiredRunnerSet rendering, List<HasMetadata> live, SetStatus status, long storeChanges) {
     }
+
+    /**
+     * A prune scan that found nothing, and what it looked at: the same renderings (by identity) against
+     * unchanged informer caches find nothing again, so an idle cycle does not scan every live object.
+     */
+    private record NothingToPrune(long storeChanges, Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered) {
+
+        boolean stillHolds(long storeChangesNow, Set<String> desiredSetNamesNow, Map<String, DesiredRunnerSet> renderedNow) {
+            if (storeChanges != storeChangesNow || !desiredSetNames.equals(desiredSetNamesNow)
+                    || rendered.size() != renderedNow.size()) {
+                return false;
+            }
+            for (Map.Entry<String, DesiredRunnerSet> set : renderedNow.entrySet()) {
+                if (rendered.get(set.getKey()) != set.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private volatile NothingToPrune nothingToPrune;
 
     SetLifecycle(ClusterCache cache, ApiWriter writer, EventRecorder events, CacheManager caches, DeleteLoopBreaker breaker,
             SetBackoff backoff, Supplier<Optional<ConfigMap>> source, Owner owner) {
@@ -97,9 +122,13 @@ final class SetLifecycle {
      * objects; an idle cycle answers most sets here, with one lookup per object.
      */
     Optional<SetStatus> unchangedSinceInSync(DesiredRunnerSet desired) {
+        long storeChanges = cache.storeChanges();
         Verified last = verified.get(desired.set().name());
         if (last == null || last.rendering() != desired) {
             return Optional.empty();
+        }
+        if (last.storeChanges() == storeChanges) {
+            return Optional.of(last.status());
         }
         List<HasMetadata> objects = desired.allObjects();
         for (int i = 0; i < objects.size(); i++) {
@@ -107,6 +136,7 @@ final class SetLifecycle {
                 return Optional.empty();
             }
         }
+        verified.replace(desired.set().name(), last, new Verified(desired, last.live(), last.status(), storeChanges));
         return Optional.of(last.status());
     }
 
@@ -180,6 +210,7 @@ final class SetLifecycle {
     }
 
     private SetStatus inLine(DesiredRunnerSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
+        long storeChanges = cache.storeChanges();
         String setName = desired.set().name();
         List<String> held = new ArrayList<>();
         List<String> releasing = new ArrayList<>();
@@ -226,7 +257,7 @@ final class SetLifecycle {
         }
         SetStatus inSync = status(desired, Reason.IN_SYNC, "in sync");
         if (foundInSync.size() == desired.allObjects().size()) {
-            verified.put(setName, new Verified(desired, List.copyOf(foundInSync), inSync));
+            verified.put(setName, new Verified(desired, List.copyOf(foundInSync), inSync, storeChanges));
         }
         return inSync;
     }
@@ -254,12 +285,21 @@ final class SetLifecycle {
      */
     int prune(Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered, Writes writes,
             BooleanSupplier configurationConfirmed) {
+        // Read before the scan: a change the scan may miss makes the next cycle scan again.
+        long storeChanges = cache.storeChanges();
+        NothingToPrune known = nothingToPrune;
+        if (known != null && known.stillHolds(storeChanges, desiredSetNames, rendered)) {
+            return 0;
+        }
         List<HasMetadata> runnerSets = new ArrayList<>();
         List<HasMetadata> companions = new ArrayList<>();
         for (ManagedKind kind : ManagedKind.values()) {
             cache.all(kind).filter(live -> prunable(kind, live, desiredSetNames, rendered))
                     .forEach(kind == ManagedKind.AUTOSCALING_RUNNER_SET ? runnerSets::add : companions::add);
         }
+        nothingToPrune = runnerSets.isEmpty() && companions.isEmpty()
+                ? new NothingToPrune(storeChanges, Set.copyOf(desiredSetNames), Map.copyOf(rendered))
+                : null;
         boolean deletes = Stream.concat(runnerSets.stream(), companions.stream()).anyMatch(live -> !terminating(live));
         if (deletes && !configurationConfirmed.getAsBoolean()) {
             LOG.info("The repositories ConfigMap changed since it was read, or could not be read afresh; nothing is"

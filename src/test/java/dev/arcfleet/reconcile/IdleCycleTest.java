@@ -10,6 +10,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.testing.FleetFixture;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 
@@ -44,6 +46,20 @@ class IdleCycleTest {
         List<String> requestsAfter = TestApiServer.auditedRequests(fleet.namespace);
         assertEquals(List.of(), requestsAfter.subList(requestsBefore.size(), requestsAfter.size()),
                 "idle cycles must neither write nor read past the informer caches");
+    }
+
+    /** An idle cycle skips what nothing in the informers' caches changed since; a removal is such a change. */
+    @Test
+    void anObjectRemovedFromTheClusterEndsTheIdleShortcut() {
+        HasMetadata stray = fleet.client.configMaps().resource(new ConfigMapBuilder().withNewMetadata()
+                .withName("idle-stray").withNamespace(fleet.namespace).endMetadata().build()).create();
+        fleet.awaitCached(stray);
+        long before = fleet.cache().storeChanges();
+
+        fleet.client.resource(stray).withGracePeriod(0).delete();
+        fleet.awaitGoneFromCache(ClusterCache.ManagedKind.CONFIG_MAP, "idle-stray");
+
+        assertTrue(fleet.cache().storeChanges() > before, "a removal must count as a change of the caches");
     }
 
     static String repositories(int count, int instances) {

@@ -14,10 +14,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.render.Labels;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.FleetFixture;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -156,6 +159,25 @@ class PruneAndRestoreTest {
         assertNull(fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1").get());
         HasMetadata kept = fleet.client.secrets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1-abcde-runner-xyz").get();
         assertNull(kept.getMetadata().getDeletionTimestamp(), "an object arcfleet did not render must not be pruned");
+    }
+
+    @Test
+    void anObjectOfOursThatAppearsWhileIdleIsPrunedByTheNextCycle() {
+        assertEquals(0, fleet.converge().writes(), "idle before the object appears");
+        // Such as a set's ServiceAccount restored from a backup after its repository left the configuration.
+        ServiceAccount kept = fleet.client.serviceAccounts().inNamespace(fleet.namespace).list().getItems().stream()
+                .filter(account -> "arc-runner-acme-tools-1".equals(account.getMetadata().getLabels().get(Labels.SET)))
+                .findFirst().orElseThrow();
+        Map<String, String> labels = new java.util.HashMap<>(kept.getMetadata().getLabels());
+        labels.replaceAll((key, value) -> value.replace("acme-tools-1", "acme-tools-2"));
+        String strayName = kept.getMetadata().getName().replace("acme-tools-1", "acme-tools-2");
+        HasMetadata stray = fleet.client.serviceAccounts().resource(new ServiceAccountBuilder().withNewMetadata()
+                .withName(strayName).withNamespace(fleet.namespace).withLabels(labels).endMetadata().build()).create();
+        fleet.awaitCached(stray);
+
+        fleet.cycleUntil("the stray ServiceAccount pruned",
+                report -> fleet.client.serviceAccounts().inNamespace(fleet.namespace).withName(strayName).get() == null);
+        assertTrue(fleet.managedObjects().contains("ServiceAccount/" + kept.getMetadata().getName()));
     }
 
     private Map<String, String> managedObjectVersions() {
