@@ -310,7 +310,8 @@ public final class ClusterCache implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            TimeUnit.MILLISECONDS.sleep(50);
+            // The first cycle waits here at start, and readiness with it.
+            TimeUnit.MILLISECONDS.sleep(10);
         }
         return true;
     }

@@ -95,7 +95,8 @@ public final class LeaderGate implements AutoCloseable {
             int timeoutMillis = Math.toIntExact(settings.retryPeriod().toMillis());
             electorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
                     .withRequestTimeout(timeoutMillis).withConnectionTimeout(timeoutMillis)
-                    .withRequestRetryBackoffLimit(0).build()).build();
+                    .withRequestRetryBackoffLimit(0).build())
+                    .withKubernetesSerialization(client.getKubernetesSerialization()).build();
         } else {
             electorClient = null;
         }

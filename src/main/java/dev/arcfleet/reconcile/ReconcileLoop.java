@@ -116,7 +116,8 @@ public class ReconcileLoop {
      * (closing them) stops every write and directory change it started, even a request in flight.
      */
     private synchronized void lead() {
-        termClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
+        termClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                .withKubernetesSerialization(client.getKubernetesSerialization()).build();
         caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::cacheUser,
                 this::requestCycle);
         reconciler = new FleetReconciler(termClient, config, cache, caches, applyPool, Clock.systemUTC());
@@ -124,7 +125,8 @@ public class ReconcileLoop {
         statusStale = true;
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());
-        requestCycle();
+        // No burst of watch events to wait for: readiness waits for this cycle.
+        requestCycle(Duration.ZERO);
     }
 
     private synchronized void standBy() {
