@@ -10,8 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
@@ -42,8 +44,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 public final class LeaderGate implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LeaderGate.class);
-    private static final Duration WATCHDOG_TICK = Duration.ofMillis(100);
-
     /**
      * Who leads, for readiness and {@code /api/v1/status}.
      *
@@ -66,12 +66,14 @@ public final class LeaderGate implements AutoCloseable {
     private final Runnable onStart;
     private final Runnable onStop;
     private final KubernetesClient electorClient;
-    private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
-            runnable -> daemon(runnable, "arcfleet-leader"));
+    private final ScheduledThreadPoolExecutor control = new ScheduledThreadPoolExecutor(1,
+            runnable -> daemon(runnable, "arcfleet-lease-control"));
     private final ExecutorService electorThreads = Executors.newCachedThreadPool(
             runnable -> daemon(runnable, "arcfleet-leader-election"));
     private volatile boolean leading;
     private volatile Instant renewDeadline = Instant.MIN;
+    /** Checks at the renew deadline of the last renewal; each renewal moves it, so nothing wakes in between. */
+    private final AtomicReference<ScheduledFuture<?>> deadlineCheck = new AtomicReference<>();
     private volatile String leader;
     private LeaderElector elector;
     private CompletableFuture<?> candidacy;
@@ -123,8 +125,7 @@ public final class LeaderGate implements AutoCloseable {
         }
         LOG.infof("Leader election on Lease %s/%s as %s; standing by until it is ours", leaseNamespace, leaseName,
                 identity);
-        long tick = WATCHDOG_TICK.toMillis();
-        control.scheduleAtFixedRate(this::watchdog, tick, tick, TimeUnit.MILLISECONDS);
+        control.setRemoveOnCancelPolicy(true);
         stand();
     }
 
@@ -181,8 +182,27 @@ public final class LeaderGate implements AutoCloseable {
         onStart.run();
     }
 
+    private void checkAtDeadline(Instant deadline) {
+        long delayMillis = Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 1);
+        try {
+            ScheduledFuture<?> previous = deadlineCheck.getAndSet(control.schedule(this::watchdog, delayMillis,
+                    TimeUnit.MILLISECONDS));
+            if (previous != null) {
+                previous.cancel(false);
+            }
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Renewal after shutdown ignored");
+        }
+    }
+
     private void watchdog() {
-        if (leading && !Instant.now().isBefore(renewDeadline)) {
+        Instant deadline = renewDeadline;
+        if (leading && Instant.now().isBefore(deadline)) {
+            // Woken early by the clock's rounding.
+            checkAtDeadline(deadline);
+            return;
+        }
+        if (leading) {
             stepDown("it could not renew the Lease within " + settings.renewDeadline().toMillis() + " ms");
             CompletableFuture<?> stale = candidacy;
             // Off the control thread: cancelling tries to release the Lease, a request that may hang.
@@ -268,6 +288,7 @@ public final class LeaderGate implements AutoCloseable {
         private void renewed(LeaderElectionRecord record) {
             if (identity.equals(record.getHolderIdentity())) {
                 renewDeadline = record.getRenewTime().toInstant().plus(settings.renewDeadline());
+                checkAtDeadline(renewDeadline);
             }
         }
 
