@@ -44,6 +44,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 public final class LeaderGate implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LeaderGate.class);
+
     /**
      * Who leads, for readiness and {@code /api/v1/status}.
      *
@@ -198,7 +199,7 @@ public final class LeaderGate implements AutoCloseable {
     private void watchdog() {
         Instant deadline = renewDeadline;
         if (leading && Instant.now().isBefore(deadline)) {
-            // Woken early by the clock's rounding.
+            // Woken early by the clock's rounding, or a renewal moved the deadline meanwhile.
             checkAtDeadline(deadline);
             return;
         }
