@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.stream.Collectors;
@@ -33,7 +32,6 @@ import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.GithubCredentials;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.VersionInfo;
 
 /**
  * One reconcile cycle: ConfigMap → validated config → rendered sets → each set's lifecycle against
@@ -61,8 +59,6 @@ public final class FleetReconciler implements AutoCloseable {
     private final Owner owner;
 
     private Integer kubernetesMinorVersion;
-    /** Asked for as the term starts, so that its request (a new connection) overlaps the informers' first lists. */
-    private final CompletableFuture<VersionInfo> versionAtStart;
     /** What the delete-loop breaker was last armed for; a change of either lets halted sets try again. */
     private List<Object> breakerInputs = List.of();
 
@@ -81,7 +77,6 @@ public final class FleetReconciler implements AutoCloseable {
         this.owner = Owner.of(config);
         this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker,
                 new SetBackoff(clock, config.reconcile().interval()), configSource::configMap, owner);
-        this.versionAtStart = CompletableFuture.supplyAsync(client::getKubernetesVersion, applyPool);
     }
 
     /** The configuration being enforced: the last valid one read. */
@@ -253,11 +248,9 @@ public final class FleetReconciler implements AutoCloseable {
     private Optional<Integer> kubernetesMinorVersion() {
         if (kubernetesMinorVersion == null) {
             try {
-                VersionInfo version = versionAtStart.isCompletedExceptionally() ? client.getKubernetesVersion()
-                        : versionAtStart.join();
                 // "29+" on some distributions
-                kubernetesMinorVersion = Integer.valueOf(version.getMinor().replaceAll("[^0-9]", ""));
-            } catch (KubernetesClientException | NumberFormatException | CompletionException e) {
+                kubernetesMinorVersion = Integer.valueOf(client.getKubernetesVersion().getMinor().replaceAll("[^0-9]", ""));
+            } catch (KubernetesClientException | NumberFormatException e) {
                 LOG.warnf("Cannot read the Kubernetes version: %s", e.getMessage());
                 return Optional.empty();
             }

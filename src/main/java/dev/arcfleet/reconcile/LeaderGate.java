@@ -93,6 +93,8 @@ public final class LeaderGate implements AutoCloseable {
         this.leaseName = placement.leaseName(config);
         this.onStart = onStart;
         this.onStop = onStop;
+        // A renewal cancels the check it replaces; left queued, it would still wake the thread.
+        control.setRemoveOnCancelPolicy(true);
         if (electing) {
             validate(settings);
             int timeoutMillis = Math.toIntExact(settings.retryPeriod().toMillis());
@@ -126,7 +128,6 @@ public final class LeaderGate implements AutoCloseable {
         }
         LOG.infof("Leader election on Lease %s/%s as %s; standing by until it is ours", leaseNamespace, leaseName,
                 identity);
-        control.setRemoveOnCancelPolicy(true);
         stand();
     }
 
