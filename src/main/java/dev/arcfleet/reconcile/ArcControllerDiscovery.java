@@ -8,10 +8,9 @@ import java.util.regex.Pattern;
 import dev.arcfleet.config.ArcfleetConfig;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.Labels;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 /**
  * Finds the ARC controller the way the chart does: the Deployment labelled
@@ -26,6 +25,8 @@ public final class ArcControllerDiscovery {
     static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
     static final String PART_OF_CONTROLLER = "gha-rs-controller";
     static final String AUTO = "auto";
+    static final ResourceDefinitionContext DEPLOYMENTS = new ResourceDefinitionContext.Builder().withGroup("apps")
+            .withVersion("v1").withKind("Deployment").withPlural("deployments").withNamespaced(true).build();
     private static final String SERVICE_ACCOUNT_NAME_LABEL = "actions.github.com/controller-service-account-name";
     private static final String SERVICE_ACCOUNT_NAMESPACE_LABEL = "actions.github.com/controller-service-account-namespace";
     private static final String WATCH_SINGLE_NAMESPACE_LABEL = "actions.github.com/controller-watch-single-namespace";
@@ -37,17 +38,22 @@ public final class ArcControllerDiscovery {
 
     /** For a command that runs once: reads the controller Deployments directly rather than through informers. */
     public static Outcome<ArcController> discover(KubernetesClient client, ArcfleetConfig config) {
-        return discover(config.arc(), config.namespace(), client.apps().deployments().inNamespace(config.arc().controllerNamespace())
-                .withLabel(PART_OF_LABEL, PART_OF_CONTROLLER).list().getItems());
+        return discover(config.arc(), config.namespace(), client.genericKubernetesResources(DEPLOYMENTS)
+                .inNamespace(config.arc().controllerNamespace()).withLabel(PART_OF_LABEL, PART_OF_CONTROLLER).list().getItems());
     }
 
-    static Outcome<ArcController> discover(ArcfleetConfig.Arc settings, String runnerNamespace, List<Deployment> deployments) {
+    /**
+     * The Deployments as plain maps: the few fields read here do not justify the typed model, whose
+     * deserializers (the whole pod template) cost a quarter of a second of CPU to build at start.
+     */
+    static Outcome<ArcController> discover(ArcfleetConfig.Arc settings, String runnerNamespace,
+            List<GenericKubernetesResource> deployments) {
         boolean versionPinned = !AUTO.equals(settings.version());
         if (versionPinned && !ARC_VERSION.matcher(settings.version()).matches()) {
             return Outcome.failed("arcfleet.arc.version '" + settings.version()
                     + "' is not a version ARC accepts (for example 0.13.0), nor 'auto'");
         }
-        List<Deployment> candidates = deployments.stream()
+        List<GenericKubernetesResource> candidates = deployments.stream()
                 .filter(deployment -> {
                     String watched = labels(deployment).get(WATCH_SINGLE_NAMESPACE_LABEL);
                     return watched == null || watched.equals(runnerNamespace);
@@ -67,7 +73,7 @@ public final class ArcControllerDiscovery {
             return Outcome.failed("more than one ARC controller Deployment in " + settings.controllerNamespace() + ": "
                     + candidates.stream().map(deployment -> deployment.getMetadata().getName()).sorted().toList());
         }
-        Deployment deployment = candidates.get(0);
+        GenericKubernetesResource deployment = candidates.get(0);
         Map<String, String> labels = labels(deployment);
         String deploymentName = settings.controllerNamespace() + "/" + deployment.getMetadata().getName();
         Optional<String> rolloutProblem = rolloutInProgress(deployment);
@@ -112,14 +118,13 @@ public final class ArcControllerDiscovery {
      * What {@code kubectl rollout status} waits for. {@code status.replicas} counts the pods of old
      * ReplicaSets too, so it exceeding the updated replicas means an old controller still runs.
      */
-    private static Optional<String> rolloutInProgress(Deployment deployment) {
+    private static Optional<String> rolloutInProgress(GenericKubernetesResource deployment) {
         long generation = Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
-        int desired = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
-        DeploymentStatus status = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
-        long observed = Optional.ofNullable(status.getObservedGeneration()).orElse(0L);
-        int updated = Optional.ofNullable(status.getUpdatedReplicas()).orElse(0);
-        int available = Optional.ofNullable(status.getAvailableReplicas()).orElse(0);
-        int total = Optional.ofNullable(status.getReplicas()).orElse(0);
+        long desired = number(deployment, 1, "spec", "replicas");
+        long observed = number(deployment, 0, "status", "observedGeneration");
+        long updated = number(deployment, 0, "status", "updatedReplicas");
+        long available = number(deployment, 0, "status", "availableReplicas");
+        long total = number(deployment, 0, "status", "replicas");
         if (observed < generation) {
             return Optional.of("generation " + generation + " not yet observed");
         }
@@ -130,14 +135,19 @@ public final class ArcControllerDiscovery {
         return Optional.empty();
     }
 
+    private static long number(GenericKubernetesResource deployment, long absent, Object... path) {
+        return deployment.get(path) instanceof Number number ? number.longValue() : absent;
+    }
+
     /** The tag of the manager container's image, when it is a version ARC would parse. */
-    private static Optional<String> imageVersion(Deployment deployment) {
-        List<Container> containers = Optional.ofNullable(deployment.getSpec().getTemplate().getSpec())
-                .map(spec -> spec.getContainers()).orElse(List.of());
-        return containers.stream().filter(container -> "manager".equals(container.getName())).findFirst()
+    private static Optional<String> imageVersion(GenericKubernetesResource deployment) {
+        List<Map<?, ?>> containers = deployment.get("spec", "template", "spec", "containers") instanceof List<?> list
+                ? list.stream().filter(Map.class::isInstance).<Map<?, ?>>map(Map.class::cast).toList()
+                : List.of();
+        return containers.stream().filter(container -> "manager".equals(container.get("name"))).findFirst()
                 .or(() -> containers.stream().findFirst())
-                .map(Container::getImage)
-                .filter(image -> image != null && image.lastIndexOf(':') > image.lastIndexOf('/'))
+                .map(container -> container.get("image")).filter(String.class::isInstance).map(String.class::cast)
+                .filter(image -> image.lastIndexOf(':') > image.lastIndexOf('/'))
                 .map(image -> image.substring(image.lastIndexOf(':') + 1))
                 .filter(tag -> ARC_VERSION.matcher(tag).matches());
     }
@@ -152,7 +162,7 @@ public final class ArcControllerDiscovery {
         return parts[0] + "." + (parts.length > 1 ? parts[1] : "0");
     }
 
-    private static Map<String, String> labels(Deployment deployment) {
+    private static Map<String, String> labels(GenericKubernetesResource deployment) {
         return Optional.ofNullable(deployment.getMetadata().getLabels()).orElse(Map.of());
     }
 }

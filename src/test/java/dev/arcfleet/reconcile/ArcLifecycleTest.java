@@ -188,9 +188,9 @@ class ArcLifecycleTest {
         fleet.client.resource(overridden).update();
         ArcFixtures.completeControllerRollout(fleet.client, fleet.controllerNamespace());
         Poll.until(FleetFixture.TIMEOUT, "the overridden controller in the cache", () -> fleet.cache().controllerDeployments()
-                .stream().anyMatch(d -> d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().endsWith("0.14.0")
-                        && d.getStatus() != null && d.getStatus().getObservedGeneration() != null
-                        && d.getStatus().getObservedGeneration() >= d.getMetadata().getGeneration()));
+                .stream().anyMatch(d -> String.valueOf((Object) d.get("spec", "template", "spec", "containers", 0, "image")).endsWith("0.14.0")
+                        && d.get("status", "observedGeneration") instanceof Number observed
+                        && observed.longValue() >= d.getMetadata().getGeneration()));
 
         convergeRegistered(TWO_SETS, SET_1, SET_2);
 
