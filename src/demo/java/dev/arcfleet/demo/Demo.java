@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 
 /**
@@ -37,6 +38,8 @@ public final class Demo {
     public static final String NAMESPACE = "arc-runners";
     public static final String CONTROLLER_NAMESPACE = "arc-systems";
     public static final String FAKE_TOKEN = "ghp_demo_token_not_a_real_one";
+    /** The class archive's file name, next to quarkus-run.jar (README, Run). */
+    public static final String CLASS_ARCHIVE = "arcfleet.jsa";
     /** Four sets: arc-runner-rkoster-rubionic-workspace-1..3 and arc-runner-octo-org-hello-world-1. */
     public static final String REPOSITORIES = """
             # arcfleet follows every edit within a second:
@@ -120,12 +123,18 @@ public final class Demo {
      * server, serving HTTP on {@code port}, with a fresh cache host-root under the demo's directory.
      */
     public Launched launch(Path runner, int port, String namespace, Redirect output) {
+        return launch(runner, List.of(), port, namespace, output);
+    }
+
+    /** The same with JVM options beyond {@link #JVM_OPTIONS}, such as a class archive's. */
+    public Launched launch(Path runner, List<String> moreJvmOptions, int port, String namespace, Redirect output) {
         try {
             Path cacheRoot = Files.createTempDirectory(workDir, "github-runner-cache-" + namespace + "-");
             List<String> command = new ArrayList<>();
             if (runner.toString().endsWith(".jar")) {
                 command.add(ProcessHandle.current().info().command().orElse("java"));
                 command.addAll(JVM_OPTIONS);
+                command.addAll(moreJvmOptions);
                 command.add("-jar");
             }
             command.add(runner.toString());
@@ -144,6 +153,48 @@ public final class Demo {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Records a class-data archive of a whole start (README, Run): the JVM build starts with the demo's
+     * four sets under {@code -XX:ArchiveClassesAtExit}, becomes ready, and is stopped as systemd would stop
+     * it; the JVM writes every class it loaded to {@code archive} as it exits. A later start with
+     * {@code -XX:SharedArchiveFile} maps them instead of loading, verifying and linking them again.
+     */
+    public Path recordClassArchive(Path jar, Path archive, Duration readyWithin) {
+        try {
+            Files.deleteIfExists(archive);
+            String namespace = "class-archive-" + System.nanoTime();
+            try (KubernetesClient client = client()) {
+                populate(client, namespace);
+            }
+            Path log = Files.createTempFile(workDir, "class-archive-", ".log");
+            // The JVM warns about every class it leaves out (not linked, generated); errors still show.
+            Launched app = launch(jar, List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds*=error"), freePort(),
+                    namespace, Redirect.to(log.toFile()));
+            boolean ready;
+            try {
+                Poll.until(readyWithin, "/q/health/ready while recording (log: " + log + ")",
+                        () -> app.status("/q/health/ready") == 200 || !app.process().isAlive());
+                ready = app.process().isAlive();
+            } finally {
+                app.stop();
+            }
+            if (!ready) {
+                throw new IllegalStateException("arcfleet exited before it was ready, so nothing is recorded; log: " + log);
+            }
+            if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+                throw new IllegalStateException("the JVM wrote no class archive to " + archive + "; log: " + log);
+            }
+            return archive;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The option that starts the JVM build with a recorded class archive. */
+    public static String useClassArchive(Path archive) {
+        return "-XX:SharedArchiveFile=" + archive;
     }
 
     public static int freePort() {

@@ -139,20 +139,33 @@ public final class FleetBenchmark {
         }
     }
 
-    /** Row 1: process start to /q/health/started and /q/health/ready with repositories: [], each in a fresh namespace. */
+    /**
+     * Row 1: process start to /q/health/started and /q/health/ready with repositories: [], each in a fresh
+     * namespace; then the same with a class archive recorded as native/record-class-archive.sh records it.
+     */
     private void startToReady() {
+        startToReady("start", List.of(), "");
+        if (runner.toString().endsWith(".jar")) {
+            Path archive = demo.recordClassArchive(runner, temporaryFile("arcfleet-bench-", ".jsa"), READY_WITHIN);
+            startToReady("archived-start", List.of(Demo.useClassArchive(archive)), " with the class archive (Run)");
+        }
+    }
+
+    private void startToReady(String namespacePrefix, List<String> jvmOptions, String how) {
         List<long[]> measured = new ArrayList<>();
         for (int round = 0; round <= settings.starts(); round++) {
-            String namespace = "start-" + round;
+            String namespace = namespacePrefix + "-" + round;
             Demo.populate(client, namespace, EMPTY);
             long start = System.nanoTime();
-            Demo.Launched app = demo.launch(runner, Demo.freePort(), namespace, Redirect.to(logFile(namespace).toFile()));
+            Demo.Launched app = demo.launch(runner, jvmOptions, Demo.freePort(), namespace,
+                    Redirect.to(logFile(namespace).toFile()));
             try {
                 Poll.until(READY_WITHIN, "/q/health/started of " + namespace, () -> app.status("/q/health/started") == 200);
                 long started = millisSince(start);
                 Poll.until(READY_WITHIN, "/q/health/ready of " + namespace, () -> app.status("/q/health/ready") == 200);
                 long ready = millisSince(start);
-                progress("start %d%s: started %d ms, ready %d ms", round, round == 0 ? " (warm-up, not counted)" : "", started, ready);
+                progress("start %d%s%s: started %d ms, ready %d ms", round, how, round == 0 ? " (warm-up, not counted)" : "",
+                        started, ready);
                 if (round > 0) {
                     measured.add(new long[] {started, ready});
                 }
@@ -162,7 +175,7 @@ public final class FleetBenchmark {
         }
         long[] started = measured.stream().mapToLong(m -> m[0]).sorted().toArray();
         long[] ready = measured.stream().mapToLong(m -> m[1]).sorted().toArray();
-        row(1, "start → ready, `repositories: []`, median of " + measured.size() + " after a warm-up", "0 sets",
+        row(1, "start → ready" + how + ", `repositories: []`, median of " + measured.size() + " after a warm-up", "0 sets",
                 seconds(ready[ready.length / 2]) + " (started " + seconds(started[started.length / 2]) + ")", "", "", "", "");
     }
 
@@ -490,8 +503,12 @@ public final class FleetBenchmark {
     }
 
     private static Path logFile(String namespace) {
+        return temporaryFile("arcfleet-bench-" + namespace + "-", ".log");
+    }
+
+    private static Path temporaryFile(String prefix, String suffix) {
         try {
-            return Files.createTempFile("arcfleet-bench-" + namespace + "-", ".log");
+            return Files.createTempFile(prefix, suffix);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -26,7 +26,17 @@ class DemoIT {
     /** Startup takes a few seconds, the first cycle about as long; the rest is headroom for a busy 2-core machine. */
     private static final Duration READY_WITHIN = Duration.ofMinutes(2);
 
+    /** One per JVM: the API server is, and the demo's namespaces are created once. */
+    private static Demo demo;
+
     private Demo.Launched app;
+
+    private static synchronized Demo demo() {
+        if (demo == null) {
+            demo = Demo.start();
+        }
+        return demo;
+    }
 
     @AfterEach
     void stop() {
@@ -39,7 +49,7 @@ class DemoIT {
     void packagedApplicationBecomesReadyAgainstTheDemoCluster() throws IOException {
         Path runner = Path.of(System.getProperty("arcfleet.runner-jar", "target/quarkus-app/quarkus-run.jar"));
         assertTrue(Files.exists(runner), runner + " is built in the package phase, before failsafe runs");
-        Demo demo = Demo.start();
+        Demo demo = demo();
         Path log = Files.createTempFile("arcfleet-demo-it", ".log");
         app = demo.launch(runner, Demo.freePort(), Demo.NAMESPACE, Redirect.to(log.toFile()));
 
@@ -55,6 +65,35 @@ class DemoIT {
             assertEquals(sets, dirs.map(dir -> dir.getFileName().toString()).sorted().toList());
         }
         assertEquals(200, app.status("/q/health/started"));
+    }
+
+    /**
+     * README, Run: a class archive recorded as native/record-class-archive.sh records it serves the next
+     * start. The JVM says where each class came from; the client's and arcfleet's own must come from it.
+     */
+    @Test
+    void aRecordedClassArchiveServesTheNextStart() throws IOException {
+        Path runner = Path.of(System.getProperty("arcfleet.runner-jar", "target/quarkus-app/quarkus-run.jar"));
+        Demo demo = demo();
+        Path archive = demo.recordClassArchive(runner, Files.createTempFile("arcfleet-it-", ".jsa"), READY_WITHIN);
+        Path log = Files.createTempFile("arcfleet-archived-start-it", ".log");
+        String namespace = "archived-start-it";
+        try (var client = demo.client()) {
+            Demo.populate(client, namespace);
+        }
+        app = demo.launch(runner, List.of(Demo.useClassArchive(archive), "-Xlog:class+load=info"), Demo.freePort(),
+                namespace, Redirect.to(log.toFile()));
+
+        Poll.until(READY_WITHIN, "/q/health/ready with the archive (log: " + log + ")",
+                () -> app.status("/q/health/ready") == 200 || !app.process().isAlive());
+        assertTrue(app.process().isAlive(), () -> "arcfleet exited:\n" + tail(log));
+        List<String> fromArchive = Files.readAllLines(log).stream()
+                .filter(line -> line.contains("source: shared objects file (top)")).toList();
+        for (String type : List.of("dev.arcfleet.reconcile.ReconcileLoop", "dev.arcfleet.render.RunnerSetRenderer",
+                "io.fabric8.kubernetes.client.impl.KubernetesClientImpl")) {
+            assertTrue(fromArchive.stream().anyMatch(line -> line.contains("] " + type + " source:")),
+                    () -> type + " was not loaded from the archive; " + fromArchive.size() + " classes were (log: " + log + ")");
+        }
     }
 
     private static String tail(Path log) {
