@@ -59,10 +59,12 @@ public final class Demo {
      * The JVM options README's Run section gives, so the demo, DemoIT and the benchmarks measure what users
      * run: a JVM out of memory exits (Kubernetes or systemd restarts it); C1 only, which halves the CPU of
      * start and of a first sync (C2 compiling costs more than it gains in a daemon that mostly waits); the
-     * serial collector and a heap from 32 MiB up to 256 MiB, which holds 1,000 sets (see Startup and memory).
+     * serial collector and a heap from 32 MiB up to 256 MiB, which holds 1,000 sets (see Startup and memory);
+     * no performance counters, and the JVM's housekeeping every 10 s, which is most of what an idle daemon costs.
      */
     public static final List<String> JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC", "-Xms32m", "-Xmx256m", "-Xmn16m", "-XX:-UsePerfData");
+            "-XX:+UseSerialGC", "-Xms32m", "-Xmx256m", "-Xmn16m", "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions",
+            "-XX:GuaranteedSafepointInterval=10000", "-XX:AsyncDeflationInterval=10000");
     static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
             .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingRunnerSet")
             .withPlural("autoscalingrunnersets").withNamespaced(true).build();
