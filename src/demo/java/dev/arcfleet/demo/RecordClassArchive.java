@@ -1,7 +1,6 @@
 package dev.arcfleet.demo;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,11 +20,7 @@ public final class RecordClassArchive {
         Path jar = Path.of(args[0]);
         Path archive = jar.resolveSibling(Demo.CLASS_ARCHIVE);
         System.out.println("arcfleet: recording a start of " + jar + " against an embedded API server ...");
-        try {
-            Demo.start().recordClassArchive(jar, archive, READY_WITHIN);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        Demo.start().recordClassArchive(jar, archive, READY_WITHIN);
         System.out.printf("""
 
                 arcfleet: wrote %s (%d MiB). Start with it (README, Run):

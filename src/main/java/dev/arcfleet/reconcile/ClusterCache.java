@@ -226,17 +226,22 @@ public final class ClusterCache implements AutoCloseable {
             super(Cache::metaNamespaceKeyFunc);
         }
 
+        // Counted after the store changed: whoever reads the new count then finds the new object, and whoever
+        // read the old count looks again at the next cycle. Counted before, a cycle could read the new count,
+        // find the old object, and take it as settled for good.
         @Override
         public T put(String key, T object) {
             object.getMetadata().setManagedFields(null);
+            T previous = super.put(key, object);
             storeChanges.incrementAndGet();
-            return super.put(key, object);
+            return previous;
         }
 
         @Override
         public T remove(String key) {
+            T removed = super.remove(key);
             storeChanges.incrementAndGet();
-            return super.remove(key);
+            return removed;
         }
     }
 
