@@ -37,6 +37,13 @@ final class BenchFleet {
         }
     }
 
+    /** This fleet grown to {@code sets} by repositories after its own, which keep their values. */
+    BenchFleet grownTo(int sets) {
+        BenchFleet grown = new BenchFleet(sets);
+        maxRunners.forEach(grown::maxRunners);
+        return grown;
+    }
+
     int sets() {
         return sets;
     }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -190,6 +191,7 @@ public final class FleetBenchmark {
         Demo.populate(client, namespace, EMPTY);
         Demo.Launched app = launchReady(namespace);
         long syncMillis;
+        long addedMillis = -1;
         try {
             try (Arrivals arrivals = new Arrivals(client, namespace)) {
                 long start = System.nanoTime();
@@ -207,6 +209,9 @@ public final class FleetBenchmark {
             if (sets == DETAIL_SETS && !settings.idle().isZero()) {
                 idle(app, namespace, fleetText);
             }
+            if (sets == DETAIL_SETS) {
+                addedMillis = addToRunningFleet(app, namespace, fleet);
+            }
         } finally {
             app.stop();
         }
@@ -214,6 +219,38 @@ public final class FleetBenchmark {
         long kubectlMillis = kubectl(fleet, "kubectl-" + sets);
         row(2, "full sync: ConfigMap write → every object readable", fleetText, seconds(syncMillis),
                 seconds(limitMillis), seconds(kubectlMillis), ratio(syncMillis, limitMillis), ratio(syncMillis, kubectlMillis));
+        if (addedMillis >= 0) {
+            row(2, "full sync of as many sets again, added to the running fleet by one ConfigMap write → every new object"
+                    + " readable", fleetText + " more", seconds(addedMillis), seconds(limitMillis), seconds(kubectlMillis),
+                    ratio(addedMillis, limitMillis), ratio(addedMillis, kubectlMillis));
+        }
+    }
+
+    /**
+     * The same number of sets again, added by one write to the fleet the daemon runs: a user's next batch of
+     * repositories, with the daemon's code compiled by then as the limit's client is by its warm-up.
+     */
+    private long addToRunningFleet(Demo.Launched app, String namespace, BenchFleet fleet) {
+        BenchFleet grown = fleet.grownTo(2 * fleet.sets());
+        List<String> running = fleet.render(namespace, kubernetesMinorVersion).stream().map(BenchFleet::key).toList();
+        List<HasMetadata> all = grown.render(namespace, kubernetesMinorVersion);
+        Set<String> runningKeys = Set.copyOf(running);
+        List<String> added = all.stream().map(BenchFleet::key).filter(key -> !runningKeys.contains(key)).toList();
+        progress("adding %d sets (%d objects) to the running %d", grown.sets() - fleet.sets(), added.size(), fleet.sets());
+        long millis;
+        try (Arrivals arrivals = new Arrivals(client, namespace)) {
+            // A new watch first lists what exists as ADDED events; the clock starts once they are in.
+            awaitArrivals(arrivals, running, Duration.ofMinutes(1));
+            long start = System.nanoTime();
+            writeRepositories(namespace, grown.yaml());
+            long at = awaitArrivals(arrivals, added, Duration.ofMinutes(5 + grown.sets() / 50));
+            millis = Duration.ofNanos(at - start).toMillis();
+        }
+        progress("arcfleet: every added object readable %d ms after the ConfigMap write", millis);
+        checkCounts(namespace, all);
+        row(5, "RSS after adding as many sets again (VmRSS, peak VmHWM); cycles", grown.sets() + " sets, " + all.size()
+                + " objects", resident(app) + "; " + cycles(app), "", "", "", "");
+        return millis;
     }
 
     /** Row 3: a direct PATCH of the ConfigMap changing one repository's maxRunners, until its sets' ARS carry it. */

@@ -200,11 +200,13 @@ final class SetLifecycle {
 
     /** ARC is deregistering the set: keep what its cleanup reads, and wait for it to finish. */
     private SetStatus whileBeingDeleted(DesiredRunnerSet desired, Writes writes) {
+        List<String> changes = new ArrayList<>();
         for (HasMetadata companion : desired.companions()) {
             if (companion.getKind().equals("Secret") && live(companion).isEmpty()) {
-                writes.applied().add(Written.of(write(desired, companion, Optional.empty())));
+                writes.applied().add(Written.of(write(desired, companion, Optional.empty(), changes)));
             }
         }
+        logChanges(desired.set().name(), changes);
         return status(desired, Reason.BEING_DELETED, "its AutoscalingRunnerSet is being deleted (ARC deregisters it from"
                 + " GitHub first); it is recreated once gone");
     }
@@ -230,13 +232,18 @@ final class SetLifecycle {
         // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod.
         boolean holdRunnerSet = liveRunnerSet.isEmpty() && (!caches.ready(setName) || !releasing.isEmpty());
         List<HasMetadata> foundInSync = new ArrayList<>();
-        for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
-            Optional<HasMetadata> live = live(object);
-            if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
-                writes.applied().add(Written.of(write(desired, object, live)));
-            } else {
-                foundInSync.add(live.get());
+        List<String> changes = new ArrayList<>();
+        try {
+            for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
+                Optional<HasMetadata> live = live(object);
+                if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
+                    writes.applied().add(Written.of(write(desired, object, live, changes)));
+                } else {
+                    foundInSync.add(live.get());
+                }
             }
+        } finally {
+            logChanges(setName, changes);
         }
         if (!releasing.isEmpty()) {
             return status(desired, Reason.BEING_DELETED, "waiting for deletion of " + String.join(", ", releasing)
@@ -262,7 +269,14 @@ final class SetLifecycle {
         return inSync;
     }
 
-    private HasMetadata write(DesiredRunnerSet desired, HasMetadata object, Optional<HasMetadata> live) {
+    /** One line per set: at 300 new sets, a line per object was 3% of the daemon's CPU in the sync. */
+    private static void logChanges(String setName, List<String> changes) {
+        if (!changes.isEmpty()) {
+            LOG.infof("Runner set %s: %s", setName, String.join(", ", changes));
+        }
+    }
+
+    private HasMetadata write(DesiredRunnerSet desired, HasMetadata object, Optional<HasMetadata> live, List<String> changes) {
         String setName = desired.set().name();
         HasMetadata stored = writer.apply(object);
         lastApplied.put(setName, Instant.now());
@@ -273,7 +287,7 @@ final class SetLifecycle {
                         + ", instance " + desired.set().instance());
             }
         }
-        LOG.infof("%s %s %s", live.isEmpty() ? "Created" : "Updated", object.getKind(), object.getMetadata().getName());
+        changes.add((live.isEmpty() ? "created " : "updated ") + object.getKind() + " " + object.getMetadata().getName());
         return stored;
     }
 
