@@ -77,7 +77,7 @@ public final class FleetBenchmark {
     }
 
     /** {@code bench.*} settings; see README for each. */
-    record Settings(List<Integer> sizes, int starts, int edits, Duration idle, int connections) {
+    record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, int connections) {
 
         static Settings fromEnvironment() {
             Map<String, String> given = new HashMap<>();
@@ -94,10 +94,15 @@ public final class FleetBenchmark {
                     Arrays.stream(given.getOrDefault("bench.sizes", "30,300,1000,3000").split(",")).map(String::trim)
                             .map(Integer::parseInt).toList(),
                     Integer.parseInt(given.getOrDefault("bench.starts", "5")),
+                    Integer.parseInt(given.getOrDefault("bench.syncs", "3")),
                     Integer.parseInt(given.getOrDefault("bench.edits", "20")),
                     duration(given.getOrDefault("bench.idle", "5m")),
                     Integer.parseInt(given.getOrDefault("bench.connections", "16")));
-            List<String> known = List.of("bench.sizes", "bench.starts", "bench.edits", "bench.idle", "bench.connections");
+            if (settings.syncs() < 1) {
+                throw new IllegalArgumentException("bench.syncs: at least 1, not " + settings.syncs());
+            }
+            List<String> known = List.of("bench.sizes", "bench.starts", "bench.syncs", "bench.edits", "bench.idle",
+                    "bench.connections");
             given.keySet().stream().filter(key -> !known.contains(key)).findFirst().ifPresent(key -> {
                 throw new IllegalArgumentException("unknown property -D" + key + "; known: " + known);
             });
@@ -180,10 +185,46 @@ public final class FleetBenchmark {
                 seconds(ready[ready.length / 2]) + " (started " + seconds(started[started.length / 2]) + ")", "", "", "", "");
     }
 
-    /** Rows 2 and 5, and at {@link #DETAIL_SETS} rows 3 and 4. */
+    /**
+     * Rows 2 and 5, and at {@link #DETAIL_SETS} rows 3 and 4. arcfleet and the limit take turns, {@code bench.syncs}
+     * times each, so that the machine's drift during the run falls on both; the row gives their medians.
+     */
     private void fullSync(int sets) {
         BenchFleet fleet = new BenchFleet(sets);
-        String namespace = "fleet-" + sets;
+        String fleetText = sets + " sets, " + fleet.render("fleet-" + sets, kubernetesMinorVersion).size() + " objects";
+        List<Long> syncs = new ArrayList<>();
+        List<Long> limits = new ArrayList<>();
+        long addedMillis = -1;
+        for (int run = 1; run <= settings.syncs(); run++) {
+            String suffix = sets + (run == 1 ? "" : "-" + run);
+            Synced synced = syncFromEmpty(fleet, "fleet-" + suffix, run == 1);
+            syncs.add(synced.millis());
+            if (synced.addedMillis().isPresent()) {
+                addedMillis = synced.addedMillis().getAsLong();
+            }
+            limits.add(limit(fleet, "limit-" + suffix));
+        }
+        long kubectlMillis = kubectl(fleet, "kubectl-" + sets);
+        long syncMillis = median(syncs);
+        long limitMillis = median(limits);
+        String of = syncs.size() == 1 ? "" : ", median of " + syncs.size();
+        row(2, "full sync: ConfigMap write → every object readable" + of, fleetText, seconds(syncMillis) + spread(syncs),
+                seconds(limitMillis) + spread(limits), seconds(kubectlMillis), ratio(syncMillis, limitMillis),
+                ratio(syncMillis, kubectlMillis));
+        if (addedMillis >= 0) {
+            row(2, "full sync of as many sets again, added to the running fleet by one ConfigMap write → every new object"
+                    + " readable", fleetText + " more", seconds(addedMillis), seconds(limitMillis) + spread(limits),
+                    seconds(kubectlMillis), ratio(addedMillis, limitMillis), ratio(addedMillis, kubectlMillis));
+        }
+    }
+
+    /** A full sync's time, and on the first run at {@link #DETAIL_SETS} that of adding as many sets again. */
+    private record Synced(long millis, OptionalLong addedMillis) {
+    }
+
+    /** One daemon, started on {@code repositories: []}, until the fleet's objects are readable; the first run does the rest. */
+    private Synced syncFromEmpty(BenchFleet fleet, String namespace, boolean first) {
+        int sets = fleet.sets();
         List<HasMetadata> expected = fleet.render(namespace, kubernetesMinorVersion);
         List<String> keys = expected.stream().map(BenchFleet::key).toList();
         String fleetText = sets + " sets, " + expected.size() + " objects";
@@ -191,7 +232,7 @@ public final class FleetBenchmark {
         Demo.populate(client, namespace, EMPTY);
         Demo.Launched app = launchReady(namespace);
         long syncMillis;
-        long addedMillis = -1;
+        OptionalLong addedMillis = OptionalLong.empty();
         try {
             try (Arrivals arrivals = new Arrivals(client, namespace)) {
                 long start = System.nanoTime();
@@ -200,6 +241,9 @@ public final class FleetBenchmark {
                 syncMillis = Duration.ofNanos(at - start).toMillis();
                 progress("arcfleet: every object readable %d ms after the ConfigMap write", syncMillis);
                 checkCounts(namespace, expected);
+                if (!first) {
+                    return new Synced(syncMillis, addedMillis);
+                }
                 row(5, "RSS after the full sync (VmRSS, peak VmHWM); cycles", fleetText, resident(app) + "; " + cycles(app),
                         "", "", "", "");
                 if (sets == DETAIL_SETS && settings.edits() > 0) {
@@ -210,20 +254,12 @@ public final class FleetBenchmark {
                 idle(app, namespace, fleetText);
             }
             if (sets == DETAIL_SETS) {
-                addedMillis = addToRunningFleet(app, namespace, fleet);
+                addedMillis = OptionalLong.of(addToRunningFleet(app, namespace, fleet));
             }
         } finally {
             app.stop();
         }
-        long limitMillis = limit(fleet, "limit-" + sets);
-        long kubectlMillis = kubectl(fleet, "kubectl-" + sets);
-        row(2, "full sync: ConfigMap write → every object readable", fleetText, seconds(syncMillis),
-                seconds(limitMillis), seconds(kubectlMillis), ratio(syncMillis, limitMillis), ratio(syncMillis, kubectlMillis));
-        if (addedMillis >= 0) {
-            row(2, "full sync of as many sets again, added to the running fleet by one ConfigMap write → every new object"
-                    + " readable", fleetText + " more", seconds(addedMillis), seconds(limitMillis), seconds(kubectlMillis),
-                    ratio(addedMillis, limitMillis), ratio(addedMillis, kubectlMillis));
-        }
+        return new Synced(syncMillis, addedMillis);
     }
 
     /**
@@ -583,6 +619,19 @@ public final class FleetBenchmark {
 
     private static String seconds(long millis) {
         return String.format("%.2f s", millis / 1000.0);
+    }
+
+    private static long median(List<Long> millis) {
+        return millis.stream().sorted().toList().get(millis.size() / 2);
+    }
+
+    /** The range of several measurements, such as " (9.87–11.20 s)"; nothing for one. */
+    private static String spread(List<Long> millis) {
+        if (millis.size() == 1) {
+            return "";
+        }
+        return String.format(" (%.2f–%.2f s)", millis.stream().mapToLong(Long::longValue).min().orElseThrow() / 1000.0,
+                millis.stream().mapToLong(Long::longValue).max().orElseThrow() / 1000.0);
     }
 
     private static String ratio(long millis, long anchorMillis) {
