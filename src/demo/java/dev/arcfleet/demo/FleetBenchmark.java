@@ -191,13 +191,14 @@ public final class FleetBenchmark {
      */
     private void fullSync(int sets) {
         BenchFleet fleet = new BenchFleet(sets);
-        String fleetText = sets + " sets, " + fleet.render("fleet-" + sets, kubernetesMinorVersion).size() + " objects";
+        String fleetText = "";
         List<Long> syncs = new ArrayList<>();
         List<Long> limits = new ArrayList<>();
         long addedMillis = -1;
         for (int run = 1; run <= settings.syncs(); run++) {
             String suffix = sets + (run == 1 ? "" : "-" + run);
             Synced synced = syncFromEmpty(fleet, "fleet-" + suffix, run == 1);
+            fleetText = synced.fleetText();
             syncs.add(synced.millis());
             if (synced.addedMillis().isPresent()) {
                 addedMillis = synced.addedMillis().getAsLong();
@@ -219,7 +220,7 @@ public final class FleetBenchmark {
     }
 
     /** A full sync's time, and on the first run at {@link #DETAIL_SETS} that of adding as many sets again. */
-    private record Synced(long millis, OptionalLong addedMillis) {
+    private record Synced(long millis, String fleetText, OptionalLong addedMillis) {
     }
 
     /** One daemon, started on {@code repositories: []}, until the fleet's objects are readable; the first run does the rest. */
@@ -242,7 +243,7 @@ public final class FleetBenchmark {
                 progress("arcfleet: every object readable %d ms after the ConfigMap write", syncMillis);
                 checkCounts(namespace, expected);
                 if (!first) {
-                    return new Synced(syncMillis, addedMillis);
+                    return new Synced(syncMillis, fleetText, addedMillis);
                 }
                 row(5, "RSS after the full sync (VmRSS, peak VmHWM); cycles", fleetText, resident(app) + "; " + cycles(app),
                         "", "", "", "");
@@ -259,7 +260,7 @@ public final class FleetBenchmark {
         } finally {
             app.stop();
         }
-        return new Synced(syncMillis, addedMillis);
+        return new Synced(syncMillis, fleetText, addedMillis);
     }
 
     /**

@@ -47,7 +47,7 @@ class DemoIT {
 
     @Test
     void packagedApplicationBecomesReadyAgainstTheDemoCluster() throws IOException {
-        Path runner = Path.of(System.getProperty("arcfleet.runner-jar", "target/quarkus-app/quarkus-run.jar"));
+        Path runner = runner();
         assertTrue(Files.exists(runner), runner + " is built in the package phase, before failsafe runs");
         Demo demo = demo();
         Path log = Files.createTempFile("arcfleet-demo-it", ".log");
@@ -73,7 +73,7 @@ class DemoIT {
      */
     @Test
     void aRecordedClassArchiveServesTheNextStart() throws IOException {
-        Path runner = Path.of(System.getProperty("arcfleet.runner-jar", "target/quarkus-app/quarkus-run.jar"));
+        Path runner = runner();
         Demo demo = demo();
         Path archive = demo.recordClassArchive(runner, Files.createTempFile("arcfleet-it-", ".jsa"), READY_WITHIN);
         Path log = Files.createTempFile("arcfleet-archived-start-it", ".log");
@@ -94,6 +94,10 @@ class DemoIT {
             assertTrue(fromArchive.stream().anyMatch(line -> line.contains("] " + type + " source:")),
                     () -> type + " was not loaded from the archive; " + fromArchive.size() + " classes were (log: " + log + ")");
         }
+    }
+
+    private static Path runner() {
+        return Path.of(System.getProperty("arcfleet.runner-jar", "target/quarkus-app/quarkus-run.jar"));
     }
 
     private static String tail(Path log) {
