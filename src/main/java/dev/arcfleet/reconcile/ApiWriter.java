@@ -52,7 +52,6 @@ final class ApiWriter implements AutoCloseable {
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final String APPLY_PATCH_CONTENT_TYPE = "application/apply-patch+yaml";
-    private static final Map<Class<?>, String> PLURALS = new ConcurrentHashMap<>();
 
     private final KubernetesClient client;
     /** The API server's URL, ending in a slash. */
@@ -84,15 +83,13 @@ final class ApiWriter implements AutoCloseable {
      * model: at 300 new sets that was a tenth of the daemon's CPU, taken from the API server it shares
      * the machine with.
      */
-    HasMetadata apply(HasMetadata object) {
-        // JSON is YAML too: the client's own serverSideApply() writes YAML, which costs several times the CPU.
-        String body = JSON.asJson(object);
-        return withRetries("apply", object, () -> storedIdentity(object, send(object, body)));
+    HasMetadata apply(RenderedObject object) {
+        return withRetries("apply", object.kind().kind(), object.name(), () -> storedIdentity(object, send(object)));
     }
 
-    private byte[] send(HasMetadata object, String body) {
+    private byte[] send(RenderedObject object) {
         HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(applyUrl(object))
-                .method("PATCH", APPLY_PATCH_CONTENT_TYPE, body)
+                .method("PATCH", APPLY_PATCH_CONTENT_TYPE, object.body())
                 .timeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS).build();
         HttpResponse<byte[]> response;
         try {
@@ -111,17 +108,15 @@ final class ApiWriter implements AutoCloseable {
         return response.body();
     }
 
-    private String applyUrl(HasMetadata object) {
-        String apiVersion = object.getApiVersion();
-        String plural = object instanceof GenericKubernetesResource ? ClusterCache.AUTOSCALING_RUNNER_SETS.getPlural()
-                : PLURALS.computeIfAbsent(object.getClass(), HasMetadata::getPlural);
+    private String applyUrl(RenderedObject object) {
+        String apiVersion = object.apiVersion();
         return apiServer + (apiVersion.contains("/") ? "apis/" : "api/") + apiVersion + "/namespaces/"
-                + object.getMetadata().getNamespace() + "/" + plural + "/" + object.getMetadata().getName()
+                + object.namespace() + "/" + object.kind().plural() + "/" + object.name()
                 + "?fieldManager=" + FIELD_MANAGER + "&force=true";
     }
 
     /** Reads the response only as far as its metadata's uid and resourceVersion, which come before the rest. */
-    private static HasMetadata storedIdentity(HasMetadata object, byte[] response) {
+    private static HasMetadata storedIdentity(RenderedObject object, byte[] response) {
         String uid = null;
         String resourceVersion = null;
         try (JsonParser parser = JSON_FACTORY.createParser(response)) {
@@ -145,18 +140,18 @@ final class ApiWriter implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new KubernetesClientException("unreadable response to the apply of " + object.getKind() + " "
-                    + object.getMetadata().getName() + ": " + e.getMessage(), e);
+            throw new KubernetesClientException("unreadable response to the apply of " + object.describe() + ": "
+                    + e.getMessage(), e);
         }
         if (uid == null || resourceVersion == null) {
-            throw new KubernetesClientException("the response to the apply of " + object.getKind() + " "
-                    + object.getMetadata().getName() + " has no uid or resourceVersion");
+            throw new KubernetesClientException("the response to the apply of " + object.describe()
+                    + " has no uid or resourceVersion");
         }
         GenericKubernetesResource stored = new GenericKubernetesResource();
-        stored.setApiVersion(object.getApiVersion());
-        stored.setKind(object.getKind());
-        stored.setMetadata(new ObjectMetaBuilder().withName(object.getMetadata().getName())
-                .withNamespace(object.getMetadata().getNamespace()).withUid(uid).withResourceVersion(resourceVersion).build());
+        stored.setApiVersion(object.apiVersion());
+        stored.setKind(object.kind().kind());
+        stored.setMetadata(new ObjectMetaBuilder().withName(object.name()).withNamespace(object.namespace()).withUid(uid)
+                .withResourceVersion(resourceVersion).build());
         return stored;
     }
 
@@ -262,9 +257,13 @@ final class ApiWriter implements AutoCloseable {
     }
 
     private <T> T withRetries(String verb, HasMetadata object, Supplier<T> write) {
-        String description = verb + " " + object.getKind() + " " + object.getMetadata().getName();
+        return withRetries(verb, object.getKind(), object.getMetadata().getName(), write);
+    }
+
+    private <T> T withRetries(String verb, String kind, String name, Supplier<T> write) {
+        String description = verb + " " + kind + " " + name;
         for (int attempt = 1;; attempt++) {
-            writes.computeIfAbsent(new WriteKind(verb, object.getKind()), key -> new LongAdder()).increment();
+            writes.computeIfAbsent(new WriteKind(verb, kind), key -> new LongAdder()).increment();
             try {
                 return write.get();
             } catch (KubernetesClientException e) {

@@ -25,6 +25,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -59,21 +62,32 @@ public final class ClusterCache implements AutoCloseable {
 
     /** The kinds arcfleet manages, in the order they are created. */
     public enum ManagedKind {
-        SERVICE_ACCOUNT("ServiceAccount"),
-        ROLE("Role"),
-        ROLE_BINDING("RoleBinding"),
-        SECRET("Secret"),
-        CONFIG_MAP("ConfigMap"),
-        AUTOSCALING_RUNNER_SET(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND);
+        SERVICE_ACCOUNT(ServiceAccount.class),
+        ROLE(Role.class),
+        ROLE_BINDING(RoleBinding.class),
+        SECRET(Secret.class),
+        CONFIG_MAP(ConfigMap.class),
+        AUTOSCALING_RUNNER_SET(AUTOSCALING_RUNNER_SETS.getKind(), AUTOSCALING_RUNNER_SETS.getPlural());
 
         private final String kind;
+        private final String plural;
 
-        ManagedKind(String kind) {
+        ManagedKind(Class<? extends HasMetadata> model) {
+            this(HasMetadata.getKind(model), HasMetadata.getPlural(model));
+        }
+
+        ManagedKind(String kind, String plural) {
             this.kind = kind;
+            this.plural = plural;
         }
 
         public String kind() {
             return kind;
+        }
+
+        /** The resource's name in API paths. */
+        public String plural() {
+            return plural;
         }
 
         private static final Map<String, ManagedKind> BY_KIND = Stream.of(values())

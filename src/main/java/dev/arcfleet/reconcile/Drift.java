@@ -8,7 +8,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -28,27 +27,26 @@ final class Drift {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     /** The live resourceVersion each object of one rendering of a set was last found in sync with. */
-    private record Verdicts(DesiredRunnerSet rendering, Map<HasMetadata, String> liveVersions) {
+    private record Verdicts(RenderedSet rendering, Map<RenderedObject, String> liveVersions) {
     }
 
     private final Map<String, Verdicts> inSyncBySet = new ConcurrentHashMap<>();
 
     /** Whether {@code live} is what {@code desired}, one of {@code set}'s objects, would apply. */
-    boolean inSync(DesiredRunnerSet set, HasMetadata desired, HasMetadata live) {
-        String desiredHash = desired.getMetadata().getAnnotations().get(Labels.DESIRED_HASH_ANNOTATION);
+    boolean inSync(RenderedSet set, RenderedObject desired, HasMetadata live) {
         Map<String, String> liveAnnotations = live.getMetadata().getAnnotations();
-        if (liveAnnotations == null || !Objects.equals(desiredHash, liveAnnotations.get(Labels.DESIRED_HASH_ANNOTATION))) {
+        if (liveAnnotations == null || !Objects.equals(desired.desiredHash(), liveAnnotations.get(Labels.DESIRED_HASH_ANNOTATION))) {
             return false;
         }
         // By identity: a set rendered anew is compared anew. One set is applied by one thread at a time.
         Verdicts verdicts = inSyncBySet.compute(set.set().name(), (name, last) -> last != null && last.rendering() == set
                 ? last : new Verdicts(set, Collections.synchronizedMap(new IdentityHashMap<>())));
-        Map<HasMetadata, String> inSync = verdicts.liveVersions();
+        Map<RenderedObject, String> inSync = verdicts.liveVersions();
         String liveVersion = live.getMetadata().getResourceVersion();
         if (liveVersion.equals(inSync.get(desired))) {
             return true;
         }
-        Map<?, ?> desiredTree = SERIALIZATION.convertValue(desired, Map.class);
+        Map<?, ?> desiredTree = desired.tree();
         Map<?, ?> liveTree = SERIALIZATION.convertValue(live, Map.class);
         if (contained(desiredTree, liveTree, false)) {
             inSync.put(desired, liveVersion);

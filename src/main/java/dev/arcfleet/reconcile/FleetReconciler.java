@@ -28,7 +28,6 @@ import dev.arcfleet.config.RunnerSet;
 import dev.arcfleet.reconcile.SetStatus.Reason;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.ClusterFacts;
-import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.GithubCredentials;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -155,11 +154,11 @@ public final class FleetReconciler implements AutoCloseable {
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
         List<MemoizedRenderer.Inputs> renderable = renderable(fleet, facts, statuses);
         SetLifecycle.Writes writes = new SetLifecycle.Writes();
-        Map<String, DesiredRunnerSet> rendered = new ConcurrentHashMap<>();
+        Map<String, RenderedSet> rendered = new ConcurrentHashMap<>();
         progress.start(renderable.size());
         List<MemoizedRenderer.Inputs> toApply = new ArrayList<>();
         for (MemoizedRenderer.Inputs inputs : renderable) {
-            Optional<DesiredRunnerSet> known = renderer.rendered(inputs);
+            Optional<RenderedSet> known = renderer.rendered(inputs);
             Optional<SetStatus> unchanged = known.flatMap(lifecycle::unchangedSinceInSync);
             if (unchanged.isPresent()) {
                 rendered.put(inputs.set().name(), known.get());
@@ -172,7 +171,7 @@ public final class FleetReconciler implements AutoCloseable {
         // Each set is rendered on the apply pool just before it is applied, so rendering overlaps the writes.
         List<CompletableFuture<SetStatus>> applies = toApply.stream()
                 .map(inputs -> CompletableFuture.supplyAsync(() -> {
-                    DesiredRunnerSet desired = renderer.render(inputs);
+                    RenderedSet desired = renderer.render(inputs);
                     rendered.put(desired.set().name(), desired);
                     return lifecycle.apply(desired, writes);
                 }, applyPool)).toList();

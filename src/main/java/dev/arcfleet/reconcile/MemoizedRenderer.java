@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.arcfleet.config.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
-import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.GithubCredentials;
 import dev.arcfleet.render.RunnerSetRenderer;
 
@@ -15,6 +14,7 @@ import dev.arcfleet.render.RunnerSetRenderer;
  * Renders a set again only when what it is rendered from changed. Rendering serialises and hashes
  * every object, which at hundreds of sets would make an idle cycle cost more than everything else
  * the daemon does; comparing the inputs costs next to nothing, and is exact, since rendering is pure.
+ * A rendering is kept as {@link RenderedSet}, the request bodies, rather than as the client's models.
  */
 final class MemoizedRenderer {
 
@@ -22,25 +22,25 @@ final class MemoizedRenderer {
     record Inputs(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
     }
 
-    private record Rendered(Inputs inputs, DesiredRunnerSet desired) {
+    private record Rendered(Inputs inputs, RenderedSet rendered) {
     }
 
     private final Map<String, Rendered> bySet = new ConcurrentHashMap<>();
 
-    DesiredRunnerSet render(Inputs inputs) {
-        Optional<DesiredRunnerSet> rendered = rendered(inputs);
-        if (rendered.isPresent()) {
-            return rendered.get();
+    RenderedSet render(Inputs inputs) {
+        Optional<RenderedSet> known = rendered(inputs);
+        if (known.isPresent()) {
+            return known.get();
         }
-        DesiredRunnerSet desired = RunnerSetRenderer.render(inputs.set(), inputs.facts(), inputs.credentials());
-        bySet.put(inputs.set().name(), new Rendered(inputs, desired));
-        return desired;
+        RenderedSet rendered = RenderedSet.of(RunnerSetRenderer.render(inputs.set(), inputs.facts(), inputs.credentials()));
+        bySet.put(inputs.set().name(), new Rendered(inputs, rendered));
+        return rendered;
     }
 
     /** The rendering of exactly these inputs, if it is at hand. */
-    Optional<DesiredRunnerSet> rendered(Inputs inputs) {
+    Optional<RenderedSet> rendered(Inputs inputs) {
         Rendered last = bySet.get(inputs.set().name());
-        return last != null && last.inputs().equals(inputs) ? Optional.of(last.desired()) : Optional.empty();
+        return last != null && last.inputs().equals(inputs) ? Optional.of(last.rendered()) : Optional.empty();
     }
 
     /** Forgets sets that left the fleet. */

@@ -20,7 +20,6 @@ import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.config.Owner;
 import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
 import dev.arcfleet.reconcile.SetStatus.Reason;
-import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -56,21 +55,21 @@ final class SetLifecycle {
      * The live objects, by identity and in the rendering's order, that a rendering of a set was found in sync
      * with, and the informers' {@link ClusterCache#storeChanges()} read before they were.
      */
-    private record Verified(DesiredRunnerSet rendering, List<HasMetadata> live, SetStatus status, long storeChanges) {
+    private record Verified(RenderedSet rendering, List<HasMetadata> live, SetStatus status, long storeChanges) {
     }
 
     /**
      * A prune scan that found nothing, and what it looked at: the same renderings (by identity) against
      * unchanged informer caches find nothing again, so an idle cycle does not scan every live object.
      */
-    private record NothingToPrune(long storeChanges, Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered) {
+    private record NothingToPrune(long storeChanges, Set<String> desiredSetNames, Map<String, RenderedSet> rendered) {
 
-        boolean stillHolds(long storeChangesNow, Set<String> desiredSetNamesNow, Map<String, DesiredRunnerSet> renderedNow) {
+        boolean stillHolds(long storeChangesNow, Set<String> desiredSetNamesNow, Map<String, RenderedSet> renderedNow) {
             if (storeChanges != storeChangesNow || !desiredSetNames.equals(desiredSetNamesNow)
                     || rendered.size() != renderedNow.size()) {
                 return false;
             }
-            for (Map.Entry<String, DesiredRunnerSet> set : renderedNow.entrySet()) {
+            for (Map.Entry<String, RenderedSet> set : renderedNow.entrySet()) {
                 if (rendered.get(set.getKey()) != set.getValue()) {
                     return false;
                 }
@@ -121,7 +120,7 @@ final class SetLifecycle {
      * found in sync. Informers replace an object on every change, so the same instances are unchanged
      * objects; an idle cycle answers most sets here, with one lookup per object.
      */
-    Optional<SetStatus> unchangedSinceInSync(DesiredRunnerSet desired) {
+    Optional<SetStatus> unchangedSinceInSync(RenderedSet desired) {
         long storeChanges = cache.storeChanges();
         Verified last = verified.get(desired.set().name());
         if (last == null || last.rendering() != desired) {
@@ -130,7 +129,7 @@ final class SetLifecycle {
         if (last.storeChanges() == storeChanges) {
             return Optional.of(last.status());
         }
-        List<HasMetadata> objects = desired.allObjects();
+        List<RenderedObject> objects = desired.allObjects();
         for (int i = 0; i < objects.size(); i++) {
             if (live(objects.get(i)).orElse(null) != last.live().get(i)) {
                 return Optional.empty();
@@ -141,7 +140,7 @@ final class SetLifecycle {
     }
 
     /** Brings one desired set in line. */
-    SetStatus apply(DesiredRunnerSet desired, Writes writes) {
+    SetStatus apply(RenderedSet desired, Writes writes) {
         String setName = desired.set().name();
         verified.remove(setName);
         Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
@@ -161,8 +160,7 @@ final class SetLifecycle {
         }
         source.get().ifPresent(configMap -> events.resolved(configMap, "Conflict", setName));
         breaker.observe(setName, liveRunnerSet);
-        String fingerprint = desired.allObjects().stream()
-                .map(object -> object.getMetadata().getAnnotations().get(Labels.DESIRED_HASH_ANNOTATION))
+        String fingerprint = desired.allObjects().stream().map(RenderedObject::desiredHash)
                 .collect(java.util.stream.Collectors.joining(","));
         Optional<String> held = backoff.holding(setName, fingerprint);
         if (held.isPresent()) {
@@ -177,7 +175,7 @@ final class SetLifecycle {
         return status;
     }
 
-    private SetStatus applyAfterChecks(DesiredRunnerSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
+    private SetStatus applyAfterChecks(RenderedSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
         String setName = desired.set().name();
         try {
             if (liveRunnerSet.filter(SetLifecycle::terminating).isPresent()) {
@@ -199,10 +197,10 @@ final class SetLifecycle {
     }
 
     /** ARC is deregistering the set: keep what its cleanup reads, and wait for it to finish. */
-    private SetStatus whileBeingDeleted(DesiredRunnerSet desired, Writes writes) {
+    private SetStatus whileBeingDeleted(RenderedSet desired, Writes writes) {
         List<String> changes = new ArrayList<>();
-        for (HasMetadata companion : desired.companions()) {
-            if (companion.getKind().equals("Secret") && live(companion).isEmpty()) {
+        for (RenderedObject companion : desired.companions()) {
+            if (companion.kind() == ManagedKind.SECRET && live(companion).isEmpty()) {
                 writes.applied().add(Written.of(write(desired, companion, Optional.empty(), changes)));
             }
         }
@@ -211,22 +209,22 @@ final class SetLifecycle {
                 + " GitHub first); it is recreated once gone");
     }
 
-    private SetStatus inLine(DesiredRunnerSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
+    private SetStatus inLine(RenderedSet desired, Optional<HasMetadata> liveRunnerSet, Writes writes) {
         long storeChanges = cache.storeChanges();
         String setName = desired.set().name();
         List<String> held = new ArrayList<>();
         List<String> releasing = new ArrayList<>();
-        for (HasMetadata companion : desired.companions()) {
+        for (RenderedObject companion : desired.companions()) {
             Optional<HasMetadata> live = live(companion).filter(SetLifecycle::terminating);
             if (live.isEmpty()) {
                 continue;
             }
             if (liveRunnerSet.isPresent()) {
-                held.add(describe(companion));
+                held.add(companion.describe());
             } else {
                 // No AutoscalingRunnerSet, so no ARC cleanup will ever release it.
                 releaseCleanupFinalizer(live.get(), writes);
-                releasing.add(describe(companion));
+                releasing.add(companion.describe());
             }
         }
         // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod.
@@ -234,7 +232,7 @@ final class SetLifecycle {
         List<HasMetadata> foundInSync = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         try {
-            for (HasMetadata object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
+            for (RenderedObject object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
                 Optional<HasMetadata> live = live(object);
                 if (live.filter(SetLifecycle::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
                     writes.applied().add(Written.of(write(desired, object, live, changes)));
@@ -276,18 +274,18 @@ final class SetLifecycle {
         }
     }
 
-    private HasMetadata write(DesiredRunnerSet desired, HasMetadata object, Optional<HasMetadata> live, List<String> changes) {
+    private HasMetadata write(RenderedSet desired, RenderedObject object, Optional<HasMetadata> live, List<String> changes) {
         String setName = desired.set().name();
         HasMetadata stored = writer.apply(object);
         lastApplied.put(setName, Instant.now());
-        if (stored.getKind().equals(RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND)) {
+        if (object.kind() == ManagedKind.AUTOSCALING_RUNNER_SET) {
             breaker.applied(setName, stored.getMetadata().getUid());
             if (live.isEmpty()) {
                 events.normal(stored, "Created", "created by arcfleet for " + desired.set().repository().fullName()
                         + ", instance " + desired.set().instance());
             }
         }
-        changes.add((live.isEmpty() ? "created " : "updated ") + object.getKind() + " " + object.getMetadata().getName());
+        changes.add((live.isEmpty() ? "created " : "updated ") + object.describe());
         return stored;
     }
 
@@ -297,7 +295,7 @@ final class SetLifecycle {
      * desired set no longer renders (its container mode changed) is released too: its set's
      * annotations no longer name it, so ARC never would.
      */
-    int prune(Set<String> desiredSetNames, Map<String, DesiredRunnerSet> rendered, Writes writes,
+    int prune(Set<String> desiredSetNames, Map<String, RenderedSet> rendered, Writes writes,
             BooleanSupplier configurationConfirmed) {
         // Read before the scan: a change the scan may miss makes the next cycle scan again.
         long storeChanges = cache.storeChanges();
@@ -425,7 +423,7 @@ final class SetLifecycle {
     }
 
     private boolean prunable(ManagedKind kind, HasMetadata live, Set<String> desiredSetNames,
-            Map<String, DesiredRunnerSet> rendered) {
+            Map<String, RenderedSet> rendered) {
         if (renderedNow(kind, live, rendered)) {
             return false;
         }
@@ -442,14 +440,14 @@ final class SetLifecycle {
     }
 
     /** Whether a set rendered this cycle has this object: most live objects, decided with no name computed. */
-    private static boolean renderedNow(ManagedKind kind, HasMetadata live, Map<String, DesiredRunnerSet> rendered) {
+    private static boolean renderedNow(ManagedKind kind, HasMetadata live, Map<String, RenderedSet> rendered) {
         String setName = live.getMetadata().getLabels() == null ? null : live.getMetadata().getLabels().get(Labels.SET);
-        DesiredRunnerSet desired = setName == null ? null : rendered.get(setName);
+        RenderedSet desired = setName == null ? null : rendered.get(setName);
         if (desired == null) {
             return false;
         }
-        for (HasMetadata object : desired.allObjects()) {
-            if (object.getKind().equals(kind.kind()) && object.getMetadata().getName().equals(live.getMetadata().getName())) {
+        for (RenderedObject object : desired.allObjects()) {
+            if (object.kind() == kind && object.name().equals(live.getMetadata().getName())) {
                 return true;
             }
         }
@@ -460,26 +458,22 @@ final class SetLifecycle {
      * The desired objects whose same-named live object is no arcfleet's or another configuration's, as
      * {@code Kind name}, by whose it is; one lookup per object.
      */
-    private Map<Ownership, List<String>> inTheWay(DesiredRunnerSet desired) {
+    private Map<Ownership, List<String>> inTheWay(RenderedSet desired) {
         Map<Ownership, List<String>> inTheWay = new java.util.EnumMap<>(Ownership.class);
-        for (HasMetadata object : desired.allObjects()) {
+        for (RenderedObject object : desired.allObjects()) {
             live(object).map(live -> Ownership.of(live, owner))
                     .filter(ownership -> ownership == Ownership.UNMANAGED || ownership == Ownership.OTHERS)
-                    .ifPresent(ownership -> inTheWay.computeIfAbsent(ownership, key -> new ArrayList<>()).add(describe(object)));
+                    .ifPresent(ownership -> inTheWay.computeIfAbsent(ownership, key -> new ArrayList<>()).add(object.describe()));
         }
         return inTheWay;
     }
 
-    private Optional<HasMetadata> live(HasMetadata desired) {
-        return cache.get(ManagedKind.of(desired), desired.getMetadata().getName());
+    private Optional<HasMetadata> live(RenderedObject desired) {
+        return cache.get(desired.kind(), desired.name());
     }
 
-    private static SetStatus status(DesiredRunnerSet desired, Reason reason, String detail) {
+    private static SetStatus status(RenderedSet desired, Reason reason, String detail) {
         return new SetStatus(desired.set().name(), desired.set().repository().fullName(), reason, detail);
-    }
-
-    private static String describe(HasMetadata object) {
-        return object.getKind() + " " + object.getMetadata().getName();
     }
 
     private static boolean terminating(HasMetadata object) {

@@ -1,7 +1,12 @@
 package dev.arcfleet.reconcile;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +15,6 @@ import dev.arcfleet.config.InvalidFleetConfigException;
 import dev.arcfleet.config.RunnerSet;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.ClusterFacts;
-import dev.arcfleet.render.DesiredRunnerSet;
 import dev.arcfleet.render.GithubCredentials;
 
 /** An idle cycle renders nothing again; any change of what a set is rendered from renders it anew. */
@@ -25,9 +29,9 @@ class MemoizedRendererTest {
 
     @Test
     void theSameInputsParsedAgainGiveTheSameObjects() throws InvalidFleetConfigException {
-        DesiredRunnerSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
+        RenderedSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
 
-        DesiredRunnerSet again = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS,
+        RenderedSet again = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS,
                 new GithubCredentials.Token("ghp_first")));
 
         assertSame(first, again);
@@ -35,18 +39,31 @@ class MemoizedRendererTest {
 
     @Test
     void eachInputRendersAnew() throws InvalidFleetConfigException {
-        DesiredRunnerSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
+        RenderedSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
 
-        DesiredRunnerSet otherValues = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS, TOKEN));
-        DesiredRunnerSet rotated = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS,
+        RenderedSet otherValues = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS, TOKEN));
+        RenderedSet rotated = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS,
                 new GithubCredentials.Token("ghp_rotated")));
-        DesiredRunnerSet newController = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"),
+        RenderedSet newController = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"),
                 new ClusterFacts(FACTS.namespace(), FACTS.githubUrl(), new ArcController("0.14.0", "arc-gha-rs-controller",
                         "arc-systems"), 30, FACTS.cacheNodeRoot(), FACTS.owner()), new GithubCredentials.Token("ghp_rotated")));
 
         assertNotSame(first, otherValues);
         assertNotSame(otherValues, rotated);
         assertNotSame(rotated, newController);
+    }
+
+    @Test
+    void aRenderingAsTextNamesItsObjectsAndNeverTheCredentials() throws InvalidFleetConfigException {
+        RenderedSet rendered = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
+        RenderedObject secret = rendered.allObjects().stream()
+                .filter(object -> object.kind() == ClusterCache.ManagedKind.SECRET).findFirst().orElseThrow();
+        String encodedToken = Base64.getEncoder().encodeToString("ghp_first".getBytes(StandardCharsets.UTF_8));
+
+        assertTrue(secret.body().contains(encodedToken), "the request body carries the credentials");
+        String text = rendered.toString();
+        assertTrue(text.contains("Secret arc-runner-acme-widgets-1-gha-rs-github-secret"), text);
+        assertFalse(text.contains(encodedToken) || text.contains("ghp_first"), text);
     }
 
     private static RunnerSet set(String values) throws InvalidFleetConfigException {
