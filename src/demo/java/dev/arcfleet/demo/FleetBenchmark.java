@@ -14,27 +14,27 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.render.Labels;
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.testing.ArcFixtures;
+import dev.arcfleet.testing.Kubectl;
+import dev.arcfleet.testing.Poll;
+import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.render.Labels;
-import dev.arcfleet.testing.ArcFixtures;
-import dev.arcfleet.testing.Kubectl;
-import dev.arcfleet.testing.Poll;
-import dev.arcfleet.testing.TestApiServer;
 
 /**
  * native/benchmark-fleet.sh: arcfleet end to end as a user sees it, against the demo's API server, with the
@@ -481,7 +481,7 @@ public final class FleetBenchmark {
     private List<HasMetadata> listManaged(String namespace) {
         return Stream.of(client.serviceAccounts(), client.rbac().roles(), client.rbac().roleBindings(), client.secrets(),
                 client.configMaps(), client.genericKubernetesResources(Demo.RUNNER_SETS))
-                .flatMap(kind -> kind.inNamespace(namespace).withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_ARCFLEET)
+                .flatMap(kind -> kind.inNamespace(namespace).withLabel(ArcKeys.MANAGED_BY, Labels.MANAGED_BY_ARCFLEET)
                         .list().getItems().stream().map(HasMetadata.class::cast))
                 .toList();
     }

@@ -14,12 +14,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.arcfleet.arc.ArcApi;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.internal.SSLUtils;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-
-import dev.arcfleet.render.RunnerSetRenderer;
 
 /**
  * The API server's limit for a fleet's objects: each one server-side applied by one request, as fast as
@@ -35,7 +34,7 @@ final class RawApply {
             "ConfigMap", "/api/v1/namespaces/%s/configmaps/%s",
             "Role", "/apis/rbac.authorization.k8s.io/v1/namespaces/%s/roles/%s",
             "RoleBinding", "/apis/rbac.authorization.k8s.io/v1/namespaces/%s/rolebindings/%s",
-            RunnerSetRenderer.AUTOSCALING_RUNNER_SET_KIND, "/apis/actions.github.com/v1alpha1/namespaces/%s/autoscalingrunnersets/%s");
+            ArcApi.AUTOSCALING_RUNNER_SET_KIND, "/apis/actions.github.com/v1alpha1/namespaces/%s/autoscalingrunnersets/%s");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private final Config config;

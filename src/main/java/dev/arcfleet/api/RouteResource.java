@@ -11,8 +11,8 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.daemon.Daemon;
+import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.route.RoutingRule;
 import dev.arcfleet.route.WorkflowSnippets;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -22,7 +22,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 public class RouteResource {
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @RegisterForReflection
     public record RouteAnswer(String repository, String set, int instance, String derivation) {
@@ -59,7 +59,7 @@ public class RouteResource {
         if (name == null) {
             throw badRequest("repository=<owner/repo> is required");
         }
-        Optional<RepositoryConfig> found = loop.enforcedConfig().flatMap(config -> config.repositories().stream()
+        Optional<RepositoryConfig> found = loop.snapshot().enforcedConfig().flatMap(config -> config.repositories().stream()
                 .filter(repository -> repository.fullName().equalsIgnoreCase(name)).findFirst());
         return found.orElseThrow(() -> new WebApplicationException(Response.status(Response.Status.NOT_FOUND)
                 .type(MediaType.TEXT_PLAIN).entity("repository " + name + " is not in the enforced configuration\n").build()));

@@ -6,15 +6,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import dev.arcfleet.reconcile.FleetStatus;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.daemon.Daemon;
+import dev.arcfleet.status.FleetStatus;
 
 /** The whole fleet at a glance: what arcfleet wants, what ARC reports, and what is being pruned. */
 @Path("/api/v1/status")
 public class StatusResource {
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)

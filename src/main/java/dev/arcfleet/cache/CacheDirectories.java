@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import dev.arcfleet.config.CachePath;
+import dev.arcfleet.fleet.CachePath;
 
 /**
  * The filesystem edge: per-set directories under host-root. Only ever modifies directories that carry

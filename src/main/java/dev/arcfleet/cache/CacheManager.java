@@ -17,10 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,7 +30,7 @@ import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
-import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.settings.ArcfleetConfig;
 
 /**
  * Keeps the node's cache directories in line with the desired sets, on threads of its own so that
@@ -95,7 +95,7 @@ public final class CacheManager implements AutoCloseable {
      * @param cacheUser what may be using the named set's directory, typically a pod that mounts it; empty
      *        when nothing does, so it may be deleted or cleared
      * @param onSetReady called when a set's directory becomes ready, so its runner set can be created
-     * @param owner the configuration ({@code dev.arcfleet.config.Owner}) recorded in new markers; other owners'
+     * @param owner the configuration ({@code dev.arcfleet.settings.Owner}) recorded in new markers; other owners'
      *        directories are never collected
      */
     public CacheManager(ArcfleetConfig.Cache settings, String owner, Clock clock, Function<String, Optional<String>> cacheUser,

@@ -23,7 +23,7 @@ import java.util.Set;
  * restart neither resets nor skips the retention. It sits beside the caches, outside every mount, and is
  * the last thing a deletion removes: a directory that still has it is still arcfleet's to finish.
  *
- * @param owner the configuration ({@code dev.arcfleet.config.Owner}) whose set this is; empty in a marker
+ * @param owner the configuration ({@code dev.arcfleet.settings.Owner}) whose set this is; empty in a marker
  *        written before owners were recorded
  */
 record CacheMarker(String repository, String owner, Instant created, Optional<Instant> orphanedSince) {

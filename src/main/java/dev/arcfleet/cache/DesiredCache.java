@@ -3,8 +3,8 @@ package dev.arcfleet.cache;
 import java.util.List;
 import java.util.Optional;
 
-import dev.arcfleet.config.CachePath;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.fleet.RunnerSet;
 
 /** What one desired set needs on the node. */
 public record DesiredCache(String setName, String repository, List<CachePath> caches, Optional<Long> maxBytes) {

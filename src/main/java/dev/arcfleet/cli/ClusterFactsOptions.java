@@ -3,12 +3,12 @@ package dev.arcfleet.cli;
 import java.io.PrintWriter;
 import java.util.Optional;
 
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.config.Owner;
-import dev.arcfleet.reconcile.ArcControllerDiscovery;
-import dev.arcfleet.reconcile.Outcome;
-import dev.arcfleet.render.ArcController;
+import dev.arcfleet.arc.ArcController;
+import dev.arcfleet.cluster.ArcControllerDiscovery;
+import dev.arcfleet.cluster.Outcome;
 import dev.arcfleet.render.ClusterFacts;
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.Owner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine.Option;

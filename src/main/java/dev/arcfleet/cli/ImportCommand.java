@@ -15,25 +15,24 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.config.ArcfleetConfig;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.arc.ArcKeys;
 import dev.arcfleet.migrate.ClusterImport;
 import dev.arcfleet.migrate.Finding;
 import dev.arcfleet.migrate.HelmMadeSet;
 import dev.arcfleet.migrate.HelmRelease;
 import dev.arcfleet.migrate.RepositoriesFromValues;
-import dev.arcfleet.reconcile.ClusterCache;
 import dev.arcfleet.render.ClusterFacts;
-import dev.arcfleet.render.Labels;
+import dev.arcfleet.settings.ArcfleetConfig;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = { "Prints the repositories.yaml that reproduces the Helm releases of ARC's gha-runner-scale-set chart,",
@@ -140,16 +139,16 @@ public class ImportCommand implements Callable<Integer> {
      */
     static List<HelmMadeSet> helmMadeSets(KubernetesClient client, String namespace) {
         List<HelmMadeSet> sets = new ArrayList<>();
-        for (GenericKubernetesResource runnerSet : client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS)
-                .inNamespace(namespace).withLabel(Labels.MANAGED_BY, HELM).list().getItems()) {
+        for (GenericKubernetesResource runnerSet : client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS)
+                .inNamespace(namespace).withLabel(ArcKeys.MANAGED_BY, HELM).list().getItems()) {
             String set = runnerSet.getMetadata().getName();
             List<HasMetadata> companions = Stream.of(
-                    client.serviceAccounts().inNamespace(namespace).withLabel(Labels.MANAGED_BY, HELM)
-                            .withLabel(Labels.SCALE_SET_NAME, set).list().getItems(),
-                    client.rbac().roles().inNamespace(namespace).withLabel(Labels.MANAGED_BY, HELM)
-                            .withLabel(Labels.SCALE_SET_NAME, set).list().getItems(),
-                    client.rbac().roleBindings().inNamespace(namespace).withLabel(Labels.MANAGED_BY, HELM)
-                            .withLabel(Labels.SCALE_SET_NAME, set).list().getItems())
+                    client.serviceAccounts().inNamespace(namespace).withLabel(ArcKeys.MANAGED_BY, HELM)
+                            .withLabel(ArcKeys.SCALE_SET_NAME, set).list().getItems(),
+                    client.rbac().roles().inNamespace(namespace).withLabel(ArcKeys.MANAGED_BY, HELM)
+                            .withLabel(ArcKeys.SCALE_SET_NAME, set).list().getItems(),
+                    client.rbac().roleBindings().inNamespace(namespace).withLabel(ArcKeys.MANAGED_BY, HELM)
+                            .withLabel(ArcKeys.SCALE_SET_NAME, set).list().getItems())
                     .flatMap(List::stream).<HasMetadata>map(HasMetadata.class::cast).toList();
             sets.add(new HelmMadeSet(runnerSet, companions));
         }

@@ -6,21 +6,20 @@ import java.util.concurrent.Callable;
 
 import jakarta.inject.Inject;
 
-import dev.arcfleet.config.ArcRequirements;
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.Owner;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.ArcRequirements;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
 import dev.arcfleet.render.RunnerSetRenderer;
+import dev.arcfleet.settings.ArcfleetConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "render", mixinStandardHelpOptions = true,
         description = { "Prints every object the daemon would apply for a repositories.yaml, ready for",

@@ -2,14 +2,14 @@ package dev.arcfleet.cli;
 
 import java.util.concurrent.Callable;
 
-import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.route.RoutingRule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "route", mixinStandardHelpOptions = true,
         description = "Prints the runner set an issue or pull request number, or another key, is routed to.")

@@ -16,14 +16,13 @@ import jakarta.inject.Inject;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.reconcile.FleetStatus;
-import dev.arcfleet.reconcile.SetStatus;
+import dev.arcfleet.status.FleetStatus;
+import dev.arcfleet.status.SetStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = { "Shows a running daemon's fleet (its /api/v1/status) as a table, like kubectl get.",

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.arcfleet.reconcile.FleetStatus;
+import dev.arcfleet.status.FleetStatus;
 
 /** What {@code arcfleet status} prints: a {@code kubectl get}-style table of every set, then the fleet's own state. */
 final class StatusTable {

@@ -3,14 +3,14 @@ package dev.arcfleet.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import dev.arcfleet.config.ArcRequirements;
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.InvalidFleetConfigException;
+import dev.arcfleet.fleet.ArcRequirements;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Checks a repositories.yaml as the daemon would; exits 1 with the daemon's messages if it is invalid.")

@@ -12,8 +12,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Startup;
 
-import dev.arcfleet.reconcile.CycleReport;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.daemon.Daemon;
+import dev.arcfleet.daemon.DaemonSnapshot;
+import dev.arcfleet.status.CycleReport;
 
 /**
  * {@code /q/health/live} and {@code /q/health/started}. Liveness only fails when the loop itself is
@@ -26,25 +27,26 @@ public class LivenessChecks {
     private static final int STUCK_AFTER_INTERVALS = 4;
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @Produces
     @Liveness
     HealthCheck reconcileLoop() {
         return () -> {
-            if (loop.standingBy()) {
+            DaemonSnapshot daemon = loop.snapshot();
+            if (daemon.standingBy()) {
                 return HealthCheckResponse.named("reconcile-loop").up().withData("role", "standby").build();
             }
-            Duration stuckAfter = max(MINIMUM_STUCK_AFTER, loop.interval().multipliedBy(STUCK_AFTER_INTERVALS));
+            Duration stuckAfter = max(MINIMUM_STUCK_AFTER, daemon.interval().multipliedBy(STUCK_AFTER_INTERVALS));
             Instant now = Instant.now();
-            Instant lastProgress = loop.cycleRunningSince()
-                    .or(() -> loop.lastReport().map(report -> report.startedAt().plus(report.duration()).plus(loop.interval())))
-                    .orElse(loop.startedAt());
+            Instant lastProgress = daemon.cycleRunningSince()
+                    .or(() -> daemon.lastReport().map(report -> report.startedAt().plus(report.duration()).plus(daemon.interval())))
+                    .orElse(daemon.startedAt());
             Duration sinceProgress = Duration.between(lastProgress, now);
             return HealthCheckResponse.named("reconcile-loop")
                     .status(sinceProgress.compareTo(stuckAfter) < 0)
-                    .withData("cycleRunning", loop.cycleRunningSince().isPresent())
-                    .withData("lastCycleEnded", loop.lastReport().map(LivenessChecks::endedAt).orElse("never"))
+                    .withData("cycleRunning", daemon.cycleRunningSince().isPresent())
+                    .withData("lastCycleEnded", daemon.lastReport().map(LivenessChecks::endedAt).orElse("never"))
                     .withData("stuckAfterSeconds", stuckAfter.toSeconds())
                     .build();
         };
@@ -53,8 +55,11 @@ public class LivenessChecks {
     @Produces
     @Startup
     HealthCheck firstCycle() {
-        return () -> HealthCheckResponse.named("first-reconcile-cycle")
-                .status(loop.lastReport().isPresent() || loop.standingBy()).build();
+        return () -> {
+            DaemonSnapshot daemon = loop.snapshot();
+            return HealthCheckResponse.named("first-reconcile-cycle")
+                    .status(daemon.lastReport().isPresent() || daemon.standingBy()).build();
+        };
     }
 
     private static String endedAt(CycleReport report) {

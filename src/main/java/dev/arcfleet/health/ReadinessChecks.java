@@ -2,7 +2,6 @@ package dev.arcfleet.health;
 
 import java.util.Optional;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,10 +14,11 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.arcfleet.cache.CacheReport;
-import dev.arcfleet.reconcile.CycleReport;
-import dev.arcfleet.reconcile.LeaderGate;
-import dev.arcfleet.reconcile.ReconcileLoop;
-import dev.arcfleet.reconcile.SetStatus;
+import dev.arcfleet.daemon.Daemon;
+import dev.arcfleet.daemon.DaemonSnapshot;
+import dev.arcfleet.leader.LeaderGate;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
 
 /**
  * {@code /q/health/ready}: ready means the configuration is valid and the last cycle reconciled
@@ -31,14 +31,15 @@ public class ReadinessChecks {
     private static final int LISTED_PROBLEMS = 5;
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @Produces
     @Readiness
     HealthCheck kubernetesApi() {
         return () -> {
-            HealthCheckResponseBuilder check = HealthCheckResponse.named("kubernetes-api").status(loop.apiServerReachable());
-            String problems = String.join("; ", loop.apiServerProblems());
+            DaemonSnapshot daemon = loop.snapshot();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("kubernetes-api").status(daemon.apiServerReachable());
+            String problems = String.join("; ", daemon.apiServerProblems());
             if (!problems.isEmpty()) {
                 check.withData("error", problems);
             }
@@ -54,7 +55,7 @@ public class ReadinessChecks {
     @Readiness
     HealthCheck leaderElection() {
         return () -> {
-            LeaderGate.State leadership = loop.leadership();
+            LeaderGate.State leadership = loop.snapshot().leadership();
             HealthCheckResponseBuilder check = HealthCheckResponse.named("leader-election").up()
                     .withData("role", leadership.role());
             if (!leadership.electing()) {
@@ -68,21 +69,17 @@ public class ReadinessChecks {
     @Produces
     @Readiness
     HealthCheck arcController() {
-        return fromLastCycle("arc-controller", (report, check) -> report.arcController().ifPresentOrElse(
+        return fromLastCycle("arc-controller", (report, check) -> report.arcController().value().ifPresentOrElse(
                 controller -> check.up().withData("version", controller.version())
                         .withData("serviceAccount", controller.serviceAccountNamespace() + "/" + controller.serviceAccountName()),
-                () -> check.down().withData("error", report.arcControllerProblem())));
+                () -> check.down().withData("error", report.arcController().problem())));
     }
 
     @Produces
     @Readiness
     HealthCheck configuration() {
         return fromLastCycle("configuration", (report, check) -> {
-            if (report.configProblem() == null) {
-                check.up();
-            } else {
-                check.down().withData("error", report.configProblem());
-            }
+            report.configProblem().ifPresentOrElse(problem -> check.down().withData("error", problem), check::up);
         });
     }
 
@@ -91,10 +88,11 @@ public class ReadinessChecks {
     @Readiness
     HealthCheck cache() {
         return () -> {
-            if (loop.standingBy()) {
-                return standby("cache");
+            DaemonSnapshot daemon = loop.snapshot();
+            if (daemon.standingBy()) {
+                return standby("cache", daemon);
             }
-            CacheReport report = loop.cacheReport();
+            CacheReport report = daemon.cacheReport();
             HealthCheckResponseBuilder check = HealthCheckResponse.named("cache")
                     .status(report.problem().isEmpty() && report.setProblems().isEmpty());
             report.problem().ifPresent(problem -> check.withData("error", problem));
@@ -125,20 +123,18 @@ public class ReadinessChecks {
                     .withData("setsWaiting", report.count(SetStatus.State.WAITING))
                     .withData("writes", report.writes())
                     .withData("pruned", report.pruned());
-            if (report.firstError() != null) {
-                check.withData("lastError", report.firstError());
-            }
+            report.firstError().ifPresent(error -> check.withData("lastError", error));
             String notReady = report.sets().stream().filter(set -> set.state() != SetStatus.State.READY)
                     .limit(LISTED_PROBLEMS).map(set -> set.name() + " " + set.state() + ": " + set.detail())
                     .collect(Collectors.joining("; "));
             if (!notReady.isEmpty()) {
                 check.withData("setsNotReady", notReady);
             }
-        }, check -> loop.cycleProgress().ifPresent(progress -> check.withData("cycleInProgress", progress.summary())));
+        }, (daemon, check) -> daemon.cycleProgress().ifPresent(progress -> check.withData("cycleInProgress", progress.summary())));
     }
 
     private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill) {
-        return fromLastCycle(name, fill, check -> {
+        return fromLastCycle(name, fill, (daemon, check) -> {
         });
     }
 
@@ -148,14 +144,15 @@ public class ReadinessChecks {
      * @param always fills in what holds with or without a report, such as the running first cycle's progress
      */
     private HealthCheck fromLastCycle(String name, BiConsumer<CycleReport, HealthCheckResponseBuilder> fill,
-            Consumer<HealthCheckResponseBuilder> always) {
+            BiConsumer<DaemonSnapshot, HealthCheckResponseBuilder> always) {
         return () -> {
-            if (loop.standingBy()) {
-                return standby(name);
+            DaemonSnapshot daemon = loop.snapshot();
+            if (daemon.standingBy()) {
+                return standby(name, daemon);
             }
             HealthCheckResponseBuilder check = HealthCheckResponse.named(name);
-            always.accept(check);
-            Optional<CycleReport> report = loop.lastReport();
+            always.accept(daemon, check);
+            Optional<CycleReport> report = daemon.lastReport();
             if (report.isEmpty()) {
                 return check.down().withData("error", "no reconcile cycle has run yet").build();
             }
@@ -165,8 +162,8 @@ public class ReadinessChecks {
     }
 
     /** A standby neither reconciles nor manages caches; the leader's readiness reports them. */
-    private HealthCheckResponse standby(String name) {
+    private static HealthCheckResponse standby(String name, DaemonSnapshot daemon) {
         return HealthCheckResponse.named(name).up().withData("role", "standby")
-                .withData("leader", String.valueOf(loop.leadership().leader())).build();
+                .withData("leader", String.valueOf(daemon.leadership().leader())).build();
     }
 }

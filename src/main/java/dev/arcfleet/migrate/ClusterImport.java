@@ -5,9 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
 import dev.arcfleet.render.RunnerSetRenderer;

@@ -21,15 +21,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.config.ContainerMode;
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.InvalidFleetConfigException;
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.ReservedKeys;
-import dev.arcfleet.config.ResourceMetaTarget;
-import dev.arcfleet.config.RunnerPodNames;
-import dev.arcfleet.config.SetNames;
+import dev.arcfleet.chart.ContainerMode;
+import dev.arcfleet.chart.ReservedKeys;
+import dev.arcfleet.chart.ResourceMetaTarget;
+import dev.arcfleet.chart.RunnerPodNames;
+import dev.arcfleet.chart.SetNames;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.migrate.Finding.Kind;
 
 /**

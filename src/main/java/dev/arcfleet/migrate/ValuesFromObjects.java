@@ -13,10 +13,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.arcfleet.config.ReservedKeys;
-import dev.arcfleet.config.ResourceMetaTarget;
-import dev.arcfleet.config.RunnerPodNames;
+import dev.arcfleet.chart.ReservedKeys;
+import dev.arcfleet.chart.ResourceMetaTarget;
+import dev.arcfleet.chart.RunnerPaths;
+import dev.arcfleet.chart.RunnerPodNames;
 import dev.arcfleet.render.RunnerSetRenderer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -35,7 +35,6 @@ public final class ValuesFromObjects {
     /** ARC's own annotation on a registered set. */
     private static final String SCALE_SET_ID_ANNOTATION = "runner-scale-set-id";
     private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-    private static final String TLS_VOLUME = "github-server-tls-cert";
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,13 +97,13 @@ public final class ValuesFromObjects {
     /** What the chart renders for each container mode, recognised by what only that mode renders. */
     private record Mode(String type, List<JsonNode> runnerEnv, List<String> runnerMounts, List<String> volumes) {
         static Mode of(ObjectNode podSpec) {
-            String hooks = runner(podSpec).map(runner -> env(runner, "ACTIONS_RUNNER_CONTAINER_HOOKS")).orElse("");
-            if (hooks.equals("/home/runner/k8s/index.js")) {
+            String hooks = runner(podSpec).map(runner -> env(runner, RunnerPodNames.HOOKS_ENV)).orElse("");
+            if (hooks.equals(RunnerPaths.KUBERNETES_HOOKS)) {
                 return new Mode("kubernetes", kubernetesEnv(hooks), List.of(RunnerPodNames.WORK_VOLUME), List.of());
             }
-            if (hooks.equals("/home/runner/k8s-novolume/index.js")) {
+            if (hooks.equals(RunnerPaths.KUBERNETES_NOVOLUME_HOOKS)) {
                 List<JsonNode> env = new ArrayList<>(kubernetesEnv(hooks));
-                env.add(nameValue("ACTIONS_RUNNER_IMAGE", runner(podSpec).map(r -> r.path("image").asText()).orElse("")));
+                env.add(nameValue(RunnerPodNames.RUNNER_IMAGE_ENV, runner(podSpec).map(r -> r.path("image").asText()).orElse("")));
                 return new Mode("kubernetes-novolume", env, List.of(), List.of());
             }
             if (named(podSpec.path("initContainers"), RunnerPodNames.DIND_EXTERNALS_CONTAINER).isPresent()) {
@@ -117,10 +116,10 @@ public final class ValuesFromObjects {
         }
 
         private static List<JsonNode> kubernetesEnv(String hooks) {
-            ObjectNode podName = JSON.createObjectNode().put("name", "ACTIONS_RUNNER_POD_NAME");
+            ObjectNode podName = JSON.createObjectNode().put("name", RunnerPodNames.POD_NAME_ENV);
             podName.putObject("valueFrom").putObject("fieldRef").put("fieldPath", "metadata.name");
-            return List.of(nameValue("ACTIONS_RUNNER_CONTAINER_HOOKS", hooks), podName,
-                    nameValue("ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "true"));
+            return List.of(nameValue(RunnerPodNames.HOOKS_ENV, hooks), podName,
+                    nameValue(RunnerPodNames.REQUIRE_JOB_CONTAINER_ENV, "true"));
         }
     }
 
@@ -159,16 +158,16 @@ public final class ValuesFromObjects {
 
     /** With runnerMountPath the chart mounts the certificate into the runner and points two variables at it. */
     private static void undoTls(ObjectNode podSpec, ObjectNode values) {
-        Optional<JsonNode> mount = runner(podSpec).flatMap(runner -> named(runner.path("volumeMounts"), TLS_VOLUME));
+        Optional<JsonNode> mount = runner(podSpec).flatMap(runner -> named(runner.path("volumeMounts"), RunnerPodNames.TLS_VOLUME));
         if (mount.isEmpty() || !values.has("githubServerTLS")) {
             return;
         }
         String mountPath = mount.get().path("mountPath").asText();
         Path directory = Path.of(mountPath).getParent();
         object(values, "githubServerTLS").put("runnerMountPath", directory == null ? "/" : directory.toString());
-        remove(podSpec, "volumes", volume -> TLS_VOLUME.equals(volume.path("name").asText()));
+        remove(podSpec, "volumes", volume -> RunnerPodNames.TLS_VOLUME.equals(volume.path("name").asText()));
         runner(podSpec).ifPresent(runner -> {
-            remove(runner, "volumeMounts", item -> TLS_VOLUME.equals(item.path("name").asText()));
+            remove(runner, "volumeMounts", item -> RunnerPodNames.TLS_VOLUME.equals(item.path("name").asText()));
             remove(runner, "env", variable -> variable.equals(nameValue("NODE_EXTRA_CA_CERTS", mountPath))
                     || variable.equals(nameValue("RUNNER_UPDATE_CA_CERTS", "1")));
         });
@@ -267,7 +266,7 @@ public final class ValuesFromObjects {
     }
 
     private static String defaultMountPath(String volume) {
-        return volume.equals(RunnerPodNames.DIND_SOCKET_VOLUME) ? "/var/run" : "/home/runner/_work";
+        return volume.equals(RunnerPodNames.DIND_SOCKET_VOLUME) ? RunnerPaths.DIND_SOCKET_DIRECTORY : RunnerPaths.WORK_DIRECTORY;
     }
 
     private static Optional<ObjectNode> runner(ObjectNode podSpec) {

@@ -2,9 +2,11 @@ package dev.arcfleet.reconcile;
 
 import java.util.Optional;
 
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
+import dev.arcfleet.cluster.ClusterCache;
+import dev.arcfleet.cluster.EventRecorder;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.cluster.Outcome;
+import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.render.GithubCredentials;
+import dev.arcfleet.settings.ArcfleetConfig;
 import io.fabric8.kubernetes.api.model.Secret;
 
 /**

@@ -2,39 +2,35 @@ package dev.arcfleet.reconcile;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
-import dev.arcfleet.config.FleetConfig;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
 
 /** Logs what changed since the last cycle, so an unchanged problem is not repeated every interval. */
 final class CycleLog {
 
     private static final Logger LOG = Logger.getLogger(FleetReconciler.class);
 
-    private String lastConfigProblem;
-    private String lastBlocker;
+    private Optional<String> lastConfigProblem = Optional.empty();
+    private Optional<String> lastBlocker = Optional.empty();
     private Map<String, SetStatus> lastSetStatuses = Map.of();
 
     /** {@code configRead}: false when the cluster was unreadable, and the blocker says so once. */
     void log(CycleReport report, boolean configRead, Optional<FleetConfig> enforced) {
-        String configProblem = report.configProblem();
-        if (configRead && !Objects.equals(configProblem, lastConfigProblem)) {
-            if (configProblem == null) {
-                enforced.ifPresent(config -> LOG.infof("Configuration valid: %d repositories, %d runner sets",
-                        config.repositories().size(), config.runnerSets().size()));
-            } else {
-                LOG.errorf("%s; %s", configProblem, enforced.isEmpty() ? "nothing is changed"
-                        : "keeping the last valid configuration, nothing is deleted");
-            }
+        Optional<String> configProblem = report.configProblem();
+        if (configRead && !configProblem.equals(lastConfigProblem)) {
+            configProblem.ifPresentOrElse(problem -> LOG.errorf("%s; %s", problem, enforced.isEmpty() ? "nothing is changed"
+                    : "keeping the last valid configuration, nothing is deleted"),
+                    () -> enforced.ifPresent(config -> LOG.infof("Configuration valid: %d repositories, %d runner sets",
+                            config.repositories().size(), config.runnerSets().size())));
             lastConfigProblem = configProblem;
         }
-        if (!Objects.equals(report.blocker(), lastBlocker)) {
-            if (report.blocker() != null) {
-                LOG.errorf("Reconcile blocked, nothing is changed: %s", report.blocker());
-            }
+        if (!report.blocker().equals(lastBlocker)) {
+            report.blocker().ifPresent(blocker -> LOG.errorf("Reconcile blocked, nothing is changed: %s", blocker));
             lastBlocker = report.blocker();
         }
         Map<String, SetStatus> statuses = new HashMap<>();

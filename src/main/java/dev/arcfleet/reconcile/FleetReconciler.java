@@ -17,23 +17,31 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.DesiredCache;
-import dev.arcfleet.config.ArcRequirements;
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.Owner;
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.config.RunnerSet;
-import dev.arcfleet.reconcile.SetStatus.Reason;
-import dev.arcfleet.render.ArcController;
+import dev.arcfleet.cluster.ApiWriter;
+import dev.arcfleet.cluster.ArcControllerDiscovery;
+import dev.arcfleet.cluster.ClusterCache;
+import dev.arcfleet.cluster.EventRecorder;
+import dev.arcfleet.cluster.Outcome;
+import dev.arcfleet.fleet.ArcRequirements;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.Owner;
+import dev.arcfleet.status.CycleProgress;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
+import dev.arcfleet.status.SetStatus.Reason;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
- * One reconcile cycle: ConfigMap → validated config → rendered sets → each set's lifecycle against
+ * One reconcile cycle: ConfigMap → validated config → rendered sets → each set applied, then pruned, against
  * the informer caches → prune. Never deletes on bad input: without a valid configuration, a known
  * ARC controller and synced caches, it changes nothing.
  */
@@ -51,7 +59,8 @@ public final class FleetReconciler implements AutoCloseable {
     private final CredentialsResolver credentials;
     private final ConfigSource configSource;
     private final DeleteLoopBreaker breaker;
-    private final SetLifecycle lifecycle;
+    private final SetApply applier;
+    private final SetPrune pruner;
     private final MemoizedRenderer renderer = new MemoizedRenderer();
     private final CycleLog cycleLog = new CycleLog();
     private final CycleProgress progress = new CycleProgress(Clock.systemUTC());
@@ -74,8 +83,9 @@ public final class FleetReconciler implements AutoCloseable {
         this.configSource = new ConfigSource(client, cache, config.namespace(), config.configMap(), config.maxSets(), events);
         this.breaker = new DeleteLoopBreaker(clock);
         this.owner = Owner.of(config);
-        this.lifecycle = new SetLifecycle(cache, writer, events, caches, breaker,
+        this.applier = new SetApply(cache, writer, events, caches, breaker,
                 new SetBackoff(clock, config.reconcile().interval()), configSource::configMap, owner);
+        this.pruner = new SetPrune(cache, writer, events, breaker, owner);
     }
 
     /** The configuration being enforced: the last valid one read. */
@@ -85,7 +95,7 @@ public final class FleetReconciler implements AutoCloseable {
 
     /** When arcfleet last wrote an object of each set. */
     public Map<String, Instant> lastApplied() {
-        return lifecycle.lastApplied();
+        return applier.lastApplied();
     }
 
     /** How far the running cycle, or the last one, got through its sets. */
@@ -104,36 +114,34 @@ public final class FleetReconciler implements AutoCloseable {
         Cycle cycle = new Cycle();
         boolean readable = cache.synced();
         if (!readable) {
-            cycle.blocker = "cluster not readable: " + String.join("; ", cache.problems());
-            cycle.configProblem = "ConfigMap not read: " + cycle.blocker;
-            cycle.arcControllerProblem = "ARC controller not looked up: " + cycle.blocker;
+            String unreadable = "cluster not readable: " + String.join("; ", cache.problems());
+            cycle.blocker = Optional.of(unreadable);
+            cycle.configProblem = Optional.of("ConfigMap not read: " + unreadable);
+            cycle.arcController = Outcome.failed("ARC controller not looked up: " + unreadable);
         } else {
-            cycle.configProblem = configSource.read();
-            Outcome<ArcController> arc = ArcControllerDiscovery.discover(config.arc(), config.namespace(),
+            cycle.configProblem = Optional.ofNullable(configSource.read());
+            cycle.arcController = ArcControllerDiscovery.discover(config.arc(), config.namespace(),
                     cache.controllerDeployments());
-            cycle.arcController = arc.value();
-            cycle.arcControllerProblem = arc.problem();
             Optional<FleetConfig> fleet = configSource.lastValid();
             if (fleet.isEmpty()) {
-                cycle.blocker = "no valid configuration yet, nothing is changed: " + cycle.configProblem;
-            } else if (arc.value().isEmpty()) {
-                cycle.blocker = arc.problem();
+                cycle.blocker = Optional.of("no valid configuration yet, nothing is changed: "
+                        + cycle.configProblem.orElse(null));
+            } else if (cycle.arcController.value().isEmpty()) {
+                cycle.blocker = Optional.of(cycle.arcController.problem());
             } else {
-                reconcile(fleet.get(), arc.value().get(), cycle);
+                reconcile(fleet.get(), cycle.arcController.value().get(), cycle);
             }
         }
         CycleReport report = new CycleReport(startedAt, Duration.between(startedAt, Instant.now()), cycle.configProblem,
-                cycle.arcController, cycle.arcControllerProblem, cycle.blocker, cycle.sets, cycle.pruned,
-                writer.totalWrites() - writesBefore);
+                cycle.arcController, cycle.blocker, cycle.sets, cycle.pruned, writer.totalWrites() - writesBefore);
         cycleLog.log(report, readable, configSource.lastValid());
         return report;
     }
 
     private static final class Cycle {
-        String configProblem;
-        Optional<ArcController> arcController = Optional.empty();
-        String arcControllerProblem;
-        String blocker;
+        Optional<String> configProblem = Optional.empty();
+        Outcome<ArcController> arcController;
+        Optional<String> blocker = Optional.empty();
         List<SetStatus> sets = List.of();
         int pruned;
     }
@@ -141,7 +149,7 @@ public final class FleetReconciler implements AutoCloseable {
     private void reconcile(FleetConfig fleet, ArcController arcController, Cycle cycle) {
         Optional<Integer> minorVersion = kubernetesMinorVersion();
         if (minorVersion.isEmpty()) {
-            cycle.blocker = "cannot read the Kubernetes version of the API server";
+            cycle.blocker = Optional.of("cannot read the Kubernetes version of the API server");
             return;
         }
         ClusterFacts facts = new ClusterFacts(config.namespace(), config.github().url(), arcController, minorVersion.get(),
@@ -153,13 +161,13 @@ public final class FleetReconciler implements AutoCloseable {
 
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
         List<MemoizedRenderer.Inputs> renderable = renderable(fleet, facts, statuses);
-        SetLifecycle.Writes writes = new SetLifecycle.Writes();
+        Writes writes = new Writes();
         Map<String, RenderedSet> rendered = new ConcurrentHashMap<>();
         progress.start(renderable.size());
         List<MemoizedRenderer.Inputs> toApply = new ArrayList<>();
         for (MemoizedRenderer.Inputs inputs : renderable) {
             Optional<RenderedSet> known = renderer.rendered(inputs);
-            Optional<SetStatus> unchanged = known.flatMap(lifecycle::unchangedSinceInSync);
+            Optional<SetStatus> unchanged = known.flatMap(applier::unchangedSinceInSync);
             if (unchanged.isPresent()) {
                 rendered.put(inputs.set().name(), known.get());
                 statuses.put(inputs.set().name(), unchanged.get());
@@ -173,15 +181,15 @@ public final class FleetReconciler implements AutoCloseable {
                 .map(inputs -> CompletableFuture.supplyAsync(() -> {
                     RenderedSet desired = renderer.render(inputs);
                     rendered.put(desired.set().name(), desired);
-                    return lifecycle.apply(desired, writes);
+                    return applier.apply(desired, writes);
                 }, applyPool)).toList();
         for (CompletableFuture<SetStatus> apply : applies) {
             SetStatus status = apply.join();
             statuses.put(status.name(), status);
             progress.finished(status.state());
         }
-        cycle.pruned = lifecycle.prune(desiredSetNames, rendered, writes, configSource::confirmedCurrent);
-        lifecycle.awaitCaughtUp(writes);
+        cycle.pruned = pruner.prune(desiredSetNames, rendered, writes, configSource::confirmedCurrent);
+        writes.awaitCaughtUp(cache);
         List<SetStatus> ordered = new ArrayList<>();
         fleet.runnerSets().forEach(set -> ordered.add(statuses.get(set.name())));
         cycle.sets = ordered;
@@ -234,7 +242,7 @@ public final class FleetReconciler implements AutoCloseable {
             breaker.reset();
             breakerInputs = inputs;
         }
-        lifecycle.retain(desiredSetNames);
+        applier.retain(desiredSetNames);
         renderer.retain(desiredSetNames);
     }
 

@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
 import dev.arcfleet.render.RunnerSetRenderer;

@@ -3,7 +3,8 @@ package dev.arcfleet.reconcile;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.cluster.RenderedObject;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.DesiredRunnerSet;
 
 /**

@@ -3,7 +3,7 @@ package dev.arcfleet.render;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 

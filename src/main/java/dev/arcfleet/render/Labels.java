@@ -4,19 +4,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.arcfleet.config.ChartValues;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.chart.ChartValues;
+import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /** The labels and annotations that the chart and arcfleet put on every object of a runner set. */
 public final class Labels {
 
-    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    /** The value of ARC's {@code managed-by} label that marks an object as arcfleet's. */
     public static final String MANAGED_BY_ARCFLEET = "arcfleet";
-    public static final String VERSION = "app.kubernetes.io/version";
-    public static final String COMPONENT = "app.kubernetes.io/component";
-    /** The chart's: every object of a set carries its name. */
-    public static final String SCALE_SET_NAME = "actions.github.com/scale-set-name";
     /** Ties an object to its runner set; prune decisions go through it. */
     public static final String SET = "arcfleet.dev/set";
     /**
@@ -39,7 +36,7 @@ public final class Labels {
     /** Only objects carrying this label are ever changed or deleted by arcfleet. */
     public static boolean managedByArcfleet(HasMetadata object) {
         Map<String, String> labels = object.getMetadata().getLabels();
-        return labels != null && MANAGED_BY_ARCFLEET.equals(labels.get(MANAGED_BY));
+        return labels != null && MANAGED_BY_ARCFLEET.equals(labels.get(ArcKeys.MANAGED_BY));
     }
 
     /** The object's owner; empty on an object made before owners were labelled. */
@@ -56,20 +53,20 @@ public final class Labels {
         labels.putAll(own.labels());
         labels.putAll(common(set, facts));
         if (component != null) {
-            labels.put(COMPONENT, component);
+            labels.put(ArcKeys.COMPONENT, component);
         }
         return labels;
     }
 
     private static Map<String, String> common(RunnerSet set, ClusterFacts facts) {
         Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("app.kubernetes.io/name", set.name());
-        labels.put("app.kubernetes.io/instance", set.name());
-        labels.put(VERSION, facts.arcController().version());
-        labels.put(MANAGED_BY, MANAGED_BY_ARCFLEET);
-        labels.put("app.kubernetes.io/part-of", "gha-rs");
-        labels.put(SCALE_SET_NAME, set.name());
-        labels.put("actions.github.com/scale-set-namespace", facts.namespace());
+        labels.put(ArcKeys.NAME, set.name());
+        labels.put(ArcKeys.INSTANCE, set.name());
+        labels.put(ArcKeys.VERSION, facts.arcController().version());
+        labels.put(ArcKeys.MANAGED_BY, MANAGED_BY_ARCFLEET);
+        labels.put(ArcKeys.PART_OF, ArcKeys.PART_OF_RUNNER_SET);
+        labels.put(ArcKeys.SCALE_SET_NAME, set.name());
+        labels.put(ArcKeys.SCALE_SET_NAMESPACE, facts.namespace());
         labels.put(SET, set.name());
         labels.put(REPOSITORY, set.name().substring(0, set.name().lastIndexOf('-')));
         labels.put(INSTANCE, Integer.toString(set.instance()));

@@ -7,12 +7,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import dev.arcfleet.config.ChartValues;
-import dev.arcfleet.config.ChartValues.GithubServerTls;
-import dev.arcfleet.config.ContainerMode;
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.config.RunnerPodNames;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.chart.ChartValues;
+import dev.arcfleet.chart.ChartValues.GithubServerTls;
+import dev.arcfleet.chart.ContainerMode;
+import dev.arcfleet.chart.RunnerPaths;
+import dev.arcfleet.chart.RunnerPodNames;
+import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -43,13 +44,10 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 final class RunnerPodTemplate {
 
     static final String HOOK_TEMPLATE_KEY = "content";
-    private static final String HOOK_TEMPLATE_DIRECTORY = "/home/runner/pod-template";
     private static final String RUNNER = RunnerPodNames.RUNNER_CONTAINER;
     private static final String WORK = RunnerPodNames.WORK_VOLUME;
     private static final String DIND_SOCKET = RunnerPodNames.DIND_SOCKET_VOLUME;
     private static final String DIND_EXTERNALS = RunnerPodNames.DIND_EXTERNALS_VOLUME;
-    private static final String WORK_MOUNT_PATH = "/home/runner/_work";
-    private static final String TLS_VOLUME = "github-server-tls-cert";
     private static final int NATIVE_SIDECAR_MINOR_VERSION = 29;
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -148,10 +146,10 @@ final class RunnerPodTemplate {
             runner.setCommand(List.of(RunnerPodNames.RUNNER_COMMAND));
         }
         List<EnvVar> defaults = new ArrayList<>(switch (mode) {
-            case KUBERNETES -> kubernetesModeEnv("/home/runner/k8s/index.js");
+            case KUBERNETES -> kubernetesModeEnv(RunnerPaths.KUBERNETES_HOOKS);
             case KUBERNETES_NOVOLUME -> {
-                List<EnvVar> env = new ArrayList<>(kubernetesModeEnv("/home/runner/k8s-novolume/index.js"));
-                env.add(env("ACTIONS_RUNNER_IMAGE", repository.runnerImage()));
+                List<EnvVar> env = new ArrayList<>(kubernetesModeEnv(RunnerPaths.KUBERNETES_NOVOLUME_HOOKS));
+                env.add(env(RunnerPodNames.RUNNER_IMAGE_ENV, repository.runnerImage()));
                 yield env;
             }
             case DIND -> List.of(env("DOCKER_HOST", "unix:///var/run/docker.sock"),
@@ -166,23 +164,23 @@ final class RunnerPodTemplate {
         List<EnvVar> env = new ArrayList<>(runner.getEnv());
         defaults.stream().filter(variable -> !userEnv.contains(variable.getName())).forEach(env::add);
         if (mode.usesKubeModeServiceAccount()) {
-            env.add(env(RunnerPodNames.HOOK_TEMPLATE_ENV, HOOK_TEMPLATE_DIRECTORY + "/" + HOOK_TEMPLATE_KEY));
+            env.add(env(RunnerPodNames.HOOK_TEMPLATE_ENV, RunnerPaths.HOOK_TEMPLATE_DIRECTORY + "/" + HOOK_TEMPLATE_KEY));
         }
         runner.setEnv(env);
 
         List<VolumeMount> defaultMounts = new ArrayList<>(switch (mode) {
-            case KUBERNETES -> List.of(mount(WORK, WORK_MOUNT_PATH));
-            case DIND -> List.of(mount(WORK, WORK_MOUNT_PATH), mount(DIND_SOCKET, "/var/run"));
+            case KUBERNETES -> List.of(mount(WORK, RunnerPaths.WORK_DIRECTORY));
+            case DIND -> List.of(mount(WORK, RunnerPaths.WORK_DIRECTORY), mount(DIND_SOCKET, RunnerPaths.DIND_SOCKET_DIRECTORY));
             case KUBERNETES_NOVOLUME, NONE -> List.<VolumeMount>of();
         });
-        tls.ifPresent(certificate -> defaultMounts.add(new VolumeMountBuilder().withName(TLS_VOLUME)
+        tls.ifPresent(certificate -> defaultMounts.add(new VolumeMountBuilder().withName(RunnerPodNames.TLS_VOLUME)
                 .withMountPath(tlsMountPath(certificate)).withSubPath(certificate.key()).build()));
         Set<String> userMounts = runner.getVolumeMounts().stream().map(VolumeMount::getName).collect(Collectors.toSet());
         List<VolumeMount> mounts = new ArrayList<>(runner.getVolumeMounts());
         defaultMounts.stream().filter(mount -> !userMounts.contains(mount.getName())).forEach(mounts::add);
         mounts.addAll(cacheMounts(set));
         if (mode.usesKubeModeServiceAccount()) {
-            mounts.add(new VolumeMountBuilder().withName(RunnerPodNames.HOOK_TEMPLATE_VOLUME).withMountPath(HOOK_TEMPLATE_DIRECTORY)
+            mounts.add(new VolumeMountBuilder().withName(RunnerPodNames.HOOK_TEMPLATE_VOLUME).withMountPath(RunnerPaths.HOOK_TEMPLATE_DIRECTORY)
                     .withReadOnly(true).build());
         }
         runner.setVolumeMounts(mounts);
@@ -219,8 +217,8 @@ final class RunnerPodTemplate {
     private static Container dindExternals(RepositoryConfig repository) {
         return new ContainerBuilder().withName(RunnerPodNames.DIND_EXTERNALS_CONTAINER).withImage(repository.runnerImage())
                 .withCommand("cp")
-                .withArgs("-r", "/home/runner/externals/.", "/home/runner/tmpDir/")
-                .withVolumeMounts(mount(DIND_EXTERNALS, "/home/runner/tmpDir")).build();
+                .withArgs("-r", RunnerPaths.EXTERNALS_DIRECTORY + "/.", RunnerPaths.DIND_EXTERNALS_COPY_DIRECTORY + "/")
+                .withVolumeMounts(mount(DIND_EXTERNALS, RunnerPaths.DIND_EXTERNALS_COPY_DIRECTORY)).build();
     }
 
     /** Job containers started through dind resolve bind mounts inside dind, so it sees the caches at the same paths. */
@@ -229,8 +227,8 @@ final class RunnerPodTemplate {
                 .withArgs(settings.args())
                 .withEnv(env("DOCKER_GROUP_GID", "123"))
                 .withNewSecurityContext().withPrivileged(true).endSecurityContext()
-                .withVolumeMounts(mount(WORK, WORK_MOUNT_PATH), mount(DIND_SOCKET, "/var/run"),
-                        mount(DIND_EXTERNALS, "/home/runner/externals"))
+                .withVolumeMounts(mount(WORK, RunnerPaths.WORK_DIRECTORY), mount(DIND_SOCKET, RunnerPaths.DIND_SOCKET_DIRECTORY),
+                        mount(DIND_EXTERNALS, RunnerPaths.EXTERNALS_DIRECTORY))
                 .addAllToVolumeMounts(cacheMounts);
         if (nativeSidecar) {
             dind.withRestartPolicy("Always")
@@ -241,7 +239,7 @@ final class RunnerPodTemplate {
     }
 
     private static Volume tlsVolume(GithubServerTls tls) {
-        return new VolumeBuilder().withName(TLS_VOLUME).withNewConfigMap().withName(tls.configMapName())
+        return new VolumeBuilder().withName(RunnerPodNames.TLS_VOLUME).withNewConfigMap().withName(tls.configMapName())
                 .addNewItem().withKey(tls.key()).withPath(tls.key()).endItem().endConfigMap().build();
     }
 
@@ -252,10 +250,10 @@ final class RunnerPodTemplate {
 
     private static List<EnvVar> kubernetesModeEnv(String hooksPath) {
         return List.of(
-                env("ACTIONS_RUNNER_CONTAINER_HOOKS", hooksPath),
-                new EnvVarBuilder().withName("ACTIONS_RUNNER_POD_NAME").withNewValueFrom().withNewFieldRef()
+                env(RunnerPodNames.HOOKS_ENV, hooksPath),
+                new EnvVarBuilder().withName(RunnerPodNames.POD_NAME_ENV).withNewValueFrom().withNewFieldRef()
                         .withFieldPath("metadata.name").endFieldRef().endValueFrom().build(),
-                env("ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "true"));
+                env(RunnerPodNames.REQUIRE_JOB_CONTAINER_ENV, "true"));
     }
 
     static List<VolumeMount> cacheMounts(RunnerSet set) {

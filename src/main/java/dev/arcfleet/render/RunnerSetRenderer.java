@@ -12,13 +12,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.arcfleet.config.CachePath;
-import dev.arcfleet.config.ChartValues;
-import dev.arcfleet.config.ContainerMode;
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.config.ResourceMetaTarget;
-import dev.arcfleet.config.RunnerPaths;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.chart.ChartValues;
+import dev.arcfleet.chart.ContainerMode;
+import dev.arcfleet.chart.ResourceMetaTarget;
+import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -42,13 +43,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * repository sets (README: Chart values). Pure: the same input always gives byte-identical objects.
  */
 public final class RunnerSetRenderer {
-
-    public static final String ARC_API_VERSION = "actions.github.com/v1alpha1";
-    public static final String AUTOSCALING_RUNNER_SET_KIND = "AutoscalingRunnerSet";
-    /** ARC recreates a set's listener when this annotation differs from the listener's copy. */
-    public static final String VALUES_HASH_ANNOTATION = "actions.github.com/values-hash";
-    /** ARC removes it from each companion once the scale set is deregistered from GitHub. */
-    public static final String CLEANUP_FINALIZER = "actions.github.com/cleanup-protection";
 
     private static final String RBAC_API_GROUP = "rbac.authorization.k8s.io";
     /** runner-container-hooks (ADR 0134) merges this container's mounts into the job container. */
@@ -201,8 +195,8 @@ public final class RunnerSetRenderer {
         Map<String, String> annotations = annotations(chart, chart.resourceMeta(ResourceMetaTarget.AUTOSCALING_RUNNER_SET));
         annotations.putAll(cleanupAnnotations(set));
         GenericKubernetesResource resource = new GenericKubernetesResource();
-        resource.setApiVersion(ARC_API_VERSION);
-        resource.setKind(AUTOSCALING_RUNNER_SET_KIND);
+        resource.setApiVersion(ArcApi.API_VERSION);
+        resource.setKind(ArcApi.AUTOSCALING_RUNNER_SET_KIND);
         resource.setMetadata(new ObjectMetaBuilder().withName(set.name()).withNamespace(facts.namespace())
                 .withLabels(Labels.of(set, facts, "autoscaling-runner-set",
                         chart.resourceMeta(ResourceMetaTarget.AUTOSCALING_RUNNER_SET)))
@@ -212,7 +206,7 @@ public final class RunnerSetRenderer {
         // The chart hashes all its values, credentials included, and ARC recreates the listener when this
         // annotation changes: that is how a rotated token reaches the listener. Only a hash of the
         // credentials enters it, never their content; 63 characters as the chart truncates it.
-        resource.getMetadata().getAnnotations().put(VALUES_HASH_ANNOTATION,
+        resource.getMetadata().getAnnotations().put(ArcKeys.VALUES_HASH,
                 sha256(hash + credentialsHash(credentials)).substring(0, 63));
         return resource;
     }
@@ -235,21 +229,21 @@ public final class RunnerSetRenderer {
         return tree;
     }
 
-    /** The objects ARC releases from {@link #CLEANUP_FINALIZER} after deregistering the scale set. */
+    /** The objects ARC releases from {@link ArcKeys#CLEANUP_FINALIZER} after deregistering the scale set. */
     private static Map<String, String> cleanupAnnotations(RunnerSet set) {
         Map<String, String> annotations = new LinkedHashMap<>();
-        annotations.put("actions.github.com/cleanup-github-secret-name", githubSecretName(set.name()));
-        annotations.put("actions.github.com/cleanup-manager-role-binding", managerName(set.name()));
-        annotations.put("actions.github.com/cleanup-manager-role-name", managerName(set.name()));
+        annotations.put(ArcKeys.CLEANUP_GITHUB_SECRET_NAME, githubSecretName(set.name()));
+        annotations.put(ArcKeys.CLEANUP_MANAGER_ROLE_BINDING, managerName(set.name()));
+        annotations.put(ArcKeys.CLEANUP_MANAGER_ROLE_NAME, managerName(set.name()));
         if (userServiceAccount(set.repository())) {
             return annotations;
         }
         if (set.repository().containerMode().usesKubeModeServiceAccount()) {
-            annotations.put("actions.github.com/cleanup-kubernetes-mode-role-binding-name", kubeModeName(set.name()));
-            annotations.put("actions.github.com/cleanup-kubernetes-mode-role-name", kubeModeName(set.name()));
-            annotations.put("actions.github.com/cleanup-kubernetes-mode-service-account-name", kubeModeName(set.name()));
+            annotations.put(ArcKeys.CLEANUP_KUBE_MODE_ROLE_BINDING_NAME, kubeModeName(set.name()));
+            annotations.put(ArcKeys.CLEANUP_KUBE_MODE_ROLE_NAME, kubeModeName(set.name()));
+            annotations.put(ArcKeys.CLEANUP_KUBE_MODE_SERVICE_ACCOUNT_NAME, kubeModeName(set.name()));
         } else {
-            annotations.put("actions.github.com/cleanup-no-permission-service-account-name", noPermissionName(set.name()));
+            annotations.put(ArcKeys.CLEANUP_NO_PERMISSION_SERVICE_ACCOUNT_NAME, noPermissionName(set.name()));
         }
         return annotations;
     }
@@ -304,7 +298,7 @@ public final class RunnerSetRenderer {
         return new ObjectMetaBuilder().withName(name).withNamespace(facts.namespace())
                 .withLabels(Labels.of(set, facts, component, chart.resourceMeta(target)))
                 .withAnnotations(annotations(chart, chart.resourceMeta(target)))
-                .withFinalizers(CLEANUP_FINALIZER).build();
+                .withFinalizers(ArcKeys.CLEANUP_FINALIZER).build();
     }
 
     /** The user's annotations for all objects, then the object's own, as the chart applies them. */

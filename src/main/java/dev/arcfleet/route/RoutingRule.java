@@ -7,8 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 
 /**
  * Which of a repository's runner sets a workflow run goes to. The single definition of the rule;

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 
 /**
  * Workflow text that routes a repository's runs to its runner sets by {@link RoutingRule}, in forms

@@ -20,8 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.daemon.Daemon;
 import dev.arcfleet.testing.DaemonTestResource;
 import dev.arcfleet.testing.Poll;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -42,7 +42,7 @@ class ApiEndpointsTest {
     KubernetesClient client;
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @ConfigProperty(name = "arcfleet.namespace")
     String namespace;
@@ -58,7 +58,7 @@ class ApiEndpointsTest {
 
     @Test
     void statusShowsEverySetWithArcsOwnViewAndNoSecret() {
-        client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(SET)
+        client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(SET)
                 .editStatus(set -> {
                     set.setAdditionalProperty("status", Map.of("currentRunners", 1, "runningEphemeralRunners", 1,
                             "pendingEphemeralRunners", 0, "failedEphemeralRunners", 0));
@@ -71,7 +71,7 @@ class ApiEndpointsTest {
                 .addToLabels("actions.github.com/scale-set-name", SET)
                 .addToLabels("actions.github.com/scale-set-namespace", namespace).build());
         listener.setAdditionalProperty("spec", Map.of("autoscalingRunnerSetName", SET));
-        client.genericKubernetesResources(ClusterCache.AUTOSCALING_LISTENERS).inNamespace(controllerNamespace)
+        client.genericKubernetesResources(ArcApi.AUTOSCALING_LISTENERS).inNamespace(controllerNamespace)
                 .resource(listener).create();
 
         JsonPath status = Poll.until(TIMEOUT, "the runner set's and listener's status",

@@ -6,7 +6,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.status.CycleReport;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.TestApiServer;
 

@@ -13,8 +13,8 @@ import javax.management.ObjectName;
 
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.cluster.ManagedKind;
+import dev.arcfleet.status.CycleReport;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.TestApiServer;
@@ -120,7 +120,7 @@ class SoakBenchmark {
     }
 
     private static String informerSizes(FleetFixture fleet) {
-        return Arrays.stream(ClusterCache.ManagedKind.values())
+        return Arrays.stream(ManagedKind.values())
                 .map(kind -> kind.kind() + " " + fleet.cache().all(kind).count()).collect(Collectors.joining(", "));
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.cache.ShippedPrivileges.Identity;
 import dev.arcfleet.cache.ShippedPrivileges.Result;
-import dev.arcfleet.config.CachePath;
+import dev.arcfleet.fleet.CachePath;
 
 /**
  * How long deleting a removed set's cache of 100,000 root-owned files in read-only directories takes, as

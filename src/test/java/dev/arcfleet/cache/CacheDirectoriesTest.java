@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.arcfleet.reconcile.CycleReport;
-import dev.arcfleet.reconcile.SetStatus;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -179,7 +179,7 @@ class CacheDirectoriesTest {
         assertEquals(Optional.of(java.time.Instant.parse("2026-01-01T00:00:00Z")), marker(orphan).orElseThrow().orphanedSince());
 
         fleet.clock.advance(Duration.ofDays(6));
-        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.config.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
+        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.settings.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
         })) {
             restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")));
             restarted.awaitSynced();
@@ -321,7 +321,7 @@ class CacheDirectoriesTest {
         Files.write(fleet.cacheHostRoot().resolve(SET).resolve("cache").resolve("warm.bin"), new byte[3000]);
 
         // A restart: the measure interval is an hour, and no configuration has been read yet.
-        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.config.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
+        try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.settings.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
         })) {
             CacheUsage usage = Poll.until(java.time.Duration.ofSeconds(10), "a first measurement",
                     () -> restarted.report().usage().get(SET), measured -> measured != null);
@@ -456,7 +456,7 @@ class CacheDirectoriesTest {
     }
 
     private static DesiredCache desired(String set) {
-        return new DesiredCache(set, "acme/web", List.of(new dev.arcfleet.config.CachePath("cache", "/home/runner/cache")),
+        return new DesiredCache(set, "acme/web", List.of(new dev.arcfleet.fleet.CachePath("cache", "/home/runner/cache")),
                 Optional.empty());
     }
 

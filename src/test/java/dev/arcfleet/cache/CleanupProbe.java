@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 
-import dev.arcfleet.config.CachePath;
+import dev.arcfleet.fleet.CachePath;
 
 /**
  * One operation of {@link CacheDirectories} in a process of its own, so that tests can run it under the

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.arcfleet.cache.ShippedPrivileges.Identity;
 import dev.arcfleet.cache.ShippedPrivileges.Result;
-import dev.arcfleet.config.CachePath;
+import dev.arcfleet.fleet.CachePath;
 
 /**
  * Deleting, clearing, repairing and measuring what jobs wrote as root, in a process of its own under each

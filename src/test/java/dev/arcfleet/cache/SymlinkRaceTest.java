@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.arcfleet.config.CachePath;
+import dev.arcfleet.fleet.CachePath;
 
 /**
  * A job that swaps directories of its cache for links to another set's cache, or out of host-root, as fast

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.junit.main.LaunchResult;

@@ -13,10 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.arcfleet.config.FleetConfig;
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.fleet.FleetConfig;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;

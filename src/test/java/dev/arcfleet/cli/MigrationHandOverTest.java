@@ -19,14 +19,13 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
+import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.migrate.ClusterImport;
 import dev.arcfleet.migrate.Finding;
 import dev.arcfleet.migrate.HelmMadeSet;
 import dev.arcfleet.migrate.RepositoriesFromValues;
-import dev.arcfleet.reconcile.SetStatus;
-import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.ClusterFacts;
+import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
@@ -66,7 +65,7 @@ class MigrationHandOverTest {
             // 1. arcfleet import, as the command runs it against the cluster
             ClusterFacts facts = new ClusterFacts(fleet.namespace, "https://github.com", new ArcController(
                     FleetFixture.ARC_VERSION, ArcFixtures.CONTROLLER_SERVICE_ACCOUNT, fleet.controllerNamespace()), 20,
-                    fleet.settings.cache().nodeRoot(), dev.arcfleet.config.Owner.of(fleet.settings).value());
+                    fleet.settings.cache().nodeRoot(), dev.arcfleet.settings.Owner.of(fleet.settings).value());
             List<HelmMadeSet> helmMade = ImportCommand.helmMadeSets(fleet.client, fleet.namespace);
             RepositoriesFromValues.Result imported = ClusterImport.of(helmMade,
                     new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github"), facts);

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -82,7 +82,7 @@ class RenderMatchesDaemonTest {
             fleet.writeRepositories(yaml);
             FleetFixture.Converged converged = fleet.converge();
             assertEquals(List.of(), converged.last().sets().stream()
-                    .filter(set -> set.state() != dev.arcfleet.reconcile.SetStatus.State.READY).toList());
+                    .filter(set -> set.state() != dev.arcfleet.status.SetStatus.State.READY).toList());
 
             // No --arc-version: the version and the Kubernetes version (1.20, which decides how dind is
             // rendered) come from the cluster, as the daemon reads them.

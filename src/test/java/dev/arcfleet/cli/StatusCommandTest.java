@@ -25,13 +25,12 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.ReconcileLoop;
-import dev.arcfleet.testing.ArcFixtures;
-import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.daemon.Daemon;
 import dev.arcfleet.testing.ArcControllerStandIn;
+import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.DaemonTestResource;
+import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -62,7 +61,7 @@ class StatusCommandTest {
     CommandLine.IFactory factory;
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @Inject
     KubernetesClient client;
@@ -126,7 +125,7 @@ class StatusCommandTest {
 
     @Test
     void wideShowsArcsRunnerCounts() {
-        client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(SET)
+        client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(SET)
                 .editStatus(set -> {
                     set.setAdditionalProperty("status", Map.of("currentRunners", 1, "pendingEphemeralRunners", 0,
                             "runningEphemeralRunners", 1, "failedEphemeralRunners", 0, "phase", "Running"));
@@ -165,7 +164,7 @@ class StatusCommandTest {
         } finally {
             client.resource(ArcFixtures.repositories(namespace, DaemonTestResource.VALID_REPOSITORIES)).forceConflicts()
                     .serverSideApply();
-            client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace)
+            client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace)
                     .withName("arc-runner-acme-blocked-1").delete();
         }
         Poll.until(TIMEOUT, "exit code 0 again", () -> status().exitCode() == 0);
@@ -205,13 +204,13 @@ class StatusCommandTest {
                     value -> value != null);
             assertThat(inProgress, matchesRegex("applied \\d+/10[0-3] sets.*"));
             Poll.until(TIMEOUT, "ARC's finalizer on every new set", () -> client.genericKubernetesResources(
-                    ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).list().getItems().stream()
+                    ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).list().getItems().stream()
                     .filter(set -> set.getMetadata().getName().startsWith("arc-runner-acme-many-"))
                     .filter(set -> set.getMetadata().getFinalizers().contains(ArcControllerStandIn.FINALIZER)).count() == 100);
         } finally {
             arc.close();
             // The other tests of this daemon expect no listener: the controller that ran them is gone.
-            client.genericKubernetesResources(ClusterCache.AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).delete();
+            client.genericKubernetesResources(ArcApi.AUTOSCALING_LISTENERS).inNamespace(controllerNamespace).delete();
             client.resource(ArcFixtures.repositories(namespace, DaemonTestResource.VALID_REPOSITORIES)).forceConflicts()
                     .serverSideApply();
         }

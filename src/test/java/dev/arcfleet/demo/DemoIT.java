@@ -89,7 +89,7 @@ class DemoIT {
         assertTrue(app.process().isAlive(), () -> "arcfleet exited:\n" + tail(log));
         List<String> fromArchive = Files.readAllLines(log).stream()
                 .filter(line -> line.contains("source: shared objects file (top)")).toList();
-        for (String type : List.of("dev.arcfleet.reconcile.ReconcileLoop", "dev.arcfleet.render.RunnerSetRenderer",
+        for (String type : List.of("dev.arcfleet.daemon.Daemon", "dev.arcfleet.render.RunnerSetRenderer",
                 "io.fabric8.kubernetes.client.impl.KubernetesClientImpl")) {
             assertTrue(fromArchive.stream().anyMatch(line -> line.contains("] " + type + " source:")),
                     () -> type + " was not loaded from the archive; " + fromArchive.size() + " classes were (log: " + log + ")");

@@ -28,9 +28,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.daemon.Daemon;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.DaemonTestResource;
 import dev.arcfleet.testing.Poll;
@@ -70,7 +69,7 @@ class DashboardMetricsTest {
     KubernetesClient client;
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @ConfigProperty(name = "arcfleet.namespace")
     String namespace;
@@ -86,10 +85,10 @@ class DashboardMetricsTest {
         long startedAt = Instant.now().getEpochSecond();
         loop.start();
         client.resource(ArcFixtures.repositories(namespace, WITH_CACHE_LIMIT)).forceConflicts().serverSideApply();
-        Poll.until(TIMEOUT, SET + " created", () -> client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS)
+        Poll.until(TIMEOUT, SET + " created", () -> client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS)
                 .inNamespace(namespace).withName(SET).get() != null);
         // ARC's controller is a stand-in here; this is the status it would write.
-        client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(SET)
+        client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(SET)
                 .editStatus(set -> {
                     set.setAdditionalProperty("status", Map.of("currentRunners", 1, "pendingEphemeralRunners", 0,
                             "runningEphemeralRunners", 1, "failedEphemeralRunners", 0, "phase", "Running"));

@@ -32,15 +32,15 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
+import dev.arcfleet.arc.ArcApi;
 import dev.arcfleet.cache.CacheManager;
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.config.Placement;
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.cluster.ClusterCache;
+import dev.arcfleet.leader.LeaderGate;
 import dev.arcfleet.reconcile.FleetReconciler;
-import dev.arcfleet.reconcile.LeaderGate;
-import dev.arcfleet.reconcile.SetStatus;
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.Placement;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Kubectl;
@@ -370,7 +370,7 @@ class ShippedRbacTest {
     record Converged(CycleReport last, int pruned) {
     }
 
-    /** The daemon's reconcile pipeline (as ReconcileLoop wires it), driven cycle by cycle. */
+    /** The daemon's reconcile pipeline (as Daemon wires it), driven cycle by cycle. */
     private static final class Pipeline implements AutoCloseable {
 
         private final TestSettings settings;
@@ -385,7 +385,7 @@ class ShippedRbacTest {
             cache = new ClusterCache(daemon, settings, () -> {
             }, () -> {
             });
-            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), Clock.systemUTC(), cache::cacheUser, () -> {
+            caches = new CacheManager(settings.cache(), dev.arcfleet.settings.Owner.of(settings).value(), Clock.systemUTC(), cache::cacheUser, () -> {
             });
             reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool, Clock.systemUTC());
             // Readiness needs every watch open, not only the first lists: a missing `watch` shows only here.
@@ -446,7 +446,7 @@ class ShippedRbacTest {
         }
 
         HasMetadata runnerSet(KubernetesClient admin, String namespace, String name) {
-            return admin.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(name)
+            return admin.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(name)
                     .get();
         }
 

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.testing.CuttableProxy;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
-import dev.arcfleet.testing.CuttableProxy;
 import dev.arcfleet.testing.TestApiServer;
 
 /** The API server goes away mid-run and comes back: readiness says why, the log says so once each way, nothing is lost. */
@@ -48,15 +48,15 @@ class ApiServerOutageTest {
     @BeforeEach
     void setUp() {
         // Other tests of the same JVM may have set the category's level; these lines are INFO and WARN.
-        Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").setLevel(Level.INFO);
-        Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").addHandler(capture);
+        Logger.getLogger("dev.arcfleet.cluster.ClusterCache").setLevel(Level.INFO);
+        Logger.getLogger("dev.arcfleet.cluster.ClusterCache").addHandler(capture);
         proxy = new CuttableProxy(java.net.URI.create(TestApiServer.config().getMasterUrl()));
         fleet = FleetFixture.create("outage").daemonClient(proxy.client());
     }
 
     @AfterEach
     void tearDown() {
-        Logger.getLogger("dev.arcfleet.reconcile.ClusterCache").removeHandler(capture);
+        Logger.getLogger("dev.arcfleet.cluster.ClusterCache").removeHandler(capture);
         fleet.close();
         proxy.close();
     }

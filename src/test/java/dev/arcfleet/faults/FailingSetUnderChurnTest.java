@@ -1,11 +1,9 @@
 package dev.arcfleet.faults;
 
 import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -14,8 +12,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.daemon.Daemon;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.DaemonTestResource;
 import dev.arcfleet.testing.Poll;
@@ -41,7 +39,7 @@ class FailingSetUnderChurnTest {
     private static final String FAILING = "arc-runner-acme-tools-2";
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @ConfigProperty(name = "arcfleet.namespace")
     String namespace;
@@ -127,7 +125,7 @@ class FailingSetUnderChurnTest {
 
     @SuppressWarnings("unchecked")
     private int maxRunners(KubernetesClient admin, String setName) {
-        GenericKubernetesResource set = admin.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS)
+        GenericKubernetesResource set = admin.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS)
                 .inNamespace(namespace).withName(setName).get();
         return ((Number) ((Map<String, Object>) set.getAdditionalProperties().get("spec")).get("maxRunners")).intValue();
     }

@@ -13,8 +13,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.ReconcileLoop;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.daemon.Daemon;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.DaemonTestResource;
 import dev.arcfleet.testing.Poll;
@@ -33,7 +33,7 @@ class HealthEndpointsTest {
     KubernetesClient client;
 
     @Inject
-    ReconcileLoop loop;
+    Daemon loop;
 
     @ConfigProperty(name = "arcfleet.namespace")
     String namespace;
@@ -92,7 +92,7 @@ class HealthEndpointsTest {
     }
 
     private int runnerSetCount() {
-        return client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).list()
+        return client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).list()
                 .getItems().size();
     }
 

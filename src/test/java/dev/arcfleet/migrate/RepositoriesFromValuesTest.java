@@ -12,9 +12,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.config.ContainerMode;
-import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.chart.ContainerMode;
+import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.migrate.Finding.Kind;
 
 /** Offline import: `helm get values` of each release in, repositories.yaml and findings out. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.arcfleet.status.CycleReport;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
@@ -44,7 +45,7 @@ class ArcControllerDetectionTest {
                 .anyMatch(d -> d.getMetadata().getResourceVersion().equals(upgraded.getMetadata().getResourceVersion())));
         CycleReport report = fleet.converge().last();
 
-        assertEquals("0.14.1", report.arcController().orElseThrow().version());
+        assertEquals("0.14.1", report.arcController().value().orElseThrow().version());
         assertEquals("0.14.1", versionLabel());
         RoleBinding manager = fleet.client.rbac().roleBindings().inNamespace(fleet.namespace)
                 .withName("arc-runner-acme-tools-1-gha-rs-manager").get();
@@ -70,7 +71,7 @@ class ArcControllerDetectionTest {
 
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.blocker(), containsString("arcfleet.arc.version is 0.12.1 but ARC controller"));
+        assertThat(report.blocker().orElseThrow(), containsString("arcfleet.arc.version is 0.12.1 but ARC controller"));
         assertEquals(0, report.writes());
     }
 
@@ -84,7 +85,7 @@ class ArcControllerDetectionTest {
 
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.blocker(), containsString("is rolling out (1/1 pods updated, 2 available, 2 in total)"));
+        assertThat(report.blocker().orElseThrow(), containsString("is rolling out (1/1 pods updated, 2 available, 2 in total)"));
         assertEquals(0, report.writes());
         assertEquals("0.13.0", versionLabel());
     }
@@ -97,8 +98,8 @@ class ArcControllerDetectionTest {
 
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.blocker(), containsString("no ARC controller found"));
-        assertThat(report.arcControllerProblem(), containsString(fleet.controllerNamespace()));
+        assertThat(report.blocker().orElseThrow(), containsString("no ARC controller found"));
+        assertThat(report.arcController().problem(), containsString(fleet.controllerNamespace()));
         assertEquals(0, report.writes());
         assertEquals(List.of(), fleet.runnerSets().inNamespace(fleet.namespace).list().getItems());
         assertEquals(List.of(), fleet.client.secrets().inNamespace(fleet.namespace)
@@ -116,7 +117,7 @@ class ArcControllerDetectionTest {
 
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.blocker(), containsString("has no usable app.kubernetes.io/version label (found 'v0.13.0')"));
+        assertThat(report.blocker().orElseThrow(), containsString("has no usable app.kubernetes.io/version label (found 'v0.13.0')"));
         assertEquals(0, report.writes());
     }
 

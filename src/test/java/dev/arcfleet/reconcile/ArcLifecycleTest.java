@@ -4,8 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -16,14 +14,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.SetStatus.Reason;
+import dev.arcfleet.cluster.ManagedKind;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
+import dev.arcfleet.status.SetStatus.Reason;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -103,7 +103,7 @@ class ArcLifecycleTest {
         fleet.client.secrets().inNamespace(fleet.namespace).withName(secretName)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
         fleet.client.secrets().inNamespace(fleet.namespace).withName(secretName).delete();
-        fleet.awaitGoneFromCache(ClusterCache.ManagedKind.SECRET, secretName);
+        fleet.awaitGoneFromCache(ManagedKind.SECRET, secretName);
 
         ArcControllerStandIn restarted = fleet.startArcController(FleetFixture.ARC_VERSION);
         fleet.cycleUntil("ARC to deregister the set", report -> restarted.deregistered.contains(SET_1));
@@ -117,7 +117,7 @@ class ArcLifecycleTest {
         convergeRegistered(TWO_SETS, SET_1, SET_2);
         String role = SET_1 + "-gha-rs-manager";
         fleet.client.rbac().roles().inNamespace(fleet.namespace).withName(role).delete();
-        fleet.cycleUntil("arcfleet to see the Role deleted", report -> fleet.cache().get(ClusterCache.ManagedKind.ROLE, role)
+        fleet.cycleUntil("arcfleet to see the Role deleted", report -> fleet.cache().get(ManagedKind.ROLE, role)
                 .map(live -> live.getMetadata().getDeletionTimestamp() != null).orElse(true));
 
         CycleReport report = fleet.reconciler().reconcileOnce();
@@ -170,8 +170,8 @@ class ArcLifecycleTest {
 
         for (int cycle = 0; cycle < 5; cycle++) {
             CycleReport report = fleet.reconciler().reconcileOnce();
-            assertThat(report.blocker(), containsString("arcfleet.arc.version is 0.12.1 but ARC controller"));
-            assertThat(report.arcControllerProblem(), containsString("runs 0.13.0"));
+            assertThat(report.blocker().orElseThrow(), containsString("arcfleet.arc.version is 0.12.1 but ARC controller"));
+            assertThat(report.arcController().problem(), containsString("runs 0.13.0"));
         }
 
         assertEquals(0, runnerSetCreations(), "no AutoscalingRunnerSet may be written");
@@ -211,9 +211,9 @@ class ArcLifecycleTest {
         CycleReport during = fleet.cycleUntil("the new controller to delete both old sets",
                 report -> upgraded.deletedOnVersionMismatch.containsAll(List.of(SET_1, SET_2))
                         && fleet.runnerSets().inNamespace(fleet.namespace).list().getItems().isEmpty());
-        assertThat(during.blocker(), containsString("is rolling out"));
+        assertThat(during.blocker().orElseThrow(), containsString("is rolling out"));
         for (int cycle = 0; cycle < 3; cycle++) {
-            assertThat(fleet.reconciler().reconcileOnce().blocker(), containsString("is rolling out"));
+            assertThat(fleet.reconciler().reconcileOnce().blocker().orElseThrow(), containsString("is rolling out"));
         }
         assertTrue(fleet.runnerSets().inNamespace(fleet.namespace).list().getItems().isEmpty(),
                 "nothing is recreated while the old controller still runs");
@@ -286,11 +286,11 @@ class ArcLifecycleTest {
         // What ARC does to a new set at once: a patch that moves its resourceVersion past the one arcfleet wrote.
         fleet.awaitCached(fleet.runnerSets().inNamespace(fleet.namespace).withName(SET_1)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"runner-scale-set-id\":\"7\"}}}"));
-        SetLifecycle.Writes writes = new SetLifecycle.Writes();
-        writes.applied().add(SetLifecycle.Written.of(written));
+        Writes writes = new Writes();
+        writes.applied().add(Writes.Written.of(written));
 
         long started = System.nanoTime();
-        new SetLifecycle(fleet.cache(), null, null, null, null, null, java.util.Optional::empty, null).awaitCaughtUp(writes);
+        writes.awaitCaughtUp(fleet.cache());
 
         Duration waited = Duration.ofNanos(System.nanoTime() - started);
         assertTrue(waited.compareTo(Duration.ofSeconds(1)) < 0, "waited " + waited + " for a version ARC had moved past");
@@ -305,7 +305,7 @@ class ArcLifecycleTest {
     /** Runs cycles until the informer shows the Secret being deleted, and one more that saw it. */
     private void awaitCycleAfterDeletionOf(String secretName) {
         fleet.cycleUntil("arcfleet to see " + secretName + " deleted", report -> fleet.cache()
-                .get(ClusterCache.ManagedKind.SECRET, secretName)
+                .get(ManagedKind.SECRET, secretName)
                 .map(secret -> secret.getMetadata().getDeletionTimestamp() != null).orElse(true));
         fleet.reconciler().reconcileOnce();
     }

@@ -14,11 +14,13 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.cluster.ManagedKind;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.TestApiServer;
@@ -61,7 +63,7 @@ class BadInputChangesNothingTest {
         fleet.writeRepositories(yaml.replace("\\n", "\n"));
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.configProblem(), containsString(expectedProblem));
+        assertThat(report.configProblem().orElseThrow(), containsString(expectedProblem));
         assertFalse(report.succeeded());
         assertEquals(0, report.writes());
         assertEquals(0, report.pruned());
@@ -80,7 +82,7 @@ class BadInputChangesNothingTest {
         fleet.writeRepositories(VALID.replace("instances: 2", "instances: 3"));
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.configProblem(), containsString("describes 4 runner sets, more than arcfleet.max-sets (3) allows"));
+        assertThat(report.configProblem().orElseThrow(), containsString("describes 4 runner sets, more than arcfleet.max-sets (3) allows"));
         assertEquals(0, report.writes());
         assertEquals(0, report.pruned());
         assertEquals(before, managedObjectVersions());
@@ -97,7 +99,7 @@ class BadInputChangesNothingTest {
                 () -> fleet.cache().configMap("arcfleet-repositories").isEmpty());
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.configProblem(), containsString("arcfleet-repositories not found"));
+        assertThat(report.configProblem().orElseThrow(), containsString("arcfleet-repositories not found"));
         assertEquals(0, report.writes());
         assertEquals(before, managedObjectVersions());
     }
@@ -112,7 +114,7 @@ class BadInputChangesNothingTest {
 
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.configProblem(), containsString("repositories: must be a list"));
+        assertThat(report.configProblem().orElseThrow(), containsString("repositories: must be a list"));
         assertTrue(fleet.runnerSets().inNamespace(fleet.namespace).withName("arc-runner-acme-tools-1").get() != null);
     }
 
@@ -122,8 +124,8 @@ class BadInputChangesNothingTest {
 
         CycleReport report = fleet.reconciler().reconcileOnce();
 
-        assertThat(report.blocker(), containsString("no valid configuration yet"));
-        assertThat(report.configProblem(), containsString("name: must be a GitHub repository as owner/repo"));
+        assertThat(report.blocker().orElseThrow(), containsString("no valid configuration yet"));
+        assertThat(report.configProblem().orElseThrow(), containsString("name: must be a GitHub repository as owner/repo"));
         assertEquals(0, report.writes());
         assertEquals(List.of(), fleet.runnerSets().inNamespace(fleet.namespace).list().getItems());
     }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -9,11 +9,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.arcfleet.cluster.ManagedKind;
+import dev.arcfleet.status.CycleReport;
+import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.FleetFixture;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 
 class IdleCycleTest {
 
@@ -57,7 +60,7 @@ class IdleCycleTest {
         long before = fleet.cache().storeChanges();
 
         fleet.client.resource(stray).withGracePeriod(0).delete();
-        fleet.awaitGoneFromCache(ClusterCache.ManagedKind.CONFIG_MAP, "idle-stray");
+        fleet.awaitGoneFromCache(ManagedKind.CONFIG_MAP, "idle-stray");
 
         assertTrue(fleet.cache().storeChanges() > before, "a removal must count as a change of the caches");
     }

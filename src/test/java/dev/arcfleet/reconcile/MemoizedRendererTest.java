@@ -10,10 +10,12 @@ import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
-import dev.arcfleet.config.RunnerSet;
-import dev.arcfleet.render.ArcController;
+import dev.arcfleet.arc.ArcController;
+import dev.arcfleet.cluster.ManagedKind;
+import dev.arcfleet.cluster.RenderedObject;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
 
@@ -57,7 +59,7 @@ class MemoizedRendererTest {
     void aRenderingAsTextNamesItsObjectsAndNeverTheCredentials() throws InvalidFleetConfigException {
         RenderedSet rendered = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
         RenderedObject secret = rendered.allObjects().stream()
-                .filter(object -> object.kind() == ClusterCache.ManagedKind.SECRET).findFirst().orElseThrow();
+                .filter(object -> object.kind() == ManagedKind.SECRET).findFirst().orElseThrow();
         String encodedToken = Base64.getEncoder().encodeToString("ghp_first".getBytes(StandardCharsets.UTF_8));
 
         assertTrue(secret.body().contains(encodedToken), "the request body carries the credentials");

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.SetStatus.Reason;
+import dev.arcfleet.status.SetStatus;
+import dev.arcfleet.status.SetStatus.Reason;
 import dev.arcfleet.testing.FleetFixture;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

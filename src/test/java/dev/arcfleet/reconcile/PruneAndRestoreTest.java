@@ -1,7 +1,6 @@
 package dev.arcfleet.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.arcfleet.reconcile.ClusterCache.ManagedKind;
+import dev.arcfleet.cluster.ApiWriter;
+import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.FleetFixture;
@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 

@@ -20,11 +20,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
-import dev.arcfleet.config.ReservedKeys;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.arc.ArcController;
+import dev.arcfleet.chart.ReservedKeys;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
-import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.arc.ArcController;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -874,7 +874,7 @@ class RunnerSetRendererTest {
             ClusterFacts facts = facts(30, root);
             assertEquals("/srv/arc-cache", facts.cacheNodeRoot(), root);
             assertEquals("/srv/arc-cache/" + SET + "/nix",
-                    RunnerSetRenderer.cacheNodePath(facts, SET, new dev.arcfleet.config.CachePath("nix", "/nix-cache")), root);
+                    RunnerSetRenderer.cacheNodePath(facts, SET, new dev.arcfleet.fleet.CachePath("nix", "/nix-cache")), root);
             String expectedVolumes = "[" + cacheVolume("/srv/arc-cache", "gradle") + ", " + cacheVolume("/srv/arc-cache", "tool-cache") + "]";
             for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
                 DesiredRunnerSet desired = render("containerMode: " + mode + "\n" + TWO_CACHES, facts);

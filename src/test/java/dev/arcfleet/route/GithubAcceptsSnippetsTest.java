@@ -30,8 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import dev.arcfleet.config.RepositoryConfig;
+import dev.arcfleet.fleet.RepositoryConfig;
 
 /**
  * The generated workflows against GitHub's own parsers ({@code @actions/workflow-parser} and

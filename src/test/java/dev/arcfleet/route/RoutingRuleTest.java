@@ -14,11 +14,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.arcfleet.config.FleetConfigParser;
-import dev.arcfleet.config.InvalidFleetConfigException;
-import dev.arcfleet.config.RepositoryConfig;
-import dev.arcfleet.config.RunnerSet;
-import dev.arcfleet.config.SetNames;
+import dev.arcfleet.chart.SetNames;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 
 class RoutingRuleTest {
 

@@ -9,17 +9,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import dev.arcfleet.arc.ArcApi;
 import dev.arcfleet.cache.CacheManager;
-import dev.arcfleet.reconcile.ClusterCache;
-import dev.arcfleet.reconcile.CycleReport;
+import dev.arcfleet.cluster.ClusterCache;
+import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.reconcile.FleetReconciler;
+import dev.arcfleet.status.CycleReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 
 /**
  * The reconcile pipeline wired by hand against the test API server, in fresh namespaces, with an ARC
@@ -120,7 +122,7 @@ public final class FleetFixture implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
-            caches = new CacheManager(settings.cache(), dev.arcfleet.config.Owner.of(settings).value(), clock, cache::cacheUser, () -> {
+            caches = new CacheManager(settings.cache(), dev.arcfleet.settings.Owner.of(settings).value(), clock, cache::cacheUser, () -> {
             });
             reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC());
         }
@@ -152,12 +154,12 @@ public final class FleetFixture implements AutoCloseable {
         reconciler();
         String version = written.getMetadata().getResourceVersion();
         Poll.until(TIMEOUT, "the informer to see " + written.getKind() + " " + written.getMetadata().getName(), () -> {
-            HasMetadata cached = cache.get(ClusterCache.ManagedKind.of(written), written.getMetadata().getName()).orElse(null);
+            HasMetadata cached = cache.get(ManagedKind.of(written), written.getMetadata().getName()).orElse(null);
             return cached != null && Long.parseLong(cached.getMetadata().getResourceVersion()) >= Long.parseLong(version);
         });
     }
 
-    public void awaitGoneFromCache(ClusterCache.ManagedKind kind, String name) {
+    public void awaitGoneFromCache(ManagedKind kind, String name) {
         reconciler();
         Poll.until(TIMEOUT, "the informer to see " + kind + " " + name + " deleted", () -> cache.get(kind, name).isEmpty());
     }
@@ -184,7 +186,7 @@ public final class FleetFixture implements AutoCloseable {
     }
 
     private static boolean waitingForCache(CycleReport report) {
-        return report.sets().stream().anyMatch(set -> set.reason() == dev.arcfleet.reconcile.SetStatus.Reason.CACHE_DIRECTORY_PENDING);
+        return report.sets().stream().anyMatch(set -> set.reason() == dev.arcfleet.status.SetStatus.Reason.CACHE_DIRECTORY_PENDING);
     }
 
     private void awaitCacheWork() {
@@ -240,7 +242,7 @@ public final class FleetFixture implements AutoCloseable {
     }
 
     public MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> runnerSets() {
-        return client.genericKubernetesResources(ClusterCache.AUTOSCALING_RUNNER_SETS);
+        return client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS);
     }
 
     @Override

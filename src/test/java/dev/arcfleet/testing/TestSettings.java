@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
-import dev.arcfleet.config.ArcfleetConfig;
-import dev.arcfleet.config.OrphanRetention;
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.OrphanRetention;
 
 /** {@link ArcfleetConfig} with the documented defaults, for tests that build the pipeline by hand. */
 public final class TestSettings implements ArcfleetConfig {

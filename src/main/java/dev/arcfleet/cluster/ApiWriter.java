@@ -1,0 +1,306 @@
+package dev.arcfleet.cluster;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.render.Labels;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/**
+ * The only place arcfleet writes to the API server: server-side apply as field manager
+ * {@code arcfleet}, deletes guarded by the resourceVersion the decision was made on, and the
+ * release of arcfleet's own cleanup finalizer. Transient failures are retried with backoff.
+ */
+public final class ApiWriter implements AutoCloseable {
+
+    static final String FIELD_MANAGER = "arcfleet";
+
+    private static final Logger LOG = Logger.getLogger(ApiWriter.class);
+    private static final int ATTEMPTS = 3;
+    private static final long FIRST_BACKOFF_MILLIS = 200;
+
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final String APPLY_PATCH_CONTENT_TYPE = "application/apply-patch+yaml";
+
+    private final KubernetesClient client;
+    /** The API server's URL, ending in a slash. */
+    private final String apiServer;
+    private final Map<WriteKind, LongAdder> writes = new ConcurrentHashMap<>();
+    private static final int EVENT_BACKLOG = 1000;
+    private final ExecutorService eventSender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(EVENT_BACKLOG), runnable -> {
+                Thread thread = new Thread(runnable, "arcfleet-events");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    /** A kind of write request, e.g. apply of Secret; the unit of the write metrics. */
+    public record WriteKind(String verb, String kind) {
+    }
+
+    public ApiWriter(KubernetesClient client) {
+        this.client = client;
+        String masterUrl = client.getMasterUrl().toString();
+        this.apiServer = masterUrl.endsWith("/") ? masterUrl : masterUrl + "/";
+    }
+
+    /**
+     * Returns the identity the API server stored the object under: kind, name, namespace, uid and
+     * resourceVersion, all a cycle keeps of a write. The request is sent with the client's own HTTP client
+     * (its authentication, retries and timeout) rather than its {@code patch}, which copies the object
+     * through JSON, parses the body again and reads the whole response, managedFields and all, into a
+     * model: at 300 new sets that was a tenth of the daemon's CPU, taken from the API server it shares
+     * the machine with.
+     */
+    public HasMetadata apply(RenderedObject object) {
+        return withRetries("apply", object.kind().kind(), object.name(), () -> storedIdentity(object, send(object)));
+    }
+
+    private byte[] send(RenderedObject object) {
+        HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(applyUrl(object))
+                .method("PATCH", APPLY_PATCH_CONTENT_TYPE, object.body())
+                .timeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS).build();
+        HttpResponse<byte[]> response;
+        try {
+            response = client.getHttpClient().sendAsync(request, byte[].class).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KubernetesClientException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw cause instanceof KubernetesClientException failure ? failure
+                    : new KubernetesClientException(String.valueOf(cause.getMessage()), cause);
+        }
+        if (!response.isSuccessful()) {
+            throw OperationSupport.requestFailure(request, OperationSupport.createStatus(response, JSON));
+        }
+        return response.body();
+    }
+
+    private String applyUrl(RenderedObject object) {
+        String apiVersion = object.apiVersion();
+        return apiServer + (apiVersion.contains("/") ? "apis/" : "api/") + apiVersion + "/namespaces/"
+                + object.namespace() + "/" + object.kind().plural() + "/" + object.name()
+                + "?fieldManager=" + FIELD_MANAGER + "&force=true";
+    }
+
+    /** Reads the response only as far as its metadata's uid and resourceVersion, which come before the rest. */
+    private static HasMetadata storedIdentity(RenderedObject object, byte[] response) {
+        String uid = null;
+        String resourceVersion = null;
+        try (JsonParser parser = JSON_FACTORY.createParser(response)) {
+            if (parser.nextToken() == JsonToken.START_OBJECT) {
+                while (parser.nextToken() == JsonToken.FIELD_NAME && (uid == null || resourceVersion == null)) {
+                    String field = parser.currentName();
+                    parser.nextToken();
+                    if (!field.equals("metadata")) {
+                        parser.skipChildren();
+                        continue;
+                    }
+                    while (parser.nextToken() == JsonToken.FIELD_NAME && (uid == null || resourceVersion == null)) {
+                        String metadataField = parser.currentName();
+                        parser.nextToken();
+                        switch (metadataField) {
+                            case "uid" -> uid = parser.getText();
+                            case "resourceVersion" -> resourceVersion = parser.getText();
+                            default -> parser.skipChildren();
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new KubernetesClientException("unreadable response to the apply of " + object.describe() + ": "
+                    + e.getMessage(), e);
+        }
+        if (uid == null || resourceVersion == null) {
+            throw new KubernetesClientException("the response to the apply of " + object.describe()
+                    + " has no uid or resourceVersion");
+        }
+        GenericKubernetesResource stored = new GenericKubernetesResource();
+        stored.setApiVersion(object.apiVersion());
+        stored.setKind(object.kind().kind());
+        stored.setMetadata(new ObjectMetaBuilder().withName(object.name()).withNamespace(object.namespace()).withUid(uid)
+                .withResourceVersion(resourceVersion).build());
+        return stored;
+    }
+
+    /**
+     * Deletes the object only while it is still the one the decision was made on. ARC updates a set's
+     * status all the time, so a changed resourceVersion alone is re-read: the delete goes ahead if the
+     * object is the same one (uid) and still carries arcfleet's label and the same owner.
+     */
+    public void delete(HasMetadata live) {
+        withRetries("delete", live, () -> {
+            HasMetadata current = live;
+            try {
+                return resource(live).lockResourceVersion(live.getMetadata().getResourceVersion()).delete();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                current = resource(live).get();
+            }
+            if (current == null || !current.getMetadata().getUid().equals(live.getMetadata().getUid())) {
+                return List.of();
+            }
+            if (!Labels.managedByArcfleet(current) || !Labels.owner(current).equals(Labels.owner(live))) {
+                throw new WriteFailedException("delete " + live.getKind() + " " + live.getMetadata().getName()
+                        + " skipped: it no longer carries the labels it was chosen by", null);
+            }
+            return resource(current).lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+        });
+    }
+
+    /**
+     * Lets a deleted companion go that no ARC cleanup will release. Read first: when ARC got there
+     * first, nothing is sent. The JSON patch tests the finalizers it read, so a concurrent change by ARC
+     * makes it fail and be read again rather than overwrite ARC's.
+     */
+    public void releaseCleanupFinalizer(HasMetadata live) {
+        withRetries("release-finalizer", live, () -> {
+            HasMetadata current = resource(live).get();
+            List<String> finalizers = current == null ? List.of() : current.getMetadata().getFinalizers();
+            if (finalizers == null || !finalizers.contains(ArcKeys.CLEANUP_FINALIZER)) {
+                return null;
+            }
+            List<String> remaining = new ArrayList<>(finalizers);
+            remaining.remove(ArcKeys.CLEANUP_FINALIZER);
+            String patch = "[{\"op\":\"test\",\"path\":\"/metadata/finalizers\",\"value\":" + JSON.asJson(finalizers)
+                    + "},{\"op\":\"replace\",\"path\":\"/metadata/finalizers\",\"value\":" + JSON.asJson(remaining) + "}]";
+            try {
+                return resource(current).patch(PatchContext.of(PatchType.JSON), patch);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return null;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** Writes to managed objects so far; events are not counted, they change nothing arcfleet manages. */
+    public long totalWrites() {
+        return writes.entrySet().stream().filter(entry -> !entry.getKey().kind().equals("Event"))
+                .mapToLong(entry -> entry.getValue().sum()).sum();
+    }
+
+    /**
+     * Records an event for people reading {@code kubectl describe}, in the background: a set's writes
+     * never wait for its event, and a lost event never fails a cycle. Beyond {@link #EVENT_BACKLOG}
+     * waiting, events are dropped rather than let a storm grow the heap.
+     */
+    void createEvent(Event event) {
+        writes.computeIfAbsent(new WriteKind("create", "Event"), key -> new LongAdder()).increment();
+        try {
+            eventSender.execute(() -> {
+                try {
+                    client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+                } catch (KubernetesClientException e) {
+                    LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debugf("Event %s dropped: %d events are waiting to be sent", event.getReason(), EVENT_BACKLOG);
+        }
+    }
+
+    /** Stops sending events; those still waiting are dropped with the client they would be sent by. */
+    @Override
+    public void close() {
+        eventSender.shutdownNow();
+    }
+
+    /** Write requests sent so far, by verb and kind. */
+    public Map<WriteKind, Long> writeCounts() {
+        Map<WriteKind, Long> counts = new java.util.HashMap<>();
+        writes.forEach((key, count) -> counts.put(key, count.sum()));
+        return counts;
+    }
+
+    private Resource<? extends HasMetadata> resource(HasMetadata object) {
+        if (object instanceof GenericKubernetesResource generic) {
+            return client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS)
+                    .inNamespace(generic.getMetadata().getNamespace()).resource(generic);
+        }
+        return client.resource(object);
+    }
+
+    private <T> T withRetries(String verb, HasMetadata object, Supplier<T> write) {
+        return withRetries(verb, object.getKind(), object.getMetadata().getName(), write);
+    }
+
+    private <T> T withRetries(String verb, String kind, String name, Supplier<T> write) {
+        String description = verb + " " + kind + " " + name;
+        for (int attempt = 1;; attempt++) {
+            writes.computeIfAbsent(new WriteKind(verb, kind), key -> new LongAdder()).increment();
+            try {
+                return write.get();
+            } catch (KubernetesClientException e) {
+                if (attempt == ATTEMPTS || !transientFailure(e)) {
+                    throw new WriteFailedException(description + " failed: " + reason(e), e);
+                }
+                LOG.debugf("%s failed (attempt %d), retrying: %s", description, attempt, reason(e));
+                sleep(FIRST_BACKOFF_MILLIS << (attempt - 1));
+            }
+        }
+    }
+
+    private static boolean transientFailure(KubernetesClientException e) {
+        int code = e.getCode();
+        return code == 0 || code == 409 || code == 429 || code >= 500;
+    }
+
+    static String reason(KubernetesClientException e) {
+        if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+            return "HTTP " + e.getCode() + ": " + e.getStatus().getMessage();
+        }
+        return e.getCode() == 0 ? String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
+                : "HTTP " + e.getCode();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WriteFailedException("interrupted", e);
+        }
+    }
+
+    public static final class WriteFailedException extends RuntimeException {
+        public WriteFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

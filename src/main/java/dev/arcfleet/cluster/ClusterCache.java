@@ -1,0 +1,346 @@
+package dev.arcfleet.cluster;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.jboss.logging.Logger;
+
+import dev.arcfleet.arc.ArcApi;
+import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.render.Labels;
+import dev.arcfleet.render.RunnerSetRenderer;
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.Placement;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+
+/**
+ * Informers over everything a reconcile cycle reads, so that a cycle sends no LIST or GET and any
+ * change (a ConfigMap edit, a rotated Secret, a hand-deleted set) wakes the loop at once.
+ * Informers keep retrying when the API server is unreachable or the ARC CRD is missing.
+ */
+public final class ClusterCache implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ClusterCache.class);
+
+    /**
+     * Pods as plain maps: {@link #cacheUser} reads only their phase and hostPath volumes, and the typed pod
+     * model's deserializers take a quarter of a second of CPU to build before the first list is read.
+     */
+    private static final ResourceDefinitionContext PODS = new ResourceDefinitionContext.Builder().withGroup("")
+            .withVersion("v1").withKind("Pod").withPlural("pods").withNamespaced(true).build();
+
+    private static final String BY_SCALE_SET = "scale-set";
+
+    private final String namespace;
+    private final SharedIndexInformer<GenericKubernetesResource> controllerDeployments;
+    private final String cacheNodeRoot;
+    /** Every pod of the namespace: job pods of the container hooks need not carry ARC's labels. */
+    private final SharedIndexInformer<GenericKubernetesResource> pods;
+    /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
+    private final SharedIndexInformer<GenericKubernetesResource> listeners;
+    private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
+    private final String configMapName;
+    private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
+    private final Map<SharedIndexInformer<?>, String> descriptions = new ConcurrentHashMap<>();
+    private final AtomicLong storeChanges = new AtomicLong();
+    /** Every informer a cycle needs: whether they are synced and watching is whether the cluster can be read. */
+    private final List<SharedIndexInformer<? extends HasMetadata>> informers;
+    private volatile boolean everSynced;
+    private volatile Set<String> readSecrets;
+    /** Where the source credentials live: out of the runner namespace, whose jobs may read Secrets. */
+    private final String credentialsNamespace;
+    /** The managed Secrets' informer when the credentials live in the runner namespace too. */
+    private final SharedIndexInformer<Secret> credentials;
+
+    /**
+     * @param onChange called for changes that can alter what a cycle does: desired state or drift
+     * @param onStatusChange called for every change, including those that only alter what status shows
+     */
+    public ClusterCache(KubernetesClient client, ArcfleetConfig config, Runnable onChange, Runnable onStatusChange) {
+        this.namespace = config.namespace();
+        this.configMapName = config.configMap();
+        this.readSecrets = Set.of(config.github().credentialsSecret());
+        this.cacheNodeRoot = config.cache().nodeRoot();
+        String controllerNamespace = config.arc().controllerNamespace();
+        controllerDeployments = prepare("ARC controller Deployments in " + controllerNamespace,
+                client.genericKubernetesResources(ArcControllerDiscovery.DEPLOYMENTS).inNamespace(controllerNamespace)
+                        .withLabel(ArcKeys.PART_OF, ArcKeys.PART_OF_CONTROLLER)
+                        .runnableInformer(0),
+                trigger(object -> true, onChange, onStatusChange));
+        // Every pod, whatever its labels: any of them may mount a set's cache directory. Pods wake no cycle.
+        pods = prepare("Pods in " + namespace, client.genericKubernetesResources(PODS).inNamespace(namespace).runnableInformer(0),
+                trigger(object -> false, onChange, onStatusChange));
+        SharedIndexInformer<GenericKubernetesResource> listenerInformer = client.genericKubernetesResources(ArcApi.AUTOSCALING_LISTENERS)
+                .inNamespace(controllerNamespace).runnableInformer(0);
+        // Status looks up each set's listener; a scan of every listener per set grew with the square of the fleet.
+        listenerInformer.addIndexers(Map.of(BY_SCALE_SET, listener -> Optional.ofNullable(listener.getMetadata().getLabels())
+                .filter(labels -> labels.containsKey(ArcKeys.SCALE_SET_NAME) && labels.containsKey(ArcKeys.SCALE_SET_NAMESPACE))
+                .map(labels -> List.of(key(labels.get(ArcKeys.SCALE_SET_NAMESPACE), labels.get(ArcKeys.SCALE_SET_NAME))))
+                .orElse(List.of())));
+        listeners = prepare("AutoscalingListeners in " + controllerNamespace, listenerInformer,
+                trigger(object -> false, onChange, onStatusChange));
+        ResourceEventHandler<HasMetadata> managedOnly = trigger(Labels::managedByArcfleet, onChange, onStatusChange);
+        managed = Map.of(
+                ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
+                        client.serviceAccounts().inNamespace(namespace).runnableInformer(0), managedOnly),
+                ManagedKind.ROLE, prepare("Roles in " + namespace,
+                        client.rbac().roles().inNamespace(namespace).runnableInformer(0), managedOnly),
+                ManagedKind.ROLE_BINDING, prepare("RoleBindings in " + namespace,
+                        client.rbac().roleBindings().inNamespace(namespace).runnableInformer(0), managedOnly),
+                // Also the credential sources, so a rotated token reaches the sets at once.
+                ManagedKind.SECRET, prepare("Secrets in " + namespace,
+                        client.secrets().inNamespace(namespace).runnableInformer(0),
+                        trigger(secret -> Labels.managedByArcfleet(secret) || readSecrets.contains(secret.getMetadata().getName()),
+                                onChange, onStatusChange)),
+                // Also the repositories ConfigMap.
+                ManagedKind.CONFIG_MAP, prepare("ConfigMaps in " + namespace,
+                        client.configMaps().inNamespace(namespace).runnableInformer(0),
+                        trigger(configMap -> Labels.managedByArcfleet(configMap)
+                                || configMapName.equals(configMap.getMetadata().getName()), onChange, onStatusChange)),
+                ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
+                        + " (is ARC's CRD installed?)",
+                        client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
+                        managedOnly));
+        credentialsNamespace = Placement.current().credentialsNamespace(config);
+        @SuppressWarnings("unchecked")
+        SharedIndexInformer<Secret> runnerNamespaceSecrets = (SharedIndexInformer<Secret>) managed.get(ManagedKind.SECRET);
+        credentials = credentialsNamespace.equals(namespace) ? runnerNamespaceSecrets
+                : prepare("credentials Secrets in " + credentialsNamespace,
+                        client.secrets().inNamespace(credentialsNamespace).runnableInformer(0),
+                        trigger(secret -> readSecrets.contains(secret.getMetadata().getName()), onChange, onStatusChange));
+        informers = Stream.concat(Stream.of(controllerDeployments, pods, credentials), managed.values().stream()).distinct()
+                .toList();
+    }
+
+    /**
+     * Wakes the loop only for objects that {@code relevant} accepts, and only for changes beyond their
+     * status: ARC updates a set's status and its runners' Secrets and pods all the time, and none of that
+     * changes what arcfleet would write.
+     */
+    private static ResourceEventHandler<HasMetadata> trigger(Predicate<HasMetadata> relevant, Runnable onChange,
+            Runnable onStatusChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata object) {
+                changed(object, true);
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObject, HasMetadata newObject) {
+                changed(newObject, beyondStatus(oldObject, newObject) || relevant.test(oldObject) != relevant.test(newObject));
+            }
+
+            @Override
+            public void onDelete(HasMetadata object, boolean finalStateUnknown) {
+                changed(object, true);
+            }
+
+            private void changed(HasMetadata object, boolean mayMatter) {
+                onStatusChange.run();
+                if (mayMatter && relevant.test(object)) {
+                    onChange.run();
+                }
+            }
+        };
+    }
+
+    private static boolean beyondStatus(HasMetadata before, HasMetadata after) {
+        ObjectMeta was = before.getMetadata();
+        ObjectMeta is = after.getMetadata();
+        boolean sameSpec = was.getGeneration() != null && Objects.equals(was.getGeneration(), is.getGeneration());
+        // Objects without a generation (Secrets, ConfigMaps, RBAC) have no status to change: any update counts.
+        return !sameSpec || !Objects.equals(was.getLabels(), is.getLabels())
+                || !Objects.equals(was.getAnnotations(), is.getAnnotations())
+                || !Objects.equals(was.getFinalizers(), is.getFinalizers())
+                || !Objects.equals(was.getDeletionTimestamp(), is.getDeletionTimestamp());
+    }
+
+    /**
+     * Keeps objects without their managedFields, which nothing here reads: on an AutoscalingRunnerSet that
+     * ARC and arcfleet both write they are a large part of the object, and of the daemon's heap.
+     */
+    private final class WithoutManagedFields<T extends HasMetadata> extends BasicItemStore<T> {
+        WithoutManagedFields() {
+            super(Cache::metaNamespaceKeyFunc);
+        }
+
+        // Counted after the store changed: whoever reads the new count then finds the new object, and whoever
+        // read the old count looks again at the next cycle. Counted before, a cycle could read the new count,
+        // find the old object, and take it as settled for good.
+        @Override
+        public T put(String key, T object) {
+            object.getMetadata().setManagedFields(null);
+            T previous = super.put(key, object);
+            storeChanges.incrementAndGet();
+            return previous;
+        }
+
+        @Override
+        public T remove(String key) {
+            T removed = super.remove(key);
+            storeChanges.incrementAndGet();
+            return removed;
+        }
+    }
+
+    /**
+     * Counts every object any informer stored or removed: while it stands still, whatever was concluded
+     * from the caches still holds.
+     */
+    public long storeChanges() {
+        return storeChanges.get();
+    }
+
+    /** The credential Secrets the configuration refers to: changes to them wake the loop. */
+    public void readSecrets(Set<String> names) {
+        readSecrets = Set.copyOf(names);
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> prepare(String description, SharedIndexInformer<T> informer,
+            ResourceEventHandler<HasMetadata> trigger) {
+        informer.addEventHandler(trigger);
+        return start(description, informer);
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> start(String description, SharedIndexInformer<T> informer) {
+        informer.itemStore(new WithoutManagedFields<>());
+        informer.exceptionHandler((started, error) -> {
+            reachability.failed(description, error);
+            return true;
+        });
+        informer.start();
+        descriptions.put(informer, description);
+        return informer;
+    }
+
+    /** Whether every informer has listed once; before that a cycle would see a partial cluster. */
+    public boolean synced() {
+        return informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Whether every informer currently has a watch open: the API server is reachable. */
+    public boolean watching() {
+        return informers.stream().allMatch(SharedIndexInformer::isWatching);
+    }
+
+    /**
+     * Notes, and logs once, an outage starting or ending; the loop calls it every second, so it does
+     * nothing beyond asking each informer.
+     */
+    public void checkReachability() {
+        List<String> down = new ArrayList<>();
+        boolean allSynced = true;
+        for (SharedIndexInformer<? extends HasMetadata> informer : informers) {
+            allSynced &= informer.hasSynced();
+            if (!informer.isWatching()) {
+                down.add(descriptions.get(informer));
+            }
+        }
+        everSynced |= allSynced;
+        down.sort(null);
+        reachability.check(down, everSynced);
+    }
+
+    /** Why informers are not synced or watching, for readiness and logs. */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        reachability.problem().ifPresent(problems::add);
+        if (problems.isEmpty() && !synced()) {
+            problems.add("waiting for the first list of cluster objects");
+        }
+        return problems;
+    }
+
+    /** Waits up to {@code timeout} for every informer to sync; false if they did not. */
+    public boolean awaitSynced(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (!synced()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            // The first cycle waits here at start, and readiness with it.
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        return true;
+    }
+
+    public Optional<ConfigMap> configMap(String name) {
+        return get(ManagedKind.CONFIG_MAP, name).map(ConfigMap.class::cast);
+    }
+
+    /**
+     * What may be using the set's cache directory: a pod of the namespace that has not finished and has a
+     * hostPath volume at or under {@code <node-root>/<set>}, whatever its labels. While the pods cannot be
+     * seen (not listed yet, or the watch is down), that is the answer too, so nothing is deleted blind.
+     */
+    public Optional<String> cacheUser(String setName) {
+        if (!pods.hasSynced() || !pods.isWatching()) {
+            return Optional.of("the pods in " + namespace + " cannot be seen right now");
+        }
+        Path setDirectory = Path.of(RunnerSetRenderer.setCacheNodePath(cacheNodeRoot, setName)).normalize();
+        return pods.getStore().list().stream()
+                .filter(pod -> !"Succeeded".equals(pod.get("status", "phase")) && !"Failed".equals(pod.get("status", "phase")))
+                .filter(pod -> pod.get("spec", "volumes") instanceof List<?> volumes && volumes.stream()
+                        .anyMatch(volume -> volume instanceof Map<?, ?> map && map.get("hostPath") instanceof Map<?, ?> hostPath
+                                && hostPath.get("path") instanceof String path
+                                && Path.of(path).normalize().startsWith(setDirectory)))
+                .findFirst().map(pod -> "pod " + pod.getMetadata().getName());
+    }
+
+    public List<GenericKubernetesResource> controllerDeployments() {
+        return controllerDeployments.getStore().list();
+    }
+
+    /** A source credentials Secret, from {@code arcfleet.github.credentials-namespace}. */
+    public Optional<Secret> credentialsSecret(String name) {
+        return Optional.ofNullable(credentials.getStore().getByKey(key(credentialsNamespace, name)));
+    }
+
+    public String credentialsNamespace() {
+        return credentialsNamespace;
+    }
+
+    public Optional<HasMetadata> get(ManagedKind kind, String name) {
+        return Optional.ofNullable(managed.get(kind).getStore().getByKey(key(namespace, name)));
+    }
+
+    public Stream<HasMetadata> all(ManagedKind kind) {
+        return managed.get(kind).getStore().list().stream().map(HasMetadata.class::cast);
+    }
+
+    /** ARC's listener of the set, if the controller has created one. */
+    public Optional<GenericKubernetesResource> listener(String setName) {
+        return listeners.getIndexer().byIndex(BY_SCALE_SET, key(namespace, setName)).stream().findFirst();
+    }
+
+    private static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+        listeners.close();
+    }
+}

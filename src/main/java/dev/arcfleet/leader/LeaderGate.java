@@ -1,0 +1,325 @@
+package dev.arcfleet.leader;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jboss.logging.Logger;
+
+import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.Placement;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Decides whether this daemon may reconcile: with leader election, while it holds a coordination.k8s.io/v1
+ * Lease through fabric8's LeaderElector; without, always. Each time it starts leading it runs {@code onStart},
+ * each time it stops {@code onStop}, and then stands as a candidate again.
+ * <p>
+ * A leader stops at its renew deadline at the latest, counted from the renewTime of its last successful
+ * renewal, which is before the Lease can expire (renewTime + lease duration). It does not rely on the elector
+ * noticing: a renewal stuck on an unreachable API server would notice only when its request times out.
+ */
+public final class LeaderGate implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(LeaderGate.class);
+
+    /**
+     * Who leads, for readiness and {@code /api/v1/status}.
+     *
+     * @param electing whether leader election is on; without it this daemon always leads
+     * @param leader the identity holding the Lease, if known
+     */
+    @RegisterForReflection
+    public record State(boolean electing, boolean leading, String identity, String lease, String leader) {
+
+        public String role() {
+            return leading ? "leader" : "standby";
+        }
+    }
+
+    private final ArcfleetConfig.LeaderElection settings;
+    private final boolean electing;
+    private final String identity;
+    private final String leaseNamespace;
+    private final String leaseName;
+    private final Runnable onStart;
+    private final Runnable onStop;
+    private final KubernetesClient electorClient;
+    private final ScheduledThreadPoolExecutor control = new ScheduledThreadPoolExecutor(1,
+            runnable -> daemon(runnable, "arcfleet-lease-control"));
+    private final ExecutorService electorThreads = Executors.newCachedThreadPool(
+            runnable -> daemon(runnable, "arcfleet-leader-election"));
+    private volatile boolean leading;
+    private volatile Instant renewDeadline = Instant.MIN;
+    /** Checks at the renew deadline of the last renewal; each renewal moves it, so nothing wakes in between. */
+    private final AtomicReference<ScheduledFuture<?>> deadlineCheck = new AtomicReference<>();
+    private volatile String leader;
+    private LeaderElector elector;
+    private CompletableFuture<?> candidacy;
+    private boolean closed;
+
+    /**
+     * @param client the daemon's client; the elector gets one of its own with request timeouts of one
+     *        retry period, so that a hanging request holds no renewal or release for long
+     */
+    public LeaderGate(KubernetesClient client, ArcfleetConfig config, Placement placement, Runnable onStart,
+            Runnable onStop) {
+        this.settings = config.leaderElection();
+        this.electing = placement.leaderElection(config);
+        this.identity = identity();
+        this.leaseNamespace = placement.leaseNamespace(config);
+        this.leaseName = placement.leaseName(config);
+        this.onStart = onStart;
+        this.onStop = onStop;
+        // A renewal cancels the check it replaces; left queued, it would still wake the thread.
+        control.setRemoveOnCancelPolicy(true);
+        if (electing) {
+            validate(settings);
+            int timeoutMillis = Math.toIntExact(settings.retryPeriod().toMillis());
+            electorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+                    .withRequestTimeout(timeoutMillis).withConnectionTimeout(timeoutMillis)
+                    .withRequestRetryBackoffLimit(0).build())
+                    .withKubernetesSerialization(client.getKubernetesSerialization()).build();
+        } else {
+            electorClient = null;
+        }
+    }
+
+    /** The timings must leave a renewing leader time to stop before its Lease can expire. */
+    static void validate(ArcfleetConfig.LeaderElection settings) {
+        if (settings.renewDeadline().compareTo(settings.leaseDuration()) >= 0
+                || settings.retryPeriod().compareTo(settings.renewDeadline()) >= 0
+                || settings.retryPeriod().isNegative() || settings.retryPeriod().isZero()) {
+            throw new IllegalArgumentException("arcfleet.leader-election needs 0 < retry-period < renew-deadline"
+                    + " < lease-duration, got " + settings.retryPeriod() + ", " + settings.renewDeadline() + ", "
+                    + settings.leaseDuration());
+        }
+    }
+
+    public synchronized void start() {
+        if (!electing) {
+            leading = true;
+            renewDeadline = Instant.MAX;
+            leader = identity;
+            onStart.run();
+            return;
+        }
+        LOG.infof("Leader election on Lease %s/%s as %s; standing by until it is ours", leaseNamespace, leaseName,
+                identity);
+        stand();
+    }
+
+    /** Whether this daemon may write now: it leads, and its last renewal is within the renew deadline. */
+    public boolean leading() {
+        return leading && Instant.now().isBefore(renewDeadline);
+    }
+
+    public State state() {
+        return new State(electing, leading(), identity, electing ? leaseNamespace + "/" + leaseName : null, leader);
+    }
+
+    /** A fresh elector: fabric8's cannot be started twice. */
+    private synchronized void stand() {
+        if (closed) {
+            return;
+        }
+        Lock lease = new RenewalRecordingLock(new LeaseLock(leaseNamespace, leaseName, identity));
+        LeaderCallbacks callbacks = new LeaderCallbacks(() -> onControl(this::lead),
+                () -> onControl(() -> stepDown("it lost the Lease")), this::observedLeader);
+        elector = new LeaderElectorBuilder(electorClient, electorThreads)
+                .withConfig(new LeaderElectionConfigBuilder().withName("arcfleet").withLock(lease)
+                        .withLeaseDuration(settings.leaseDuration()).withRenewDeadline(settings.renewDeadline())
+                        .withRetryPeriod(settings.retryPeriod()).withLeaderCallbacks(callbacks).build())
+                .build();
+        CompletableFuture<?> started = elector.start();
+        candidacy = started;
+        started.whenComplete((ignored, error) -> onControl(() -> {
+            stepDown("its renewals of the Lease stopped");
+            if (candidacy == started) {
+                stand();
+            }
+        }));
+    }
+
+    /** Leadership changes run one at a time, on the control thread; none after {@link #close()}. */
+    private void onControl(Runnable change) {
+        try {
+            control.execute(change);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Leadership change after shutdown ignored");
+        }
+    }
+
+    private void lead() {
+        synchronized (this) {
+            if (closed || leading || !Instant.now().isBefore(renewDeadline)) {
+                return;
+            }
+            leading = true;
+            leader = identity;
+        }
+        LOG.infof("Leading: holds Lease %s/%s as %s", leaseNamespace, leaseName, identity);
+        onStart.run();
+    }
+
+    private void checkAtDeadline(Instant deadline) {
+        long delayMillis = Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 1);
+        try {
+            ScheduledFuture<?> previous = deadlineCheck.getAndSet(control.schedule(this::watchdog, delayMillis,
+                    TimeUnit.MILLISECONDS));
+            if (previous != null) {
+                previous.cancel(false);
+            }
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Renewal after shutdown ignored");
+        }
+    }
+
+    private void watchdog() {
+        Instant deadline = renewDeadline;
+        if (leading && Instant.now().isBefore(deadline)) {
+            // Woken early by the clock's rounding, or a renewal moved the deadline meanwhile.
+            checkAtDeadline(deadline);
+            return;
+        }
+        if (leading) {
+            stepDown("it could not renew the Lease within " + settings.renewDeadline().toMillis() + " ms");
+            CompletableFuture<?> stale = candidacy;
+            // Off the control thread: cancelling tries to release the Lease, a request that may hang.
+            electorThreads.execute(() -> stale.cancel(true));
+        }
+    }
+
+    /** Stops all work of this term; runs on the control thread, or in {@link #close()}. */
+    private void stepDown(String why) {
+        stepDown(Logger.Level.WARN, why);
+    }
+
+    private void stepDown(Logger.Level level, String why) {
+        synchronized (this) {
+            if (!leading) {
+                return;
+            }
+            leading = false;
+        }
+        LOG.logf(level, "Stopped leading, because %s: writes and cache work stopped", why);
+        onStop.run();
+    }
+
+    private void observedLeader(String holder) {
+        leader = holder;
+        if (holder != null && !holder.equals(identity)) {
+            LOG.infof("Lease %s/%s is held by %s", leaseNamespace, leaseName, holder);
+        }
+    }
+
+    /** Stops leading first, then lets the Lease go, so a standby takes over at once rather than after it expires. */
+    @Override
+    public void close() {
+        CompletableFuture<?> last;
+        LeaderElector lastElector;
+        synchronized (this) {
+            closed = true;
+            last = candidacy;
+            lastElector = elector;
+        }
+        stepDown(Logger.Level.INFO, "arcfleet is shutting down");
+        if (last != null) {
+            last.cancel(true);
+            try {
+                // Only if the Lease is still this daemon's.
+                lastElector.release();
+            } catch (KubernetesClientException e) {
+                LOG.infof("Could not let the Lease go, a standby takes it when it expires: %s", e.getMessage());
+            }
+        }
+        control.shutdownNow();
+        electorThreads.shutdownNow();
+        if (electorClient != null) {
+            electorClient.close();
+        }
+    }
+
+    /** Notes each renewal this daemon wrote, the moment it counts from being the renewTime it wrote. */
+    private final class RenewalRecordingLock implements Lock {
+        private final Lock lease;
+
+        RenewalRecordingLock(Lock lease) {
+            this.lease = lease;
+        }
+
+        @Override
+        public LeaderElectionRecord get(KubernetesClient client) {
+            return lease.get(client);
+        }
+
+        @Override
+        public void create(KubernetesClient client, LeaderElectionRecord record) {
+            lease.create(client, record);
+            renewed(record);
+        }
+
+        @Override
+        public void update(KubernetesClient client, LeaderElectionRecord record) {
+            lease.update(client, record);
+            renewed(record);
+        }
+
+        private void renewed(LeaderElectionRecord record) {
+            if (identity.equals(record.getHolderIdentity())) {
+                renewDeadline = record.getRenewTime().toInstant().plus(settings.renewDeadline());
+                checkAtDeadline(renewDeadline);
+            }
+        }
+
+        @Override
+        public String identity() {
+            return lease.identity();
+        }
+
+        @Override
+        public String describe() {
+            return lease.describe();
+        }
+    }
+
+    /** Pod name in a cluster (HOSTNAME), else the host's name; a random suffix keeps two processes on one host apart. */
+    private static String identity() {
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(name -> !name.isBlank()).orElseGet(() -> {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                return "arcfleet";
+            }
+        });
+        return host + "_" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static Thread daemon(Runnable runnable, String name) {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+}

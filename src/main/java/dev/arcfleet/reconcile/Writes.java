@@ -1,0 +1,80 @@
+package dev.arcfleet.reconcile;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import dev.arcfleet.cluster.ClusterCache;
+import dev.arcfleet.cluster.ManagedKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
+/**
+ * What a cycle changed, so it can wait until its informers show it. Only the identity of each object is
+ * kept: holding the objects the API server returned until the cycle ends let a large sync's responses,
+ * managedFields and all, outlive the young generation and grow the old one.
+ */
+record Writes(List<Written> applied, List<Written> released) {
+    Writes() {
+        this(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+    }
+
+    private static final long CATCH_UP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** An object as a write left it: stored at {@code resourceVersion}, or released with this {@code uid}. */
+    record Written(ManagedKind kind, String name, String resourceVersion, String uid) {
+        static Written of(HasMetadata object) {
+            return new Written(ManagedKind.of(object), object.getMetadata().getName(), object.getMetadata().getResourceVersion(),
+                    object.getMetadata().getUid());
+        }
+    }
+
+    /**
+     * Waits briefly until the informers show what this cycle applied, or something newer (ARC patches a
+     * new AutoscalingRunnerSet at once), and no longer show what it released, so the next cycle compares
+     * against that rather than a stale copy and sends no redundant write.
+     */
+    void awaitCaughtUp(ClusterCache cache) {
+        long deadline = System.nanoTime() + CATCH_UP_TIMEOUT_NANOS;
+        for (Written object : applied) {
+            if (!awaitCached(cache, object, cached -> cached.map(live -> atOrAfter(live.getMetadata().getResourceVersion(),
+                    object.resourceVersion())).orElse(false), deadline)) {
+                return;
+            }
+        }
+        for (Written object : released) {
+            if (!awaitCached(cache, object, cached -> cached.filter(live -> object.uid().equals(live.getMetadata().getUid())).isEmpty(),
+                    deadline)) {
+                return;
+            }
+        }
+    }
+
+    private static boolean awaitCached(ClusterCache cache, Written object, Predicate<Optional<HasMetadata>> caughtUp, long deadline) {
+        while (!caughtUp.test(cache.get(object.kind(), object.name()))) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * resourceVersions are opaque to clients, but every API server backed by etcd issues increasing
+     * integers; anything else only counts as caught up when equal.
+     */
+    static boolean atOrAfter(String cached, String written) {
+        try {
+            return Long.parseLong(cached) >= Long.parseLong(written);
+        } catch (NumberFormatException e) {
+            return cached.equals(written);
+        }
+    }
+}

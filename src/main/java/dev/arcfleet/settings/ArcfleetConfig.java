@@ -1,0 +1,134 @@
+package dev.arcfleet.settings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
+
+/** The daemon's settings; README lists each property with its default. */
+@ConfigMapping(prefix = "arcfleet")
+public interface ArcfleetConfig {
+
+    @WithDefault("arc-runners")
+    String namespace();
+
+    @WithDefault("arcfleet-repositories")
+    String configMap();
+
+    String DEFAULT_MAX_SETS = "1000";
+
+    /** A configuration describing more runner sets is refused, and nothing is changed. */
+    @WithDefault(DEFAULT_MAX_SETS)
+    int maxSets();
+
+    Reconcile reconcile();
+
+    Github github();
+
+    Arc arc();
+
+    Cache cache();
+
+    LeaderElection leaderElection();
+
+    interface Reconcile {
+        @WithDefault("30s")
+        Duration interval();
+
+        String DEFAULT_PARALLELISM = "16";
+
+        /** Runner sets applied at once; each sends its writes in order. */
+        @WithDefault(DEFAULT_PARALLELISM)
+        int parallelism();
+    }
+
+    interface Github {
+        @WithDefault("https://github.com")
+        String url();
+
+        @WithDefault("arcfleet-github")
+        String credentialsSecret();
+
+        Optional<Path> tokenFile();
+
+        /**
+         * Where the credentials Secret and every {@code githubConfigSecret} are read from; empty means the
+         * namespace arcfleet runs in ({@link Placement#ownNamespace}).
+         */
+        Optional<String> credentialsNamespace();
+    }
+
+    interface Arc {
+        /** {@code auto} reads it from the controller Deployment. */
+        @WithDefault("auto")
+        String version();
+
+        @WithDefault("arc-systems")
+        String controllerNamespace();
+
+        /** Overrides the ServiceAccount read from the controller Deployment's labels. */
+        Optional<String> controllerServiceAccount();
+    }
+
+    interface Cache {
+        /** Where arcfleet itself sees node-root: a hostPath mount in-cluster, the kind extraMounts source beside kind. */
+        @WithDefault("/tmp/github-runner-cache")
+        Path hostRoot();
+
+        /** The same directory as the node sees it, written into pod specs. */
+        @WithDefault("/tmp/github-runner-cache")
+        String nodeRoot();
+
+        /** The actions-runner image's {@code runner} user. */
+        @WithDefault("1001")
+        int uid();
+
+        /** The actions-runner image's {@code docker} group. */
+        @WithDefault("123")
+        int gid();
+
+        /** Octal; setgid keeps new files in the group. */
+        @WithDefault("2775")
+        String mode();
+
+        /** How long a removed set's directory is kept: a duration such as {@code 7d}, {@code 0}, or {@code never}. */
+        @WithDefault("7d")
+        @WithConverter(OrphanRetention.FromProperty.class)
+        OrphanRetention orphanRetention();
+
+        /** How often each set's cache is measured. */
+        @WithDefault("5m")
+        Duration measureInterval();
+
+        /** A walk stops counting here, so a huge tree cannot keep the measuring thread busy. */
+        @WithDefault("1000000")
+        int measureMaxEntries();
+    }
+
+    /** Only the holder of a coordination.k8s.io Lease reconciles; README "High availability". */
+    interface LeaderElection {
+        /** Empty: on in a cluster, off elsewhere ({@link Placement#leaderElection}). */
+        Optional<Boolean> enabled();
+
+        /** Empty: {@code arcfleet.<owner>}, so daemons of different configurations never wait for each other. */
+        Optional<String> leaseName();
+
+        /** Empty: the namespace arcfleet runs in ({@link Placement#leaseNamespace}). */
+        Optional<String> leaseNamespace();
+
+        /** How long a Lease holds without renewal before a standby may take it over. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** The leader stops writing when it could not renew for this long, before its Lease can expire. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often the leader renews and standbys try to acquire. */
+        @WithDefault("2s")
+        Duration retryPeriod();
+    }
+}
