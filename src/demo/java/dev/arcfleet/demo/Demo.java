@@ -65,7 +65,7 @@ public final class Demo {
     public static final List<String> JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC", "-Xms32m", "-Xmx256m", "-Xmn8m", "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions",
             "-XX:GuaranteedSafepointInterval=10000", "-XX:AsyncDeflationInterval=10000");
-    static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
+    public static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
             .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingRunnerSet")
             .withPlural("autoscalingrunnersets").withNamespaced(true).build();
 

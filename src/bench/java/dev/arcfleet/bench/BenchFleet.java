@@ -1,4 +1,4 @@
-package dev.arcfleet.demo;
+package dev.arcfleet.bench;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +9,7 @@ import dev.arcfleet.config.FleetConfigParser;
 import dev.arcfleet.config.InvalidFleetConfigException;
 import dev.arcfleet.config.Owner;
 import dev.arcfleet.config.RunnerSet;
+import dev.arcfleet.demo.Demo;
 import dev.arcfleet.render.ArcController;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;

@@ -1,4 +1,4 @@
-package dev.arcfleet.demo;
+package dev.arcfleet.bench;
 
 import java.util.Collection;
 import java.util.List;
@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Watchable;
+
+import dev.arcfleet.demo.Demo;
 
 /**
  * Watches every kind arcfleet writes in one namespace and notes when each object was first seen and, for
