@@ -15,15 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 /**
  * A cluster as arcfleet expects to find it, without a cluster: the tests' kube-apiserver + etcd
@@ -65,7 +64,7 @@ public final class Demo {
     public static final List<String> JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC", "-Xms32m", "-Xmx256m", "-Xmn8m", "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions",
             "-XX:GuaranteedSafepointInterval=10000", "-XX:AsyncDeflationInterval=10000");
-    static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
+    public static final ResourceDefinitionContext RUNNER_SETS = new ResourceDefinitionContext.Builder()
             .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingRunnerSet")
             .withPlural("autoscalingrunnersets").withNamespaced(true).build();
 

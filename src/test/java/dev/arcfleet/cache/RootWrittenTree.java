@@ -9,9 +9,9 @@ import java.nio.file.Path;
 /**
  * What jobs leave in a cache when they run as root or other users, made as root: read-only and unreadable
  * directories of root's, another user's private directory, a sticky directory with a third user's file,
- * and a link out of the cache.
+ * and a link out of the cache. Public for {@code own}, which the cache delete benchmark (src/bench) uses too.
  */
-final class RootWrittenTree {
+public final class RootWrittenTree {
 
     /** The regular files' sizes added up, and how many there are. */
     static final long BYTES = 100 + 1000 + 10 + 20 + 30 + 40;
@@ -50,7 +50,8 @@ final class RootWrittenTree {
         own(file, uid, mode);
     }
 
-    static void own(Path path, int uid, int mode) throws IOException {
+    /** Sets the owner ({@code uid}, and a group of the same number) and the mode, without following a link. */
+    public static void own(Path path, int uid, int mode) throws IOException {
         Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);

@@ -1,4 +1,4 @@
-package dev.arcfleet.benchmark;
+package dev.arcfleet.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -22,7 +22,7 @@ import dev.arcfleet.testing.TestApiServer;
 /**
  * Creates and prunes 30 sets over and over with one long-lived reconciler, beside the ARC stand-in, and prints the
  * heap after a full GC once warmed up and at the end: whatever the daemon keeps per set must go with the set.
- * Run with {@code ./mvnw -B test -Pbenchmark -Dtest=SoakBenchmark}; {@code -Darcfleet.soak.rounds} sets the rounds.
+ * Run with {@code bash src/bench/run.sh soak}; {@code -Darcfleet.soak.rounds} sets the rounds.
  */
 class SoakBenchmark {
 

@@ -1,4 +1,4 @@
-package dev.arcfleet.demo;
+package dev.arcfleet.bench;
 
 import java.io.IOException;
 import java.net.URI;

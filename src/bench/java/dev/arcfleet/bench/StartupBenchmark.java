@@ -1,4 +1,4 @@
-package dev.arcfleet.demo;
+package dev.arcfleet.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,13 +11,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.arcfleet.demo.Demo;
+import dev.arcfleet.testing.Poll;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
-import dev.arcfleet.testing.Poll;
-
 /**
- * native/benchmark-startup.sh: starts arcfleet against the demo API server several times, each time
- * in a fresh namespace, once with the demo's repositories (so every start creates its 4 sets) and once
+ * {@code bash src/bench/run.sh startup}: starts arcfleet against the demo API server several times, each
+ * time in a fresh namespace, once with the demo's repositories (so every start creates its 4 sets) and once
  * with an empty configuration ({@code repositories: []}), and prints the time from process start to
  * /q/health/started and /q/health/ready (200 once every set is in line), the CPU time the process used
  * until ready, and the resident memory then. Measures the JVM build (with {@link Demo#JVM_OPTIONS}) and,

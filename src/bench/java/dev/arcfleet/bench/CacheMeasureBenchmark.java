@@ -1,6 +1,5 @@
-package dev.arcfleet.benchmark;
+package dev.arcfleet.bench;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +18,13 @@ import dev.arcfleet.testing.FleetFixture;
 /**
  * Prints how long measuring a 100,000-file cache takes and whether reconcile cycles, scheduled every
  * 200 ms on their own thread as the daemon's loop is, kept their interval meanwhile. Run with
- * {@code ./mvnw -B test -Pbenchmark}; it asserts nothing about time.
+ * {@code bash src/bench/run.sh cache-measure}; it asserts nothing about time. {@code -Dbench.files=N} sets the
+ * number of files (in directories of 1,000, rounded down to whole directories, at least one).
  */
 class CacheMeasureBenchmark {
 
-    private static final int FILES = 100_000;
     private static final int FILES_PER_DIRECTORY = 1_000;
+    private static final int DIRECTORIES = Math.max(1, Integer.getInteger("bench.files", 100_000) / FILES_PER_DIRECTORY);
     private static final Duration CYCLE_INTERVAL = Duration.ofMillis(200);
 
     @Test
@@ -34,7 +34,7 @@ class CacheMeasureBenchmark {
             fleet.converge();
             Path cache = fleet.cacheHostRoot().resolve("arc-runner-acme-tools-1").resolve("cache");
             byte[] content = new byte[512];
-            for (int directory = 0; directory < FILES / FILES_PER_DIRECTORY; directory++) {
+            for (int directory = 0; directory < DIRECTORIES; directory++) {
                 Path parent = Files.createDirectory(cache.resolve("d" + directory));
                 for (int file = 0; file < FILES_PER_DIRECTORY; file++) {
                     Files.write(parent.resolve("f" + file), content);

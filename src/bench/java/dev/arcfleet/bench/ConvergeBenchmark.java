@@ -1,4 +1,4 @@
-package dev.arcfleet.benchmark;
+package dev.arcfleet.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import dev.arcfleet.testing.TestApiServer;
 
 /**
  * Prints how long arcfleet takes to converge a fleet from empty and what an idle cycle costs.
- * Run with {@code ./mvnw -B test -Pbenchmark}; it asserts nothing about time.
+ * Run with {@code bash src/bench/run.sh converge}; it asserts nothing about time.
  */
 class ConvergeBenchmark {
 

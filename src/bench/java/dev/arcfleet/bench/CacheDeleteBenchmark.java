@@ -1,36 +1,47 @@
-package dev.arcfleet.cache;
+package dev.arcfleet.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.cache.DesiredCache;
+import dev.arcfleet.cache.RootWrittenTree;
+import dev.arcfleet.cache.ShippedPrivileges;
 import dev.arcfleet.cache.ShippedPrivileges.Identity;
 import dev.arcfleet.cache.ShippedPrivileges.Result;
 import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.settings.Owner;
+import dev.arcfleet.testing.TestSettings;
 
 /**
  * How long deleting a removed set's cache of 100,000 root-owned files in read-only directories takes, as
  * each shipped identity (uid, gid and capabilities from deploy/). The tree is made as root each round and
- * written back to disk; the page cache stays warm.
+ * written back to disk; the page cache stays warm. Needs root. {@code -Dbench.files=N} sets the number of
+ * files (in directories of 1,000, rounded down to whole directories, at least one).
  */
 class CacheDeleteBenchmark {
 
     private static final String SET = "arc-runner-acme-tools-1";
-    private static final int FILES = 100_000;
     private static final int FILES_PER_DIRECTORY = 1_000;
+    private static final int DIRECTORIES = Math.max(1, Integer.getInteger("bench.files", 100_000) / FILES_PER_DIRECTORY);
+    private static final int FILES = DIRECTORIES * FILES_PER_DIRECTORY;
     private static final int ROUNDS = 3;
 
     @Test
-    void deleteRootOwnedCacheOf100000Files() throws IOException, InterruptedException {
+    void deleteRootOwnedCache() throws IOException, InterruptedException {
         for (Identity who : ShippedPrivileges.shipped()) {
             List<Long> wall = new ArrayList<>();
             List<Long> cpu = new ArrayList<>();
@@ -38,6 +49,7 @@ class CacheDeleteBenchmark {
             for (int round = 0; round < ROUNDS; round++) {
                 Path hostRoot = rootOwnedCache();
                 load.add(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+                // The probe's CacheDirectories has the owner, uid, gid and mode of TestSettings, as the set's here.
                 Result result = ShippedPrivileges.probe(who, "delete", hostRoot.toString(), SET);
                 assertEquals(0, result.exitCode(), result::output);
                 assertFalse(Files.exists(hostRoot.resolve(SET), LinkOption.NOFOLLOW_LINKS));
@@ -45,7 +57,7 @@ class CacheDeleteBenchmark {
                 cpu.add(millis(result, "cpu"));
             }
             System.out.printf("%ndeleting %d root-owned files (%d read-only directories) as the %s (uid %d, %s): wall %s ms "
-                    + "(median %d), CPU %s ms (median %d), load average before each %s%n%n", FILES, FILES / FILES_PER_DIRECTORY,
+                    + "(median %d), CPU %s ms (median %d), load average before each %s%n%n", FILES, DIRECTORIES,
                     who, who.uid(), who.capabilities(), wall, median(wall), cpu, median(cpu), load);
         }
     }
@@ -63,11 +75,19 @@ class CacheDeleteBenchmark {
         Files.setAttribute(base, "unix:mode", 0755);
         Path hostRoot = Files.createDirectory(base.resolve("cache-root"));
         RootWrittenTree.own(hostRoot, 1001, 02775);
-        new CacheDirectories(hostRoot, 1001, 123, 02775, "test.arcfleet-repositories").ensure(SET, "acme/tools",
-                List.of(new CachePath("cache", "/home/runner/cache")), Instant.now());
+        // The set's directory as the daemon makes it: its cache manager, here running as root, with the tests'
+        // settings (uid 1001, gid 123, mode 2775, owner test.arcfleet-repositories).
+        TestSettings settings = new TestSettings("test").cacheHostRoot(hostRoot);
+        try (CacheManager caches = new CacheManager(settings.cache(), Owner.of(settings).value(), Clock.systemUTC(),
+                set -> Optional.empty(), () -> { })) {
+            caches.desire(Map.of(SET, new DesiredCache(SET, "acme/tools", List.of(new CachePath("cache", "/home/runner/cache")),
+                    Optional.empty())));
+            caches.awaitSynced();
+            assertTrue(caches.ready(SET), () -> SET + "'s cache directory is not ready: " + caches.report());
+        }
         Path cache = hostRoot.resolve(SET).resolve("cache");
         byte[] content = new byte[512];
-        for (int directory = 0; directory < FILES / FILES_PER_DIRECTORY; directory++) {
+        for (int directory = 0; directory < DIRECTORIES; directory++) {
             Path parent = Files.createDirectory(cache.resolve("d" + directory));
             for (int file = 0; file < FILES_PER_DIRECTORY; file++) {
                 Files.write(parent.resolve("f" + file), content);

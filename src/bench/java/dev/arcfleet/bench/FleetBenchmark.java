@@ -1,4 +1,4 @@
-package dev.arcfleet.demo;
+package dev.arcfleet.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.demo.Demo;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.settings.ArcfleetConfig;
 import dev.arcfleet.testing.ArcFixtures;
@@ -37,11 +38,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
- * native/benchmark-fleet.sh: arcfleet end to end as a user sees it, against the demo's API server, with the
- * packaged jar started by {@link Demo#launch} for every measurement and timed from outside. Beside each full
- * sync, in the same run, the same objects are server-side applied raw ({@link RawApply}) and by kubectl into
- * fresh namespaces of their own. Prints one table at the end. Settings are {@code bench.*} properties, handed
- * over by the script in {@code BENCH_PROPERTIES} (README: Benchmark, End to end).
+ * {@code bash src/bench/run.sh fleet}: arcfleet end to end as a user sees it, against the demo's API server,
+ * with the packaged jar started by {@link Demo#launch} for every measurement and timed from outside. Beside
+ * each full sync, in the same run, the same objects are server-side applied raw ({@link RawApply}) and by
+ * kubectl into fresh namespaces of their own. Prints one table at the end. Settings are {@code bench.*}
+ * properties, handed over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/how-to-run.md; README:
+ * Benchmark, End to end).
  */
 public final class FleetBenchmark {
 
@@ -76,7 +78,7 @@ public final class FleetBenchmark {
         this.kubernetesMinorVersion = Integer.parseInt(client.getKubernetesVersion().getMinor().replaceAll("\\D", ""));
     }
 
-    /** {@code bench.*} settings; see README for each. */
+    /** {@code bench.*} settings; see docs/benchmarks/how-to-run.md for each. */
     record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, int connections) {
 
         static Settings fromEnvironment() {
