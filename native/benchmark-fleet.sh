@@ -3,7 +3,7 @@
 # JVM application, starts it as its own process for each measurement, and prints one table: start -> ready,
 # full sync at 30, 300 and 1,000 sets beside raw parallel server-side apply and kubectl apply --server-side
 # of the same objects, edit -> applied, idle CPU and writes, RSS, and 3,000 sets refused. Options are
-# -Dbench.* properties (README: Benchmark, End to end), such as -Dbench.sizes=30,300 -Dbench.idle=1m;
+# -Dbench.* properties (docs/benchmarks/README.md, "End to end"), such as -Dbench.sizes=30,300 -Dbench.idle=1m;
 # other arguments go to Maven. The full run takes about 20 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

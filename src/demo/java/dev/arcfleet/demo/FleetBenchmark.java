@@ -41,7 +41,7 @@ import dev.arcfleet.testing.TestApiServer;
  * packaged jar started by {@link Demo#launch} for every measurement and timed from outside. Beside each full
  * sync, in the same run, the same objects are server-side applied raw ({@link RawApply}) and by kubectl into
  * fresh namespaces of their own. Prints one table at the end. Settings are {@code bench.*} properties, handed
- * over by the script in {@code BENCH_PROPERTIES} (README: Benchmark, End to end).
+ * over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/README.md, "End to end").
  */
 public final class FleetBenchmark {
 
@@ -76,7 +76,7 @@ public final class FleetBenchmark {
         this.kubernetesMinorVersion = Integer.parseInt(client.getKubernetesVersion().getMinor().replaceAll("\\D", ""));
     }
 
-    /** {@code bench.*} settings; see README for each. */
+    /** {@code bench.*} settings; docs/benchmarks/README.md, "End to end", describes each. */
     record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, int connections) {
 
         static Settings fromEnvironment() {
@@ -561,7 +561,7 @@ public final class FleetBenchmark {
         }
     }
 
-    /** A row of the table, which lists them by number: the order of the measurements in README. */
+    /** A row of the table, which lists them by number: the order of the measurements in docs/benchmarks/README.md. */
     private void row(int number, String... cells) {
         String[] row = new String[cells.length + 1];
         row[0] = String.valueOf(number);
