@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The native check: GraalVM's own native-image build of arcfleet, through points-to analysis and compilation
-# to the relocatable object, without the final link (see README, "Native executable").
+# to the relocatable object, without the final link (see docs/native.md).
 #
 # Everything comes from Maven Central and this machine: Quarkus writes the native sources, GraalVM's builder
 # jars come from Maven Central (native/builder/pom.xml), and they run on a copy of Temurin's JDK 25. Maven

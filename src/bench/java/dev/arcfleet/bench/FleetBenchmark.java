@@ -42,8 +42,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * with the packaged jar started by {@link Demo#launch} for every measurement and timed from outside. Beside
  * each full sync, in the same run, the same objects are server-side applied raw ({@link RawApply}) and by
  * kubectl into fresh namespaces of their own. Prints one table at the end. Settings are {@code bench.*}
- * properties, handed over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/how-to-run.md; README:
- * Benchmark, End to end).
+ * properties, handed over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/how-to-run.md).
  */
 public final class FleetBenchmark {
 
@@ -563,7 +562,7 @@ public final class FleetBenchmark {
         }
     }
 
-    /** A row of the table, which lists them by number: the order of the measurements in README. */
+    /** A row of the table, which lists them by number: the order of the measurements in docs/benchmarks/README.md. */
     private void row(int number, String... cells) {
         String[] row = new String[cells.length + 1];
         row[0] = String.valueOf(number);

@@ -13,8 +13,8 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 
 /**
  * The values of ARC's {@code gha-runner-scale-set} chart that a repository can set, each named and rendered as
- * the chart names and renders it (README: Chart values). Validated; defaults already applied. The model
- * objects are the parser's own: whoever changes one must copy it first.
+ * the chart names and renders it (docs/configuration.md, "Chart values"). Validated; defaults already applied.
+ * The model objects are the parser's own: whoever changes one must copy it first.
  *
  * @param githubConfigUrl replaces {@code <arcfleet.github.url>/<owner>/<repo>}, for an organisation or enterprise
  * @param template merged over the container mode's pod template as the chart merges {@code template}

@@ -50,7 +50,10 @@ public final class RepositoriesFromValues {
             "maxRunners", "runnerScaleSetName", "scaleSetLabels", "containerMode", "template", "listenerTemplate",
             "listenerMetrics", "githubServerTLS", "proxy", "labels", "annotations", "resourceMeta", "keyVault",
             "namespaceOverride", "controllerServiceAccount", "nameOverride");
-    /** The order README lists a repository's fields in, the pod template last since it is the longest. */
+    /**
+     * The order docs/configuration.md's field table lists a repository's fields in, the pod template last since it
+     * is the longest.
+     */
     private static final List<String> FIELD_ORDER = List.of("containerMode", "runnerImage", "minRunners", "maxRunners",
             "runnerGroup", "githubConfigSecret", "workVolumeClaimTemplate", "kubernetesModeAdditionalRoleRules",
             "runnerScaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",

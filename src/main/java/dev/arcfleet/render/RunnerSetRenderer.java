@@ -40,7 +40,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 /**
  * Renders one runner set into the objects ARC's {@code gha-runner-scale-set} chart would install for
  * it, with the chart's names, labels, annotations, finalizers and pod template, for the chart values the
- * repository sets (README: Chart values). Pure: the same input always gives byte-identical objects.
+ * repository sets (docs/configuration.md, "Chart values"). Pure: the same input always gives byte-identical objects.
  */
 public final class RunnerSetRenderer {
 

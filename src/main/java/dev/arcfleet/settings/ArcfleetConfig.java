@@ -8,7 +8,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
-/** The daemon's settings; README lists each property with its default. */
+/** The daemon's settings; docs/configuration.md, "Settings", lists each property with its default. */
 @ConfigMapping(prefix = "arcfleet")
 public interface ArcfleetConfig {
 
@@ -108,7 +108,7 @@ public interface ArcfleetConfig {
         int measureMaxEntries();
     }
 
-    /** Only the holder of a coordination.k8s.io Lease reconciles; README "High availability". */
+    /** Only the holder of a coordination.k8s.io Lease reconciles; docs/high-availability.md. */
     interface LeaderElection {
         /** Empty: on in a cluster, off elsewhere ({@link Placement#leaderElection}). */
         Optional<Boolean> enabled();

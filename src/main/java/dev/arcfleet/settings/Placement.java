@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where the daemon runs, which decides the defaults README "High availability" describes: in a
+ * Where the daemon runs, which decides the defaults docs/high-availability.md describes: in a
  * cluster, leader election is on and the Lease and the credentials Secrets live in the pod's own
  * namespace; elsewhere (systemd, a laptop) leader election is off and both default to
  * {@code arcfleet.namespace}, where they were before these settings existed.

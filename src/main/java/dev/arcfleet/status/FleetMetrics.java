@@ -24,7 +24,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * The Prometheus metrics (README, "Status, metrics, events and logs"; deploy/monitoring alerts on them
+ * The Prometheus metrics (docs/operations.md, "Status, metrics, events and logs"; deploy/monitoring alerts on them
  * and graphs them): made from each cycle's report and the fleet status after it, so they change once per cycle.
  * Micrometer names map to Prometheus ones: arcfleet.set.runners.max is arcfleet_set_runners_max.
  */

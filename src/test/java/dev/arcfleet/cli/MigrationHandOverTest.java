@@ -37,7 +37,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 
 /**
- * README's migration runbook on three sets the chart made (hand-written chart output, see
+ * The migration runbook of docs/migrating-from-helm.md on three sets the chart made (hand-written chart output, see
  * {@code src/test/resources/helm/}), registered by the ARC stand-in: import, hand over by label, drop Helm's release
  * records, reconcile. Nothing may be deregistered or deleted, and the sets' specs may change only where the import
  * report says they will.
@@ -126,7 +126,7 @@ class MigrationHandOverTest {
             runnerSets(fleet, sets).forEach((name, set) -> assertEquals(before.get(name).getMetadata().getResourceVersion(),
                     set.getMetadata().getResourceVersion(), name + " was touched before the hand-over"));
 
-            // 3. The runbook's commands, per set, as README gives them.
+            // 3. The runbook's commands, per set, as docs/migrating-from-helm.md gives them.
             for (String set : sets) {
                 Kubectl.run("-n", fleet.namespace, "delete", "secret", "-l", "owner=helm,name=" + set);
                 String selector = "actions.github.com/scale-set-name=" + set + ",app.kubernetes.io/managed-by=Helm";

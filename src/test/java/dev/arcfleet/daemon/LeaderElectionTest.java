@@ -62,7 +62,7 @@ class LeaderElectionTest {
         fleet.close();
     }
 
-    /** With the shipped timings, so the failover it prints is the one README documents. */
+    /** With the shipped timings, so the failover it prints is the one docs/high-availability.md documents. */
     @Test
     void oneDaemonWritesEachObjectOnceAndTheOtherTakesOverWhenItIsKilled() {
         TestSettings settings = settings();

@@ -91,8 +91,8 @@ class SystemdUnitTest {
     /**
      * gid 123 owns the cache directories that runner jobs write to, so a job could leave a setgid-123
      * program there: nothing of arcfleet's may be readable by that group. The kubeconfig and the token
-     * reach the daemon only through LoadCredential=, from root's 0600 files, and README's bring-up installs
-     * everything under /etc/arcfleet as root's alone.
+     * reach the daemon only through LoadCredential=, from root's 0600 files, and the bring-up in
+     * docs/install.md installs everything under /etc/arcfleet as root's alone.
      */
     @Test
     void credentialsReachTheDaemonOnlyThroughLoadCredential() throws IOException {
@@ -105,9 +105,9 @@ class SystemdUnitTest {
         assertTrue(environmentFile().keySet().stream().noneMatch(name -> name.equals("KUBECONFIG")
                 || name.startsWith("ARCFLEET_GITHUB")), "the env file names credentials: " + environmentFile());
 
-        List<String> installs = Files.readAllLines(README).stream().map(String::trim)
+        List<String> installs = Files.readAllLines(INSTALL_GUIDE).stream().map(String::trim)
                 .filter(line -> line.contains("install") && line.contains("/etc/arcfleet")).toList();
-        assertTrue(installs.size() >= 4, "README's bring-up installs no files under /etc/arcfleet: " + installs);
+        assertTrue(installs.size() >= 4, "docs/install.md's bring-up installs no files under /etc/arcfleet: " + installs);
         for (String install : installs) {
             assertTrue(install.matches(".*install (-d )?-m 0[67]00 .*") && !install.contains(" -g ")
                     && !install.contains(" -o "), "not root's alone: " + install);
@@ -116,7 +116,8 @@ class SystemdUnitTest {
 
     /** Where systemd puts the service's credentials; the unit names it with the %d specifier. */
     private static final String CREDENTIALS_DIRECTORY = "/run/credentials/arcfleet.service";
-    private static final Path README = Path.of("README.md");
+    /** docs/install.md, "Bring-up": the commands that install arcfleet under systemd. */
+    private static final Path INSTALL_GUIDE = Path.of("docs/install.md");
 
     /** The unit's Environment= assignments, %d resolved as systemd would. */
     private static Map<String, String> unitEnvironment() throws IOException {
@@ -173,7 +174,7 @@ class SystemdUnitTest {
     }
 
     /**
-     * The three capabilities the cache work needs (README, "Cache directories"), ambient because the unit is
+     * The three capabilities the cache work needs (docs/caches.md, "Privileges"), ambient because the unit is
      * not root, and nothing more in the bounding set; and chown(2), which ~@privileged would deny, allowed
      * again after it, as systemd applies SystemCallFilter= lines in order.
      */

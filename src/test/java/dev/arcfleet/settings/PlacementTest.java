@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.arcfleet.testing.TestSettings;
 
-/** How the defaults README "High availability" describes are decided. */
+/** How the defaults docs/high-availability.md describes are decided. */
 class PlacementTest {
 
     private final TestSettings settings = new TestSettings("arc-runners");

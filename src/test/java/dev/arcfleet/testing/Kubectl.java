@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** The kubectl commands README tells people to run, run as written against the test API server. */
+/** The kubectl commands README and docs/ tell people to run, run as written against the test API server. */
 public final class Kubectl {
 
     private Kubectl() {
