@@ -30,7 +30,6 @@ import dev.arcfleet.chart.ContainerMode;
 import dev.arcfleet.chart.ReservedKeys;
 import dev.arcfleet.chart.ResourceMetaTarget;
 import dev.arcfleet.chart.RunnerPodNames;
-import dev.arcfleet.fleet.FleetConfigParser.Fields;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -44,9 +43,6 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
  */
 final class ChartValuesReader {
 
-    static final Set<String> KEYS = Set.of("githubConfigUrl", "template", "dind", "kubernetesModeAdditionalRoleRules",
-            "labels", "annotations", "resourceMeta", "listenerTemplate", "listenerMetrics", "githubServerTLS", "proxy",
-            "runnerScaleSetLabels");
 
     private static final Set<String> TEMPLATE_METADATA_KEYS = Set.of("labels", "annotations");
     private static final Set<String> DIND_KEYS = Set.of("image", "args");

@@ -3,8 +3,6 @@ package dev.arcfleet.fleet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,12 +13,13 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.arcfleet.chart.ChartValues;
 import dev.arcfleet.chart.ContainerMode;
 import dev.arcfleet.chart.RunnerPaths;
 import dev.arcfleet.chart.SetNames;
+import dev.arcfleet.fleet.Fields.Problems;
+import dev.arcfleet.fleet.FleetSchema.Defaults;
 import dev.arcfleet.settings.ArcfleetConfig;
 import io.fabric8.kubernetes.api.model.Quantity;
 
@@ -30,17 +29,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
  */
 public final class FleetConfigParser {
 
-    public static final String CONFIG_MAP_KEY = "repositories.yaml";
-    /** The chart's runner image, arcfleet's default. */
-    public static final String DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:latest";
 
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("defaults", "repositories");
-    private static final Set<String> DEFAULTABLE_KEYS = union(Set.of("instances", "minRunners", "maxRunners", "containerMode",
-            "runnerImage", "workVolumeClaimTemplate", "runnerGroup", "githubConfigSecret", "cachePaths", "maxCacheSize"),
-            ChartValuesReader.KEYS);
-    private static final Set<String> REPOSITORY_KEYS = union(DEFAULTABLE_KEYS, Set.of("name", "installationName"));
-    private static final Set<String> WORK_VOLUME_KEYS = Set.of("storageClassName", "accessModes", "storage");
-    private static final Set<String> CACHE_PATH_KEYS = Set.of("name", "path");
     private static final Set<String> ACCESS_MODES = Set.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod");
 
     private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?");
@@ -55,10 +44,6 @@ public final class FleetConfigParser {
     /** Leaves room for the "cache-" prefix of its volume name within a DNS label. */
     private static final int MAX_CACHE_NAME_LENGTH = 57;
 
-    private static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES,
-            DEFAULT_RUNNER_IMAGE, Optional.empty(), List.of("ReadWriteOnce"), "10Gi",
-            Optional.empty(), Optional.empty(), List.of(new CachePath("cache", RunnerPaths.DEFAULT_CACHE)), Optional.empty(),
-            ChartValues.NONE);
 
     /** Far beyond any real repositories.yaml, and small enough that parsing it stays cheap. */
     public static final int MAX_TEXT_CHARACTERS = 512 * 1024;
@@ -93,16 +78,16 @@ public final class FleetConfigParser {
         if (root == null || !root.isObject()) {
             throw new InvalidFleetConfigException(List.of("must be a mapping with a 'repositories' list"));
         }
-        problems.unknownKeys("", root, TOP_LEVEL_KEYS);
+        problems.unknownKeys("", root, FleetSchema.TOP_LEVEL);
 
-        Defaults defaults = BUILT_IN_DEFAULTS;
+        Defaults defaults = FleetSchema.BUILT_IN_DEFAULTS;
         JsonNode defaultsNode = root.get("defaults");
         if (defaultsNode != null && !defaultsNode.isNull()) {
             if (!defaultsNode.isObject()) {
                 problems.add("defaults: must be a mapping");
             } else {
-                problems.unknownKeys("defaults: ", defaultsNode, DEFAULTABLE_KEYS);
-                defaults = readDefaults(new Fields("defaults: ", defaultsNode, problems), BUILT_IN_DEFAULTS);
+                problems.unknownKeys("defaults: ", defaultsNode, FleetSchema.DEFAULTABLE);
+                defaults = readDefaults(new Fields("defaults: ", defaultsNode, problems), FleetSchema.BUILT_IN_DEFAULTS);
             }
         }
 
@@ -138,7 +123,7 @@ public final class FleetConfigParser {
         String label = nameNode != null && nameNode.isTextual() ? nameNode.asText() : "repositories[" + index + "]";
         String context = "repository " + label + ": ";
         int problemsBefore = problems.count();
-        problems.unknownKeys(context, node, REPOSITORY_KEYS);
+        problems.unknownKeys(context, node, FleetSchema.REPOSITORY);
         Fields fields = new Fields(context, node, problems);
 
         String owner = null;
@@ -159,7 +144,7 @@ public final class FleetConfigParser {
             }
         }
         Defaults values = readDefaults(fields, defaults);
-        ChartValuesReader.checkRepository(fields, values.containerMode, values.cachePaths, values.chart);
+        ChartValuesReader.checkRepository(fields, values.containerMode(), values.cachePaths(), values.chart());
         Optional<String> installationName = fields.text("installationName");
         installationName.ifPresent(value -> {
             if (!DNS_LABEL.matcher(value).matches()) {
@@ -170,24 +155,24 @@ public final class FleetConfigParser {
             return Optional.empty();
         }
         String prefix = installationName.orElse(SetNames.defaultPrefix(owner, repo));
-        WorkVolumeClaim claim = new WorkVolumeClaim(values.storageClassName, values.accessModes, values.storage);
-        return Optional.of(new RepositoryConfig(owner, repo, values.instances, values.minRunners, values.maxRunners,
-                values.containerMode, values.runnerImage, claim, prefix, values.runnerGroup, values.githubConfigSecret,
-                values.cachePaths, values.maxCacheSizeBytes, values.chart));
+        WorkVolumeClaim claim = new WorkVolumeClaim(values.storageClassName(), values.accessModes(), values.storage());
+        return Optional.of(new RepositoryConfig(owner, repo, values.instances(), values.minRunners(), values.maxRunners(),
+                values.containerMode(), values.runnerImage(), claim, prefix, values.runnerGroup(), values.githubConfigSecret(),
+                values.cachePaths(), values.maxCacheSizeBytes(), values.chart()));
     }
 
     /** Reads every defaultable field present in {@code fields}, falling back to {@code inherited}. */
     private Defaults readDefaults(Fields fields, Defaults inherited) {
         // Inherited values were checked where they were written; only this block's own are checked here.
         Optional<Integer> ownInstances = fields.integer("instances");
-        int instances = ownInstances.orElse(inherited.instances);
+        int instances = ownInstances.orElse(inherited.instances());
         if (ownInstances.isPresent() && (instances < 1 || instances > MAX_INSTANCES)) {
             fields.problem("instances", "must be between 1 and " + MAX_INSTANCES + ", got " + instances);
         }
         Optional<Integer> ownMinRunners = fields.integer("minRunners");
         Optional<Integer> ownMaxRunners = fields.integer("maxRunners");
-        int minRunners = ownMinRunners.orElse(inherited.minRunners);
-        int maxRunners = ownMaxRunners.orElse(inherited.maxRunners);
+        int minRunners = ownMinRunners.orElse(inherited.minRunners());
+        int maxRunners = ownMaxRunners.orElse(inherited.maxRunners());
         if ((minRunners < 0 || minRunners > MAX_RUNNERS) && ownMinRunners.isPresent()) {
             fields.problem("minRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + minRunners);
         }
@@ -200,27 +185,27 @@ public final class FleetConfigParser {
         ContainerMode containerMode = fields.text("containerMode").map(value -> ContainerMode.fromYamlName(value)
                 .orElseGet(() -> {
                     fields.problem("containerMode", "must be one of " + ContainerMode.allYamlNames() + ", got '" + value + "'");
-                    return inherited.containerMode;
-                })).orElse(inherited.containerMode);
-        String runnerImage = fields.text("runnerImage").orElse(inherited.runnerImage);
+                    return inherited.containerMode();
+                })).orElse(inherited.containerMode());
+        String runnerImage = fields.text("runnerImage").orElse(inherited.runnerImage());
         if (runnerImage.isBlank()) {
             fields.problem("runnerImage", "must not be empty");
         }
-        Optional<String> runnerGroup = fields.text("runnerGroup").or(() -> inherited.runnerGroup);
+        Optional<String> runnerGroup = fields.text("runnerGroup").or(() -> inherited.runnerGroup());
         runnerGroup.filter(String::isBlank).ifPresent(blank -> fields.problem("runnerGroup", "must not be empty"));
-        Optional<String> githubConfigSecret = fields.text("githubConfigSecret").or(() -> inherited.githubConfigSecret);
+        Optional<String> githubConfigSecret = fields.text("githubConfigSecret").or(() -> inherited.githubConfigSecret());
         githubConfigSecret.filter(secret -> !DNS_SUBDOMAIN.matcher(secret).matches())
                 .ifPresent(secret -> fields.problem("githubConfigSecret", "must be a Secret name, got '" + secret + "'"));
 
-        Optional<String> storageClassName = inherited.storageClassName;
-        List<String> accessModes = inherited.accessModes;
-        String storage = inherited.storage;
-        Optional<Fields> claim = fields.mapping("workVolumeClaimTemplate", WORK_VOLUME_KEYS);
+        Optional<String> storageClassName = inherited.storageClassName();
+        List<String> accessModes = inherited.accessModes();
+        String storage = inherited.storage();
+        Optional<Fields> claim = fields.mapping("workVolumeClaimTemplate", FleetSchema.WORK_VOLUME_CLAIM);
         if (claim.isPresent()) {
-            storageClassName = claim.get().text("storageClassName").or(() -> inherited.storageClassName);
+            storageClassName = claim.get().text("storageClassName").or(() -> inherited.storageClassName());
             storageClassName.filter(name -> !DNS_SUBDOMAIN.matcher(name).matches()).ifPresent(
                     name -> claim.get().problem("storageClassName", "must be a StorageClass name, got '" + name + "'"));
-            accessModes = claim.get().textList("accessModes").orElse(inherited.accessModes);
+            accessModes = claim.get().textList("accessModes").orElse(inherited.accessModes());
             for (String mode : accessModes) {
                 if (!ACCESS_MODES.contains(mode)) {
                     claim.get().problem("accessModes", "unknown access mode '" + mode + "'");
@@ -229,27 +214,27 @@ public final class FleetConfigParser {
             if (accessModes.isEmpty()) {
                 claim.get().problem("accessModes", "must name at least one access mode");
             }
-            storage = claim.get().text("storage").orElse(inherited.storage);
+            storage = claim.get().text("storage").orElse(inherited.storage());
             if (!QUANTITY.matcher(storage).matches() || storage.replaceAll("[^1-9]", "").isEmpty()) {
                 claim.get().problem("storage", "must be a positive Kubernetes quantity such as 10Gi, got '" + storage + "'");
             }
         }
-        List<CachePath> cachePaths = readCachePaths(fields).orElse(inherited.cachePaths);
+        List<CachePath> cachePaths = readCachePaths(fields).orElse(inherited.cachePaths());
         Optional<Long> maxCacheSizeBytes = fields.text("maxCacheSize").flatMap(size -> {
             Optional<Long> bytes = positiveBytes(size);
             if (bytes.isEmpty()) {
                 fields.problem("maxCacheSize", "must be a positive Kubernetes quantity such as 20Gi, got '" + size + "'");
             }
             return bytes;
-        }).or(() -> inherited.maxCacheSizeBytes);
-        ChartValues chart = ChartValuesReader.read(fields, inherited.chart);
+        }).or(() -> inherited.maxCacheSizeBytes());
+        ChartValues chart = ChartValuesReader.read(fields, inherited.chart());
         return new Defaults(instances, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
                 accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, chart);
     }
 
     /** A repository's list replaces the defaults' list as a whole. */
     private Optional<List<CachePath>> readCachePaths(Fields fields) {
-        Optional<List<Fields>> entries = fields.mappingList("cachePaths", CACHE_PATH_KEYS);
+        Optional<List<Fields>> entries = fields.mappingList("cachePaths", FleetSchema.CACHE_PATH);
         if (entries.isEmpty()) {
             return Optional.empty();
         }
@@ -326,145 +311,6 @@ public final class FleetConfigParser {
                     break;
                 }
             }
-        }
-    }
-
-    private static Set<String> union(Set<String> first, Set<String> second) {
-        Set<String> union = new LinkedHashSet<>(first);
-        union.addAll(second);
-        return Set.copyOf(union);
-    }
-
-    private record Defaults(int instances, int minRunners, int maxRunners, ContainerMode containerMode,
-            String runnerImage, Optional<String> storageClassName, List<String> accessModes, String storage,
-            Optional<String> runnerGroup, Optional<String> githubConfigSecret, List<CachePath> cachePaths,
-            Optional<Long> maxCacheSizeBytes, ChartValues chart) {
-    }
-
-    static final class Problems {
-        private final List<String> messages = new ArrayList<>();
-
-        void add(String message) {
-            messages.add(message);
-        }
-
-        int count() {
-            return messages.size();
-        }
-
-        void unknownKeys(String context, JsonNode node, Set<String> allowed) {
-            for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
-                String key = names.next();
-                if (!allowed.contains(key)) {
-                    add(context + key + ": unknown key (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
-                }
-            }
-        }
-
-        void throwIfAny() throws InvalidFleetConfigException {
-            if (!messages.isEmpty()) {
-                throw new InvalidFleetConfigException(messages);
-            }
-        }
-    }
-
-    /** Typed access to one mapping's fields; a value of the wrong type is a problem and reads as absent. */
-    record Fields(String context, JsonNode node, Problems problems) {
-
-        void problem(String key, String message) {
-            problems.add(context + key + ": " + message);
-        }
-
-        Optional<Integer> integer(String key) {
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                return Optional.empty();
-            }
-            if (!value.isInt()) {
-                problem(key, "must be an integer, got " + describe(value));
-                return Optional.empty();
-            }
-            return Optional.of(value.intValue());
-        }
-
-        Optional<String> text(String key) {
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                return Optional.empty();
-            }
-            if (!value.isTextual()) {
-                problem(key, "must be a string, got " + describe(value));
-                return Optional.empty();
-            }
-            return Optional.of(value.textValue());
-        }
-
-        Optional<List<String>> textList(String key) {
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                return Optional.empty();
-            }
-            if (!value.isArray()) {
-                problem(key, "must be a list of strings, got " + describe(value));
-                return Optional.empty();
-            }
-            List<String> items = new ArrayList<>();
-            for (JsonNode item : value) {
-                if (!item.isTextual()) {
-                    problem(key, "must be a list of strings, got an item " + describe(item));
-                    return Optional.empty();
-                }
-                items.add(item.textValue());
-            }
-            return Optional.of(items);
-        }
-
-        Optional<List<Fields>> mappingList(String key, Set<String> allowedKeys) {
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                return Optional.empty();
-            }
-            if (!value.isArray()) {
-                problem(key, "must be a list, got " + describe(value));
-                return Optional.empty();
-            }
-            List<Fields> entries = new ArrayList<>();
-            for (int index = 0; index < value.size(); index++) {
-                JsonNode entry = value.get(index);
-                String nested = context + key + "[" + index + "].";
-                if (!(entry instanceof ObjectNode)) {
-                    problems.add(nested.substring(0, nested.length() - 1) + ": must be a mapping, got " + describe(entry));
-                    continue;
-                }
-                problems.unknownKeys(nested, entry, allowedKeys);
-                entries.add(new Fields(nested, entry, problems));
-            }
-            return Optional.of(entries);
-        }
-
-        Optional<Fields> mapping(String key, Set<String> allowedKeys) {
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                return Optional.empty();
-            }
-            if (!(value instanceof ObjectNode)) {
-                problem(key, "must be a mapping, got " + describe(value));
-                return Optional.empty();
-            }
-            String nested = context + key + ".";
-            problems.unknownKeys(nested, value, allowedKeys);
-            return Optional.of(new Fields(nested, value, problems));
-        }
-
-        static String describe(JsonNode value) {
-            return switch (value.getNodeType()) {
-                case STRING -> "the string '" + value.textValue() + "'";
-                case NUMBER -> "the number " + value.asText();
-                case BOOLEAN -> "the boolean " + value.asText();
-                case ARRAY -> "a list";
-                case OBJECT -> "a mapping";
-                default -> value.getNodeType().name().toLowerCase(Locale.ROOT);
-            };
         }
     }
 }

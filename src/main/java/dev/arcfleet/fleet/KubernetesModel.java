@@ -33,7 +33,7 @@ final class KubernetesModel {
     }
 
     /** The value at {@code key} as {@code type}, or empty (with the problems recorded) if absent or invalid. */
-    static <T> Optional<T> read(FleetConfigParser.Fields fields, String key, Class<T> type) {
+    static <T> Optional<T> read(Fields fields, String key, Class<T> type) {
         JsonNode node = fields.node().get(key);
         if (node == null || node.isNull()) {
             return Optional.empty();
@@ -42,13 +42,13 @@ final class KubernetesModel {
     }
 
     /** A list of {@code type} at {@code key}; empty if absent, invalid items are recorded and left out. */
-    static <T> Optional<List<T>> readList(FleetConfigParser.Fields fields, String key, Class<T> type) {
+    static <T> Optional<List<T>> readList(Fields fields, String key, Class<T> type) {
         JsonNode node = fields.node().get(key);
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
         if (!node.isArray()) {
-            fields.problem(key, "must be a list, got " + FleetConfigParser.Fields.describe(node));
+            fields.problem(key, "must be a list, got " + Fields.describe(node));
             return Optional.empty();
         }
         List<T> items = new ArrayList<>();
@@ -58,9 +58,9 @@ final class KubernetesModel {
         return Optional.of(items);
     }
 
-    private static <T> Optional<T> convert(FleetConfigParser.Fields fields, String key, JsonNode node, Class<T> type) {
+    private static <T> Optional<T> convert(Fields fields, String key, JsonNode node, Class<T> type) {
         if (!node.isObject()) {
-            fields.problem(key, "must be a mapping, got " + FleetConfigParser.Fields.describe(node));
+            fields.problem(key, "must be a mapping, got " + Fields.describe(node));
             return Optional.empty();
         }
         List<String> unknown = new ArrayList<>();

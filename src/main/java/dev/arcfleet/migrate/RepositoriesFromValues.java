@@ -28,6 +28,7 @@ import dev.arcfleet.chart.RunnerPodNames;
 import dev.arcfleet.chart.SetNames;
 import dev.arcfleet.fleet.FleetConfig;
 import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.FleetSchema;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.migrate.Finding.Kind;
 
@@ -37,7 +38,6 @@ import dev.arcfleet.migrate.Finding.Kind;
  */
 public final class RepositoriesFromValues {
 
-    private static final String DEFAULT_RUNNER_IMAGE = FleetConfigParser.DEFAULT_RUNNER_IMAGE;
     private static final String RUNNER_COMMAND = RunnerPodNames.RUNNER_COMMAND;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,10 +54,6 @@ public final class RepositoriesFromValues {
      * The order docs/configuration.md's field table lists a repository's fields in, the pod template last since it
      * is the longest.
      */
-    private static final List<String> FIELD_ORDER = List.of("containerMode", "runnerImage", "minRunners", "maxRunners",
-            "runnerGroup", "githubConfigSecret", "workVolumeClaimTemplate", "kubernetesModeAdditionalRoleRules",
-            "runnerScaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",
-            "listenerMetrics", "template");
     private static final Set<String> WORK_VOLUME_CLAIM_KEYS = Set.of("accessModes", "storageClassName", "resources");
 
     /** @param credentialsSecret arcfleet.github.credentials-secret, which replaces credentials inlined in values */
@@ -252,8 +248,8 @@ public final class RepositoriesFromValues {
             }
             runnerFound = true;
             ObjectNode runner = container.deepCopy();
-            String image = runner.path("image").asText(DEFAULT_RUNNER_IMAGE);
-            if (!image.equals(DEFAULT_RUNNER_IMAGE)) {
+            String image = runner.path("image").asText(FleetSchema.DEFAULT_RUNNER_IMAGE);
+            if (!image.equals(FleetSchema.DEFAULT_RUNNER_IMAGE)) {
                 out.fields.put("runnerImage", image);
             }
             runner.remove("image");
@@ -425,7 +421,7 @@ public final class RepositoriesFromValues {
         if (!first.target.url().equals(settings.githubUrl().replaceAll("/+$", "") + "/" + owner + "/" + repo)) {
             repository.put("githubConfigUrl", first.target.url());
         }
-        for (String key : FIELD_ORDER) {
+        for (String key : FleetSchema.CHART) {
             if (first.fields.has(key)) {
                 repository.set(key, first.fields.get(key));
             }

@@ -6,6 +6,7 @@ import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.EventRecorder;
 import dev.arcfleet.fleet.FleetConfig;
 import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.FleetSchema;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -68,10 +69,10 @@ final class ConfigSource {
         if (configMap.isEmpty()) {
             return source + " not found";
         }
-        String text = Optional.ofNullable(configMap.get().getData()).map(data -> data.get(FleetConfigParser.CONFIG_MAP_KEY))
+        String text = Optional.ofNullable(configMap.get().getData()).map(data -> data.get(FleetSchema.CONFIG_MAP_KEY))
                 .orElse(null);
         if (text == null) {
-            return source + " has no key " + FleetConfigParser.CONFIG_MAP_KEY;
+            return source + " has no key " + FleetSchema.CONFIG_MAP_KEY;
         }
         if (!text.equals(lastText)) {
             lastTextProblem = parse(text);
@@ -84,7 +85,7 @@ final class ConfigSource {
         }
         events.warning(configMap.get(), "InvalidConfiguration", "", "repositories.yaml is invalid, the last valid "
                 + "configuration stays in force: " + lastTextProblem);
-        return source + " key " + FleetConfigParser.CONFIG_MAP_KEY + " is invalid: " + lastTextProblem;
+        return source + " key " + FleetSchema.CONFIG_MAP_KEY + " is invalid: " + lastTextProblem;
     }
 
     private String parse(String text) {
