@@ -12,10 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.opentest4j.AssertionFailedError;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -23,7 +26,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 /**
  * Compares a test's rendering with its golden file: a YAML mapping from what was rendered (an object, a path in it)
  * to the expected value there. Mapping keys compare in any order, list items in order, scalars by type and value.
- * With {@code -Darcfleet.goldens.update=true} it writes the rendering to the file instead, in rendering order.
+ * With {@code -Darcfleet.goldens.update=true} it writes the rendering to the file instead: the entries in the test's
+ * order, the mapping keys within them sorted, since rendering order is not stable from one JVM to the next (a
+ * {@code Map.of} in the rendering iterates in a per-JVM order).
  */
 final class Goldens {
 
@@ -60,14 +65,16 @@ final class Goldens {
         String entry = firstDifferingEntry(expected, actual);
         String where = entry == null ? "" : " " + entry;
         throw new AssertionFailedError("golden " + DIRECTORY.relativize(file) + ": " + firstDifference(expected, actual, "")
-                + "\n--- expected" + where + "\n" + yaml(entry == null ? expected : expected.path(entry))
-                + "--- actual" + where + "\n" + yaml(entry == null ? actual : actual.path(entry))
+                + "\n--- expected" + where + "\n" + yaml(sorted(entry == null ? expected : expected.path(entry)))
+                + "--- actual" + where + "\n" + yaml(sorted(entry == null ? actual : actual.path(entry)))
                 + "If the change is intended, rewrite the goldens with -Darcfleet.goldens.update=true and review git diff.",
-                yaml(expected), yaml(actual));
+                yaml(sorted(expected)), yaml(sorted(actual)));
     }
 
     private static void write(Path file, ObjectNode actual) {
-        String text = yaml(actual);
+        ObjectNode sorted = JsonNodeFactory.instance.objectNode();
+        actual.properties().forEach(entry -> sorted.set(entry.getKey(), sorted(entry.getValue())));
+        String text = yaml(sorted);
         try {
             // A string such as "0x1" would be read back as a number, a missing part not at all: better no golden
             // than a wrong one.
@@ -80,6 +87,20 @@ final class Goldens {
         } catch (IOException e) {
             fail("cannot write golden " + file, e);
         }
+    }
+
+    private static JsonNode sorted(JsonNode node) {
+        if (node.isObject()) {
+            Map<String, JsonNode> byKey = new TreeMap<>();
+            node.properties().forEach(entry -> byKey.put(entry.getKey(), sorted(entry.getValue())));
+            return JsonNodeFactory.instance.objectNode().setAll(byKey);
+        }
+        if (node.isArray()) {
+            ArrayNode sorted = JsonNodeFactory.instance.arrayNode();
+            node.forEach(item -> sorted.add(sorted(item)));
+            return sorted;
+        }
+        return node;
     }
 
     private static String yaml(JsonNode node) {
