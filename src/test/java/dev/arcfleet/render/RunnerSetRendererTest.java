@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.fleet.FleetConfigParser;
@@ -49,17 +50,6 @@ class RunnerSetRendererTest {
     private static final String SET = "arc-runner-acme-widgets-1";
     private static final String CLEANUP_FINALIZER = "actions.github.com/cleanup-protection";
     private static final String HOOK_TEMPLATE = SET + "-hook-template";
-
-    /** The default cache's mount, in every container that mounts caches. */
-    private static final String CACHE_MOUNT = "{\"name\": \"cache-cache\", \"mountPath\": \"/home/runner/cache\"}";
-    /** The default cache's hostPath volume under {@link #NODE_ROOT}. */
-    private static final String CACHE_VOLUME = "{\"name\": \"cache-cache\", \"hostPath\": {\"path\": \"" + NODE_ROOT + "/" + SET
-            + "/cache\", \"type\": \"Directory\"}}";
-    private static final String HOOK_TEMPLATE_MOUNT =
-            "{\"name\": \"hook-template\", \"mountPath\": \"/home/runner/pod-template\", \"readOnly\": true}";
-    private static final String HOOK_TEMPLATE_VOLUME = "{\"name\": \"hook-template\", \"configMap\": {\"name\": \"" + HOOK_TEMPLATE + "\"}}";
-    private static final String HOOK_TEMPLATE_ENV =
-            "{\"name\": \"ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE\", \"value\": \"/home/runner/pod-template/content\"}";
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,6 +121,11 @@ class RunnerSetRendererTest {
         List<String> names = new ArrayList<>();
         containers.forEach(container -> names.add(container.path("name").asText()));
         return names;
+    }
+
+    /** Compares with src/test/resources/dev/arcfleet/render/golden/RunnerSetRendererTest/{@code name}.yaml. */
+    private static void assertGolden(String name, ObjectNode actual) {
+        Goldens.assertMatches("RunnerSetRendererTest/" + name, actual);
     }
 
     private static JsonNode parse(String json) {
@@ -255,34 +250,12 @@ class RunnerSetRendererTest {
         assertEquals(List.of("runner"), containerNames(containers));
         JsonNode runner = containers.get(0);
         assertEquals("ghcr.io/acme/runner:2", runner.path("image").asText());
-        assertEquals(parse("[\"/home/runner/run.sh\"]"), runner.path("command"));
-
-        assertEquals(parse("""
-                [
-                  {"name": "ACTIONS_RUNNER_CONTAINER_HOOKS", "value": "/home/runner/k8s/index.js"},
-                  {"name": "ACTIONS_RUNNER_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
-                  {"name": "ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "value": "true"},
-                  %s
-                ]
-                """.formatted(HOOK_TEMPLATE_ENV)), runner.path("env"));
-        assertEquals(parse("""
-                [{"name": "work", "mountPath": "/home/runner/_work"},
-                 %s,
-                 %s]
-                """.formatted(CACHE_MOUNT, HOOK_TEMPLATE_MOUNT)), runner.path("volumeMounts"));
-
-        assertEquals(parse("""
-                [
-                  {"name": "work",
-                   "ephemeral": {"volumeClaimTemplate": {"spec": {
-                      "accessModes": ["ReadWriteOnce"],
-                      "storageClassName": "fast-ssd",
-                      "resources": {"requests": {"storage": "20Gi"}}
-                   }}}},
-                  %s,
-                  %s
-                ]
-                """.formatted(CACHE_VOLUME, HOOK_TEMPLATE_VOLUME)), pod.path("volumes"));
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.containers[runner].command", runner.path("command"));
+        actual.set("spec.template.spec.containers[runner].env", runner.path("env"));
+        actual.set("spec.template.spec.containers[runner].volumeMounts", runner.path("volumeMounts"));
+        actual.set("spec.template.spec.volumes", pod.path("volumes"));
+        assertGolden("kubernetesModePodTemplate", actual);
     }
 
     @Test
@@ -499,19 +472,13 @@ class RunnerSetRendererTest {
         JsonNode runner = container(pod.path("containers"), "runner");
         assertEquals(1, pod.path("containers").size());
         assertEquals("ghcr.io/acme/runner:3", runner.path("image").asText());
-        assertEquals(parse("[\"/home/runner/run.sh\"]"), runner.path("command"));
-        assertEquals(parse("""
-                [
-                  {"name": "ACTIONS_RUNNER_CONTAINER_HOOKS", "value": "/home/runner/k8s-novolume/index.js"},
-                  {"name": "ACTIONS_RUNNER_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
-                  {"name": "ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER", "value": "true"},
-                  {"name": "ACTIONS_RUNNER_IMAGE", "value": "ghcr.io/acme/runner:3"},
-                  %s
-                ]
-                """.formatted(HOOK_TEMPLATE_ENV)), runner.path("env"));
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.containers[runner].command", runner.path("command"));
+        actual.set("spec.template.spec.containers[runner].env", runner.path("env"));
         // no work volume in this mode: only the caches and the hook template
-        assertEquals(parse("[" + CACHE_MOUNT + ", " + HOOK_TEMPLATE_MOUNT + "]"), runner.path("volumeMounts"));
-        assertEquals(parse("[" + CACHE_VOLUME + ", " + HOOK_TEMPLATE_VOLUME + "]"), pod.path("volumes"));
+        actual.set("spec.template.spec.containers[runner].volumeMounts", runner.path("volumeMounts"));
+        actual.set("spec.template.spec.volumes", pod.path("volumes"));
+        assertGolden("kubernetesNovolumePodTemplate", actual);
         assertTrue(pod.path("initContainers").isMissingNode() || pod.path("initContainers").isEmpty(), pod.toString());
     }
 
@@ -521,7 +488,9 @@ class RunnerSetRendererTest {
         // ARC 0.13.1 rejects a template without a volumes list in this mode
         assertTrue(pod.containsKey("volumes"), "template.spec has no 'volumes' key: " + pod.keySet());
         assertTrue(pod.get("volumes") instanceof List, "template.spec.volumes is not a list: " + pod.get("volumes"));
-        assertEquals(parse("[" + CACHE_VOLUME + ", " + HOOK_TEMPLATE_VOLUME + "]"), JSON.valueToTree(pod.get("volumes")));
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.volumes", JSON.valueToTree(pod.get("volumes")));
+        assertGolden("kubernetesNovolumeTemplateHasAVolumesListInTheSpecMap", actual);
     }
 
     @Test
@@ -529,7 +498,9 @@ class RunnerSetRendererTest {
         GenericKubernetesResource ars = render("containerMode: kubernetes-novolume\n").autoscalingRunnerSet();
         JsonNode volumes = json(ars).path("spec").path("template").path("spec").path("volumes");
         assertTrue(volumes.isArray(), "serialized template.spec.volumes should be a list but is " + volumes);
-        assertEquals(parse("[" + CACHE_VOLUME + ", " + HOOK_TEMPLATE_VOLUME + "]"), volumes);
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.volumes", volumes);
+        assertGolden("kubernetesNovolumeTemplateSerializesItsVolumesList", actual);
         String yaml = new KubernetesSerialization().asYaml(ars);
         JsonNode fromYaml = yaml(yaml).path("spec").path("template").path("spec").path("volumes");
         assertEquals(volumes, fromYaml, yaml);
@@ -561,44 +532,32 @@ class RunnerSetRendererTest {
         return RunnerSetRenderer.render(set("containerMode: dind\nrunnerImage: ghcr.io/acme/runner:4\n"), facts, TOKEN);
     }
 
-    private static final String DIND_EXPECTED_BASE = """
-            {"name": "dind", "image": "docker:dind",
-             "args": ["dockerd", "--host=unix:///var/run/docker.sock", "--group=$(DOCKER_GROUP_GID)"],
-             "env": [{"name": "DOCKER_GROUP_GID", "value": "123"}],
-             "securityContext": {"privileged": true},
-             "volumeMounts": [
-               {"name": "work", "mountPath": "/home/runner/_work"},
-               {"name": "dind-sock", "mountPath": "/var/run"},
-               {"name": "dind-externals", "mountPath": "/home/runner/externals"},
-               %s]
-            """.formatted(CACHE_MOUNT);
-
     @Test
     void dindIsANativeSidecarFromKubernetes129() {
+        ObjectNode actual = JSON.createObjectNode();
         for (int minor : new int[] {29, 30, 33}) {
             JsonNode pod = podSpec(renderDind(minor));
             assertEquals(List.of("init-dind-externals", "dind"), containerNames(pod.path("initContainers")), "minor " + minor);
             assertEquals(List.of("runner"), containerNames(pod.path("containers")), "minor " + minor);
             JsonNode dind = container(pod.path("initContainers"), "dind");
-            assertEquals(parse(DIND_EXPECTED_BASE + """
-                    , "restartPolicy": "Always",
-                      "startupProbe": {"exec": {"command": ["docker", "info"]},
-                                       "initialDelaySeconds": 0, "failureThreshold": 24, "periodSeconds": 5}}
-                    """), dind);
+            actual.set("minor " + minor + ": spec.template.spec.initContainers[dind]", dind);
         }
+        assertGolden("dindIsANativeSidecarFromKubernetes129", actual);
     }
 
     @Test
     void dindIsASecondContainerBeforeKubernetes129() {
+        ObjectNode actual = JSON.createObjectNode();
         for (int minor : new int[] {27, 28}) {
             JsonNode pod = podSpec(renderDind(minor));
             assertEquals(List.of("init-dind-externals"), containerNames(pod.path("initContainers")), "minor " + minor);
             assertEquals(List.of("runner", "dind"), containerNames(pod.path("containers")), "minor " + minor);
             JsonNode dind = container(pod.path("containers"), "dind");
-            assertEquals(parse(DIND_EXPECTED_BASE + "}"), dind);
+            actual.set("minor " + minor + ": spec.template.spec.containers[dind]", dind);
             assertFalse(dind.has("restartPolicy"));
             assertFalse(dind.has("startupProbe"));
         }
+        assertGolden("dindIsASecondContainerBeforeKubernetes129", actual);
     }
 
     @Test
@@ -606,25 +565,11 @@ class RunnerSetRendererTest {
         JsonNode pod = podSpec(renderDind(30));
         assertEquals("Never", pod.path("restartPolicy").asText());
         assertEquals(SET + "-gha-rs-no-permission", pod.path("serviceAccountName").asText());
-        assertEquals(parse("""
-                {"name": "init-dind-externals", "image": "ghcr.io/acme/runner:4", "command": ["cp"],
-                 "args": ["-r", "/home/runner/externals/.", "/home/runner/tmpDir/"],
-                 "volumeMounts": [{"name": "dind-externals", "mountPath": "/home/runner/tmpDir"}]}
-                """), container(pod.path("initContainers"), "init-dind-externals"));
-        assertEquals(parse("""
-                {"name": "runner", "image": "ghcr.io/acme/runner:4", "command": ["/home/runner/run.sh"],
-                 "env": [{"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"},
-                         {"name": "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "value": "120"}],
-                 "volumeMounts": [{"name": "work", "mountPath": "/home/runner/_work"},
-                                  {"name": "dind-sock", "mountPath": "/var/run"},
-                                  %s]}
-                """.formatted(CACHE_MOUNT)), container(pod.path("containers"), "runner"));
-        assertEquals(parse("""
-                [{"name": "dind-sock", "emptyDir": {}},
-                 {"name": "dind-externals", "emptyDir": {}},
-                 {"name": "work", "emptyDir": {}},
-                 %s]
-                """.formatted(CACHE_VOLUME)), pod.path("volumes"));
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.initContainers[init-dind-externals]", container(pod.path("initContainers"), "init-dind-externals"));
+        actual.set("spec.template.spec.containers[runner]", container(pod.path("containers"), "runner"));
+        actual.set("spec.template.spec.volumes", pod.path("volumes"));
+        assertGolden("dindPodTemplate", actual);
     }
 
     @Test
@@ -658,19 +603,6 @@ class RunnerSetRendererTest {
                 path: /opt/hostedtoolcache/
             """;
 
-    private static String cacheMount(String name, String path) {
-        return "{\"name\": \"cache-" + name + "\", \"mountPath\": \"" + path + "\"}";
-    }
-
-    private static String cacheVolume(String nodeRoot, String name) {
-        return "{\"name\": \"cache-" + name + "\", \"hostPath\": {\"path\": \"" + nodeRoot + "/" + SET + "/" + name
-                + "\", \"type\": \"Directory\"}}";
-    }
-
-    private static final String TWO_CACHE_MOUNTS = cacheMount("gradle", "/home/runner/.gradle") + ", "
-            + cacheMount("tool-cache", "/opt/hostedtoolcache");
-    private static final String TWO_CACHE_VOLUMES = cacheVolume(NODE_ROOT, "gradle") + ", " + cacheVolume(NODE_ROOT, "tool-cache");
-
     private static DesiredRunnerSet render(String repositoryFields, ClusterFacts facts) {
         return RunnerSetRenderer.render(set(repositoryFields), facts, TOKEN);
     }
@@ -690,6 +622,10 @@ class RunnerSetRendererTest {
         return caches;
     }
 
+    private static String dindPath(int kubernetesMinorVersion) {
+        return "spec.template.spec." + (kubernetesMinorVersion >= 29 ? "initContainers" : "containers") + "[dind]";
+    }
+
     private static JsonNode dindContainer(JsonNode pod, int kubernetesMinorVersion) {
         return container(pod.path(kubernetesMinorVersion >= 29 ? "initContainers" : "containers"), "dind");
     }
@@ -703,81 +639,75 @@ class RunnerSetRendererTest {
 
     @Test
     void defaultCacheIsAHostPathVolumeMountedIntoTheRunnerInKubernetesModes() {
+        ObjectNode actual = JSON.createObjectNode();
         for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
             JsonNode pod = podSpec(render("containerMode: " + mode + "\n"));
             JsonNode runner = container(pod.path("containers"), "runner");
-            assertEquals(parse("[" + CACHE_MOUNT + "]"), cacheEntries(runner.path("volumeMounts")), mode);
-            assertEquals(parse("[" + CACHE_VOLUME + "]"), cacheEntries(pod.path("volumes")), mode);
+            actual.set(mode + ": cache- entries of spec.template.spec.containers[runner].volumeMounts",
+                    cacheEntries(runner.path("volumeMounts")));
+            actual.set(mode + ": cache- entries of spec.template.spec.volumes", cacheEntries(pod.path("volumes")));
             assertEquals(1, pod.path("containers").size(), mode);
         }
+        assertGolden("defaultCacheIsAHostPathVolumeMountedIntoTheRunnerInKubernetesModes", actual);
     }
 
     @Test
     void defaultCacheIsMountedIntoRunnerAndDindInDindMode() {
+        ObjectNode actual = JSON.createObjectNode();
         for (int minor : new int[] {27, 28, 29, 30}) {
             JsonNode pod = podSpec(RunnerSetRenderer.render(set("containerMode: dind\n"), facts(minor, NODE_ROOT), TOKEN));
-            assertDindCaches(pod, minor, CACHE_MOUNT, CACHE_VOLUME);
-            assertEquals(parse("[{\"name\": \"dind-externals\", \"mountPath\": \"/home/runner/tmpDir\"}]"),
-                    container(pod.path("initContainers"), "init-dind-externals").path("volumeMounts"), "minor " + minor);
+            dindCaches(actual, pod, minor);
+            actual.set("minor " + minor + ": spec.template.spec.initContainers[init-dind-externals].volumeMounts",
+                    container(pod.path("initContainers"), "init-dind-externals").path("volumeMounts"));
         }
+        assertGolden("defaultCacheIsMountedIntoRunnerAndDindInDindMode", actual);
     }
 
     @Test
     void twoCustomCachesReplaceTheDefaultInKubernetesMode() {
         JsonNode pod = podSpec(render(TWO_CACHES));
         JsonNode runner = container(pod.path("containers"), "runner");
-        assertEquals(parse("""
-                [{"name": "work", "mountPath": "/home/runner/_work"},
-                 %s,
-                 %s]
-                """.formatted(TWO_CACHE_MOUNTS, HOOK_TEMPLATE_MOUNT)), runner.path("volumeMounts"));
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.containers[runner].volumeMounts", runner.path("volumeMounts"));
         JsonNode volumes = pod.path("volumes");
         assertEquals(4, volumes.size(), volumes.toString());
         assertEquals("work", volumes.get(0).path("name").asText());
         assertTrue(volumes.get(0).has("ephemeral"), volumes.toString());
-        assertEquals(parse("[" + TWO_CACHE_VOLUMES + ", " + HOOK_TEMPLATE_VOLUME + "]"),
-                parse("[" + volumes.get(1) + ", " + volumes.get(2) + ", " + volumes.get(3) + "]"));
+        actual.set("spec.template.spec.volumes[1..3]", JSON.createArrayNode().add(volumes.get(1)).add(volumes.get(2)).add(volumes.get(3)));
+        assertGolden("twoCustomCachesReplaceTheDefaultInKubernetesMode", actual);
     }
 
     @Test
     void twoCustomCachesReplaceTheDefaultInKubernetesNovolumeMode() {
         JsonNode pod = podSpec(render("containerMode: kubernetes-novolume\n" + TWO_CACHES));
         JsonNode runner = container(pod.path("containers"), "runner");
-        assertEquals(parse("[" + TWO_CACHE_MOUNTS + ", " + HOOK_TEMPLATE_MOUNT + "]"), runner.path("volumeMounts"));
-        assertEquals(parse("[" + TWO_CACHE_VOLUMES + ", " + HOOK_TEMPLATE_VOLUME + "]"), pod.path("volumes"));
+        ObjectNode actual = JSON.createObjectNode();
+        actual.set("spec.template.spec.containers[runner].volumeMounts", runner.path("volumeMounts"));
+        actual.set("spec.template.spec.volumes", pod.path("volumes"));
+        assertGolden("twoCustomCachesReplaceTheDefaultInKubernetesNovolumeMode", actual);
     }
 
     @Test
     void twoCustomCachesReplaceTheDefaultInDindMode() {
+        ObjectNode actual = JSON.createObjectNode();
         for (int minor : new int[] {28, 29}) {
             JsonNode pod = podSpec(RunnerSetRenderer.render(set("containerMode: dind\n" + TWO_CACHES), facts(minor, NODE_ROOT), TOKEN));
-            assertDindCaches(pod, minor, TWO_CACHE_MOUNTS, TWO_CACHE_VOLUMES);
+            dindCaches(actual, pod, minor);
         }
+        assertGolden("twoCustomCachesReplaceTheDefaultInDindMode", actual);
     }
 
     /** The runner and, since job containers' bind mounts are resolved inside dind, dind see the caches at the same paths. */
-    private static void assertDindCaches(JsonNode pod, int minor, String cacheMounts, String cacheVolumes) {
-        assertEquals(parse("""
-                [{"name": "work", "mountPath": "/home/runner/_work"},
-                 {"name": "dind-sock", "mountPath": "/var/run"},
-                 %s]
-                """.formatted(cacheMounts)), container(pod.path("containers"), "runner").path("volumeMounts"), "minor " + minor);
-        assertEquals(parse("""
-                [{"name": "work", "mountPath": "/home/runner/_work"},
-                 {"name": "dind-sock", "mountPath": "/var/run"},
-                 {"name": "dind-externals", "mountPath": "/home/runner/externals"},
-                 %s]
-                """.formatted(cacheMounts)), dindContainer(pod, minor).path("volumeMounts"), "minor " + minor);
-        assertEquals(parse("""
-                [{"name": "dind-sock", "emptyDir": {}},
-                 {"name": "dind-externals", "emptyDir": {}},
-                 {"name": "work", "emptyDir": {}},
-                 %s]
-                """.formatted(cacheVolumes)), pod.path("volumes"), "minor " + minor);
+    private static void dindCaches(ObjectNode actual, JsonNode pod, int minor) {
+        actual.set("minor " + minor + ": spec.template.spec.containers[runner].volumeMounts",
+                container(pod.path("containers"), "runner").path("volumeMounts"));
+        actual.set("minor " + minor + ": " + dindPath(minor) + ".volumeMounts", dindContainer(pod, minor).path("volumeMounts"));
+        actual.set("minor " + minor + ": spec.template.spec.volumes", pod.path("volumes"));
     }
 
     @Test
     void hookTemplateMountsTheRunnersCachesIntoTheJobContainer() {
+        ObjectNode actual = JSON.createObjectNode();
         for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
             for (String caches : List.of("", TWO_CACHES)) {
                 DesiredRunnerSet desired = render("containerMode: " + mode + "\n" + caches);
@@ -796,14 +726,16 @@ class RunnerSetRendererTest {
                 assertEquals(List.of("name", "volumeMounts"), fieldNames(job), what + ": " + job);
                 assertEquals(runnerMounts, job.path("volumeMounts"), what);
                 assertEquals(podVolumes, spec.path("volumes"), what);
-                assertEquals(parse("[" + (caches.isEmpty() ? CACHE_MOUNT : TWO_CACHE_MOUNTS) + "]"), job.path("volumeMounts"), what);
-                assertEquals(parse("[" + (caches.isEmpty() ? CACHE_VOLUME : TWO_CACHE_VOLUMES) + "]"), spec.path("volumes"), what);
+                actual.set(what + ": hook template spec.containers[$job].volumeMounts", job.path("volumeMounts"));
+                actual.set(what + ": hook template spec.volumes", spec.path("volumes"));
             }
         }
+        assertGolden("hookTemplateMountsTheRunnersCachesIntoTheJobContainer", actual);
     }
 
     @Test
     void runnerFindsTheHookTemplateWhereTheConfigMapIsMounted() {
+        ObjectNode actual = JSON.createObjectNode();
         for (String mode : List.of("kubernetes", "kubernetes-novolume")) {
             DesiredRunnerSet desired = render("containerMode: " + mode + "\n");
             JsonNode pod = podSpec(desired);
@@ -814,14 +746,16 @@ class RunnerSetRendererTest {
                     templateEnv.add(env);
                 }
             });
-            assertEquals(List.of(parse(HOOK_TEMPLATE_ENV)), templateEnv, mode);
+            actual.set(mode + ": ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE entries of spec.template.spec.containers[runner].env",
+                    JSON.valueToTree(templateEnv));
             JsonNode mount = null;
             for (JsonNode candidate : runner.path("volumeMounts")) {
                 if (candidate.path("name").asText().equals("hook-template")) {
                     mount = candidate;
                 }
             }
-            assertEquals(parse(HOOK_TEMPLATE_MOUNT), mount, mode);
+            actual.set(mode + ": spec.template.spec.containers[runner].volumeMounts[hook-template]", mount);
+            assertNotNull(mount, mode);
             String file = templateEnv.get(0).path("value").asText();
             String key = file.substring(mount.path("mountPath").asText().length() + 1);
             assertTrue(companion(desired, ConfigMap.class, HOOK_TEMPLATE).getData().containsKey(key), mode + ": " + key);
@@ -832,8 +766,10 @@ class RunnerSetRendererTest {
                     volume = candidate;
                 }
             }
-            assertEquals(parse(HOOK_TEMPLATE_VOLUME), volume, mode);
+            actual.set(mode + ": spec.template.spec.volumes[hook-template]", volume);
+            assertNotNull(volume, mode);
         }
+        assertGolden("runnerFindsTheHookTemplateWhereTheConfigMapIsMounted", actual);
     }
 
     @Test
@@ -870,20 +806,23 @@ class RunnerSetRendererTest {
 
     @Test
     void cacheNodeRootWithATrailingSlashIsNormalized() {
+        ObjectNode actual = JSON.createObjectNode();
         for (String root : List.of("/srv/arc-cache", "/srv/arc-cache/", "/srv/arc-cache//")) {
             ClusterFacts facts = facts(30, root);
             assertEquals("/srv/arc-cache", facts.cacheNodeRoot(), root);
             assertEquals("/srv/arc-cache/" + SET + "/nix",
                     RunnerSetRenderer.cacheNodePath(facts, SET, new dev.arcfleet.fleet.CachePath("nix", "/nix-cache")), root);
-            String expectedVolumes = "[" + cacheVolume("/srv/arc-cache", "gradle") + ", " + cacheVolume("/srv/arc-cache", "tool-cache") + "]";
             for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
                 DesiredRunnerSet desired = render("containerMode: " + mode + "\n" + TWO_CACHES, facts);
-                assertEquals(parse(expectedVolumes), cacheEntries(podSpec(desired).path("volumes")), root + " " + mode);
+                actual.set(root + " " + mode + ": cache- entries of spec.template.spec.volumes",
+                        cacheEntries(podSpec(desired).path("volumes")));
                 if (!mode.equals("dind")) {
-                    assertEquals(parse(expectedVolumes), hookTemplateContent(desired).path("spec").path("volumes"), root + " " + mode);
+                    actual.set(root + " " + mode + ": hook template spec.volumes",
+                            hookTemplateContent(desired).path("spec").path("volumes"));
                 }
             }
         }
+        assertGolden("cacheNodeRootWithATrailingSlashIsNormalized", actual);
         // rendering does not depend on how the root was spelled
         assertEquals(SERIALIZATION.asJson(render(TWO_CACHES, facts(30, "/srv/arc-cache")).allObjects()),
                 SERIALIZATION.asJson(render(TWO_CACHES, facts(30, "/srv/arc-cache/")).allObjects()));
@@ -893,6 +832,7 @@ class RunnerSetRendererTest {
     void cacheVolumeNamesAreValidDnsLabelsForTheLongestAcceptedCacheName() {
         // "cache-" plus the name must still be a volume name (a DNS label of at most 63 characters)
         String name = "c".repeat(57);
+        ObjectNode actual = JSON.createObjectNode();
         for (String mode : List.of("kubernetes", "kubernetes-novolume", "dind")) {
             JsonNode pod = podSpec(render("containerMode: " + mode + "\ncachePaths:\n  - name: " + name + "\n    path: /cache\n"));
             for (JsonNode volume : pod.path("volumes")) {
@@ -900,9 +840,10 @@ class RunnerSetRendererTest {
                 assertTrue(volumeName.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") && volumeName.length() <= 63,
                         mode + ": " + volumeName);
             }
-            assertEquals(parse("[{\"name\": \"cache-" + name + "\", \"mountPath\": \"/cache\"}]"),
-                    cacheEntries(container(pod.path("containers"), "runner").path("volumeMounts")), mode);
+            actual.set(mode + ": cache- entries of spec.template.spec.containers[runner].volumeMounts",
+                    cacheEntries(container(pod.path("containers"), "runner").path("volumeMounts")));
         }
+        assertGolden("cacheVolumeNamesAreValidDnsLabelsForTheLongestAcceptedCacheName", actual);
     }
 
     @Test
