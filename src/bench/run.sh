@@ -3,7 +3,7 @@
 #
 #   bash src/bench/run.sh NAME [-Dproperty=value ...] [Maven arguments ...]
 #
-# NAME              class                   what it measures (docs/benchmarks/how-to-run.md)
+# NAME              class                   what it measures (docs/benchmarks/README.md; properties: how-to-run.md)
 # fleet             FleetBenchmark          end to end against the demo's API server: start -> ready, full sync at
 #                                           30, 300 and 1,000 sets beside raw server-side apply and kubectl, edit ->
 #                                           applied, idle CPU and writes, RSS, 3,000 sets refused (about 25 minutes)

@@ -42,7 +42,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * with the packaged jar started by {@link Demo#launch} for every measurement and timed from outside. Beside
  * each full sync, in the same run, the same objects are server-side applied raw ({@link RawApply}) and by
  * kubectl into fresh namespaces of their own. Prints one table at the end. Settings are {@code bench.*}
- * properties, handed over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/how-to-run.md).
+ * properties, handed over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/how-to-run.md, Properties).
  */
 public final class FleetBenchmark {
 
@@ -77,7 +77,7 @@ public final class FleetBenchmark {
         this.kubernetesMinorVersion = Integer.parseInt(client.getKubernetesVersion().getMinor().replaceAll("\\D", ""));
     }
 
-    /** {@code bench.*} settings; see docs/benchmarks/how-to-run.md for each. */
+    /** {@code bench.*} settings; see docs/benchmarks/how-to-run.md, Properties, for each. */
     record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, int connections) {
 
         static Settings fromEnvironment() {
@@ -562,7 +562,10 @@ public final class FleetBenchmark {
         }
     }
 
-    /** A row of the table, which lists them by number: the order of the measurements in docs/benchmarks/README.md. */
+    /**
+     * A row of the table, which lists them by number: the order of the measurements in docs/benchmarks/README.md,
+     * End to end.
+     */
     private void row(int number, String... cells) {
         String[] row = new String[cells.length + 1];
         row[0] = String.valueOf(number);
