@@ -170,8 +170,13 @@ public final class RunnerSetRenderer {
         if (!chart.runnerScaleSetLabels().isEmpty()) {
             spec.put("runnerScaleSetLabels", chart.runnerScaleSetLabels());
         }
-        chart.githubServerTls().ifPresent(tls -> spec.put("githubServerTLS", Map.of("certificateFrom",
-                Map.of("configMapKeyRef", Map.of("name", tls.configMapName(), "key", tls.key())))));
+        chart.githubServerTls().ifPresent(tls -> {
+            // Ordered, as every mapping of a rendering: Map.of's order changes from JVM to JVM, and with it the hash.
+            Map<String, String> reference = new LinkedHashMap<>();
+            reference.put("name", tls.configMapName());
+            reference.put("key", tls.key());
+            spec.put("githubServerTLS", Map.of("certificateFrom", Map.of("configMapKeyRef", reference)));
+        });
         chart.proxy().flatMap(RunnerSetRenderer::proxy).ifPresent(proxy -> spec.put("proxy", proxy));
         spec.put("maxRunners", repository.maxRunners());
         spec.put("minRunners", repository.minRunners());
