@@ -118,6 +118,9 @@ public final class ClusterCache implements AutoCloseable {
                         client.configMaps().inNamespace(namespace).runnableInformer(0),
                         trigger(configMap -> Labels.managedByArcfleet(configMap)
                                 || configMapName.equals(configMap.getMetadata().getName()), onChange, onStatusChange)),
+                // A claim's phase changes wake a cycle too: status shows it.
+                ManagedKind.PERSISTENT_VOLUME_CLAIM, prepare("PersistentVolumeClaims in " + namespace,
+                        client.persistentVolumeClaims().inNamespace(namespace).runnableInformer(0), managedOnly),
                 ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
                         + " (is ARC's CRD installed?)",
                         client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),

@@ -145,7 +145,8 @@ public final class FleetConfigParser {
             }
         }
         Defaults values = readDefaults(fields, defaults);
-        ChartValuesReader.checkRepository(fields, values.containerMode(), values.cachePaths(), values.chart());
+        ChartValuesReader.checkRepository(fields, values.containerMode(), values.cachePaths(), values.cacheVolume(),
+                values.chart());
         Optional<String> installationName = fields.text("installationName");
         installationName.ifPresent(value -> {
             if (!DNS_LABEL.matcher(value).matches()) {
