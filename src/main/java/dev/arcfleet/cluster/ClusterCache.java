@@ -311,6 +311,22 @@ public final class ClusterCache implements AutoCloseable {
                 .findFirst().map(pod -> "pod " + pod.getMetadata().getName());
     }
 
+    /**
+     * A pod of the namespace whose volumes name the claim, in any phase: a claim is deleted only once no pod object
+     * refers to it at all. While the pods cannot be seen, that is the answer too.
+     */
+    public Optional<String> claimUser(String claimName) {
+        if (!pods.hasSynced() || !pods.isWatching()) {
+            return Optional.of("the pods in " + namespace + " cannot be seen right now");
+        }
+        return pods.getStore().list().stream()
+                .filter(pod -> pod.get("spec", "volumes") instanceof List<?> volumes && volumes.stream()
+                        .anyMatch(volume -> volume instanceof Map<?, ?> map
+                                && map.get("persistentVolumeClaim") instanceof Map<?, ?> claim
+                                && claimName.equals(claim.get("claimName"))))
+                .findFirst().map(pod -> "pod " + pod.getMetadata().getName());
+    }
+
     public List<GenericKubernetesResource> controllerDeployments() {
         return controllerDeployments.getStore().list();
     }
