@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -59,6 +60,11 @@ public final class ClusterCache implements AutoCloseable {
     private final SharedIndexInformer<GenericKubernetesResource> pods;
     /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
     private final SharedIndexInformer<GenericKubernetesResource> listeners;
+    /**
+     * Outside {@link #synced()} too: only status reads them (where a bound cache claim is), and a daemon without
+     * the ClusterRole to read them must still reconcile.
+     */
+    private final SharedIndexInformer<PersistentVolume> persistentVolumes;
     private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
     private final String configMapName;
     private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
@@ -99,6 +105,8 @@ public final class ClusterCache implements AutoCloseable {
                 .map(labels -> List.of(key(labels.get(ArcKeys.SCALE_SET_NAMESPACE), labels.get(ArcKeys.SCALE_SET_NAME))))
                 .orElse(List.of())));
         listeners = prepare("AutoscalingListeners in " + controllerNamespace, listenerInformer,
+                trigger(object -> false, onChange, onStatusChange));
+        persistentVolumes = prepare("PersistentVolumes", client.persistentVolumes().runnableInformer(0),
                 trigger(object -> false, onChange, onStatusChange));
         ResourceEventHandler<HasMetadata> managedOnly = trigger(Labels::managedByArcfleet, onChange, onStatusChange);
         managed = Map.of(
@@ -353,6 +361,11 @@ public final class ClusterCache implements AutoCloseable {
         return listeners.getIndexer().byIndex(BY_SCALE_SET, key(namespace, setName)).stream().findFirst();
     }
 
+    /** A PersistentVolume, as far as arcfleet may read them. */
+    public Optional<PersistentVolume> persistentVolume(String name) {
+        return Optional.ofNullable(persistentVolumes.getStore().getByKey(name));
+    }
+
     private static String key(String namespace, String name) {
         return namespace + "/" + name;
     }
@@ -361,5 +374,6 @@ public final class ClusterCache implements AutoCloseable {
     public void close() {
         informers.forEach(SharedIndexInformer::close);
         listeners.close();
+        persistentVolumes.close();
     }
 }
