@@ -2,6 +2,7 @@ package dev.arcfleet.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +78,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 class ShippedRbacTest {
 
     static final Path KUSTOMIZATION = Path.of("deploy/kubernetes");
+    static final Path CLAIMS_ONLY = Path.of("deploy/claims-only");
     static final Duration TIMEOUT = FleetFixture.TIMEOUT;
 
     /** The namespaces the manifests name; each is replaced by a fresh one per run. */
@@ -106,6 +108,29 @@ class ShippedRbacTest {
     @Test
     void shippedRbacSufficesToConvergeAndPrune() {
         deployAndReconcile(renderKustomization(KUSTOMIZATION), TIMEOUT);
+    }
+
+    /**
+     * The overlay for claim-only fleets: its Deployment mounts no hostPath, adds no capability and runs as
+     * non-root, and the RBAC it ships (the base's) suffices as the base's does, its example claims included.
+     */
+    @Test
+    void claimOnlyOverlayNeedsNoHostPathNoCapabilityNoRootAndItsRbacSuffices() {
+        String rendered = renderKustomization(CLAIMS_ONLY);
+        try (KubernetesClient admin = TestApiServer.newClient()) {
+            Deployment deployment = admin.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items()
+                    .stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
+            io.fabric8.kubernetes.api.model.PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+            assertTrue(pod.getVolumes().stream().allMatch(volume -> volume.getHostPath() == null), pod.getVolumes()::toString);
+            assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+            assertNotEquals(Long.valueOf(0), pod.getSecurityContext().getRunAsUser());
+            pod.getContainers().forEach(container -> {
+                var capabilities = container.getSecurityContext().getCapabilities();
+                assertTrue(capabilities.getAdd() == null || capabilities.getAdd().isEmpty(), capabilities::toString);
+                assertEquals(List.of("ALL"), capabilities.getDrop());
+            });
+        }
+        deployAndReconcile(rendered, TIMEOUT);
     }
 
     /** {@code kubectl kustomize <directory>}, as {@code kubectl apply -k} would render it. */
