@@ -56,7 +56,7 @@ public final class CacheClaims {
         List<HasMetadata> annotated = new ArrayList<>();
         int deleted = 0;
         Boolean confirmed = null;
-        for (HasMetadata claim : (Iterable<HasMetadata>) cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM)::iterator) {
+        for (HasMetadata claim : cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM).toList()) {
             Optional<String> setName = setOf(claim);
             // A terminating claim is going (a user clearing the cache, or a delete waiting for its last pod).
             if (setName.isEmpty() || claim.getMetadata().getDeletionTimestamp() != null) {

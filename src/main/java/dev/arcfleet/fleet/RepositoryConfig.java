@@ -60,6 +60,11 @@ public record RepositoryConfig(
         }
     }
 
+    /** The claim the sets' caches live in, if they live in one. */
+    public Optional<CacheVolume.Claim> cacheClaim() {
+        return cacheVolume instanceof CacheVolume.Claim claim ? Optional.of(claim) : Optional.empty();
+    }
+
     public String fullName() {
         return owner + "/" + repo;
     }

@@ -246,7 +246,7 @@ public final class FleetReconciler implements AutoCloseable {
     }
 
     static boolean claimCache(RunnerSet set) {
-        return set.repository().cacheVolume() instanceof RepositoryConfig.CacheVolume.Claim;
+        return set.repository().cacheClaim().isPresent();
     }
 
     private void rearmBreaker(FleetConfig fleet, ArcController arcController, Set<String> desiredSetNames) {

@@ -258,7 +258,7 @@ final class RunnerPodTemplate {
 
     /** A claim's caches are subdirectories of its one volume, named as the caches are. */
     static List<VolumeMount> cacheMounts(RunnerSet set) {
-        boolean claim = set.repository().cacheVolume() instanceof RepositoryConfig.CacheVolume.Claim;
+        boolean claim = set.repository().cacheClaim().isPresent();
         return set.repository().cachePaths().stream()
                 .map(cache -> claim
                         ? new VolumeMountBuilder().withName(RunnerPodNames.CACHE_CLAIM_VOLUME).withMountPath(cache.path())
@@ -272,7 +272,7 @@ final class RunnerPodTemplate {
      * instead of appearing root-owned on the node.
      */
     static List<Volume> cacheVolumes(RunnerSet set, ClusterFacts facts) {
-        if (set.repository().cacheVolume() instanceof RepositoryConfig.CacheVolume.Claim) {
+        if (set.repository().cacheClaim().isPresent()) {
             return List.of(new VolumeBuilder().withName(RunnerPodNames.CACHE_CLAIM_VOLUME).withNewPersistentVolumeClaim()
                     .withClaimName(RunnerSetRenderer.cacheClaimName(set.name())).endPersistentVolumeClaim().build());
         }

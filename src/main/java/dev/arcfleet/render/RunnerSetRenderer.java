@@ -157,9 +157,7 @@ public final class RunnerSetRenderer {
                             .withAnnotations(annotations(chart, ChartValues.ResourceMeta.NONE)).build())
                     .addToData(RunnerPodTemplate.HOOK_TEMPLATE_KEY, hookTemplate(set, facts)).build());
         }
-        if (repository.cacheVolume() instanceof RepositoryConfig.CacheVolume.Claim claim) {
-            companions.add(cacheClaim(set, facts, claim));
-        }
+        repository.cacheClaim().ifPresent(claim -> companions.add(cacheClaim(set, facts, claim)));
         companions.forEach(RunnerSetRenderer::stampDesiredHash);
         return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts, credentials));
     }

@@ -16,7 +16,6 @@ import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.cluster.Ownership;
 import dev.arcfleet.fleet.FleetConfig;
-import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.leader.LeaderGate;
 import dev.arcfleet.render.RunnerSetRenderer;
 import dev.arcfleet.settings.Owner;
@@ -131,7 +130,7 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
                 arcStatus, listener,
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
                 set.repository().maxCacheSizeBytes().orElse(null), lastApplied.get(set.name()),
-                set.repository().cacheVolume() instanceof RepositoryConfig.CacheVolume.Claim ? cacheClaim(set, cache) : null);
+                set.repository().cacheClaim().map(claim -> cacheClaim(set, cache)).orElse(null));
     }
 
     private static CacheClaim cacheClaim(dev.arcfleet.fleet.RunnerSet set, ClusterCache cache) {
