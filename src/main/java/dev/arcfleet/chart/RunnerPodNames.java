@@ -15,6 +15,11 @@ public final class RunnerPodNames {
     public static final String WORK_VOLUME = "work";
     public static final String DIND_SOCKET_VOLUME = "dind-sock";
     public static final String DIND_EXTERNALS_VOLUME = "dind-externals";
+    /**
+     * arcfleet's volume of a set's cache claim, each cache a subPath of it. Cache directories' volumes are
+     * {@code cache-<name>}, so this name is never one of theirs.
+     */
+    public static final String CACHE_CLAIM_VOLUME = "cache";
     /** arcfleet's container hooks pod template, which mounts the caches into job pods. */
     public static final String HOOK_TEMPLATE_VOLUME = "hook-template";
     public static final String HOOK_TEMPLATE_ENV = "ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE";

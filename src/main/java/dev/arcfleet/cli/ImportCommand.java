@@ -17,6 +17,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.arcfleet.arc.ArcApi;
 import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.fleet.FleetConfigParser;
+import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.migrate.ClusterImport;
 import dev.arcfleet.migrate.Finding;
 import dev.arcfleet.migrate.HelmMadeSet;
@@ -41,6 +44,7 @@ import picocli.CommandLine.Spec;
 public class ImportCommand implements Callable<Integer> {
 
     static final String HELM = "Helm";
+    private static final String NODE_CONDITION_TAINTS = "node.kubernetes.io/";
 
     @Spec
     CommandSpec spec;
@@ -56,14 +60,40 @@ public class ImportCommand implements Callable<Integer> {
     @Option(names = { "-n", "--namespace" }, description = "Where the Helm-made sets are (default: arcfleet.namespace).")
     String namespace;
 
+    @Option(names = "--cache-volume", paramLabel = "TYPE", defaultValue = RepositoryConfig.CacheVolume.HOST_PATH,
+            description = "Where the imported sets keep their caches: hostPath (default; a directory on one node) or"
+                    + " persistentVolumeClaim (a claim per set, for clusters of more than one node), written into defaults.")
+    String cacheVolume;
+
+    @Option(names = "--cache-storage", paramLabel = "QUANTITY", defaultValue = "10Gi",
+            description = "With --cache-volume persistentVolumeClaim: each set's claim size (default: ${DEFAULT-VALUE}).")
+    String cacheStorage;
+
+    @Option(names = "--cache-storage-class", paramLabel = "NAME",
+            description = "With --cache-volume persistentVolumeClaim: the claims' StorageClass (default: the cluster's).")
+    String cacheStorageClass;
+
     @Mixin
     ClusterFactsOptions clusterFacts;
 
     @Override
     public Integer call() {
+        boolean claims = cacheVolume.equals(RepositoryConfig.CacheVolume.PERSISTENT_VOLUME_CLAIM);
+        if (!claims && !cacheVolume.equals(RepositoryConfig.CacheVolume.HOST_PATH)) {
+            spec.commandLine().getErr().println("--cache-volume must be " + RepositoryConfig.CacheVolume.HOST_PATH + " or "
+                    + RepositoryConfig.CacheVolume.PERSISTENT_VOLUME_CLAIM + ", got '" + cacheVolume + "'");
+            return 2;
+        }
         Optional<RepositoriesFromValues.Result> result = valuesFiles.isEmpty() ? fromCluster() : fromValues();
         if (result.isEmpty()) {
             return 2;
+        }
+        if (claims) {
+            Optional<String> problem = withClaims(result.get().repositories());
+            if (problem.isPresent()) {
+                spec.commandLine().getErr().println(problem.get());
+                return 2;
+            }
         }
         if (result.get().repositories().path("repositories").isEmpty()) {
             spec.commandLine().getErr().println("nothing to import");
@@ -78,6 +108,59 @@ public class ImportCommand implements Callable<Integer> {
                 findings.isEmpty() ? "" : ":");
         findings.forEach(finding -> spec.commandLine().getErr().println("  " + finding));
         return 0;
+    }
+
+    /**
+     * Puts the claim into {@code defaults}, ahead of the repositories, and checks the file as the daemon would: the
+     * storage and class come from the command line.
+     */
+    private Optional<String> withClaims(ObjectNode repositories) {
+        ObjectNode defaults = repositories.has("defaults") ? (ObjectNode) repositories.remove("defaults")
+                : repositories.objectNode();
+        ObjectNode volume = defaults.putObject("cacheVolume").put("type", RepositoryConfig.CacheVolume.PERSISTENT_VOLUME_CLAIM);
+        if (cacheStorageClass != null) {
+            volume.put("storageClassName", cacheStorageClass);
+        }
+        volume.put("storage", cacheStorage);
+        ObjectNode rest = repositories.deepCopy();
+        repositories.removeAll();
+        repositories.set("defaults", defaults);
+        repositories.setAll(rest);
+        try {
+            new FleetConfigParser().parse(KubectlYaml.document(repositories));
+            return Optional.empty();
+        } catch (InvalidFleetConfigException e) {
+            return Optional.of("the imported file with --cache-volume " + cacheVolume + " is not valid: "
+                    + String.join("; ", e.problems()));
+        }
+    }
+
+    /**
+     * hostPath caches live on one node: on a cluster where runners may be scheduled on several, a runner elsewhere
+     * finds an empty cache, or a directory arcfleet never manages. A node counts unless cordoned or tainted against
+     * pods (a control plane); the node controller's own taints ({@code node.kubernetes.io/not-ready} and the like)
+     * say how it is now, not whether runners go there.
+     */
+    private Optional<Finding> multiNodeWarning(KubernetesClient client) {
+        if (!cacheVolume.equals(RepositoryConfig.CacheVolume.HOST_PATH)) {
+            return Optional.empty();
+        }
+        try {
+            long schedulable = client.nodes().list().getItems().stream().filter(node -> !Boolean.TRUE.equals(
+                    node.getSpec().getUnschedulable()) && Optional.ofNullable(node.getSpec().getTaints()).orElse(List.of())
+                            .stream().noneMatch(taint -> !taint.getKey().startsWith(NODE_CONDITION_TAINTS)
+                                    && ("NoSchedule".equals(taint.getEffect()) || "NoExecute".equals(taint.getEffect()))))
+                    .count();
+            return schedulable <= 1 ? Optional.empty() : Optional.of(new Finding("cacheVolume", Finding.Kind.TO_DO,
+                    "cacheVolume", "the cluster has " + schedulable + " schedulable nodes, and hostPath caches are"
+                            + " node-local: a runner on another node than arcfleet's finds an empty cache; import with"
+                            + " --cache-volume " + RepositoryConfig.CacheVolume.PERSISTENT_VOLUME_CLAIM
+                            + " (README: More than one node)"));
+        } catch (KubernetesClientException e) {
+            return Optional.of(new Finding("cacheVolume", Finding.Kind.TO_DO, "cacheVolume", "cannot count the cluster's"
+                    + " nodes (" + ClusterAccess.reason(e) + "): on more than one node, hostPath caches are node-local;"
+                    + " see README: More than one node"));
+        }
     }
 
     private Optional<RepositoriesFromValues.Result> fromValues() {
@@ -118,10 +201,11 @@ public class ImportCommand implements Callable<Integer> {
             spec.commandLine().getErr().printf("Read %d Helm-made set%s in namespace %s of the cluster at %s%n", sets.size(),
                     sets.size() == 1 ? "" : "s", where, ClusterAccess.describe(client));
             RepositoriesFromValues.Result result = ClusterImport.of(sets, settings(), facts.get());
-            if (where.equals(config.namespace())) {
-                return Optional.of(result);
-            }
             List<Finding> findings = new ArrayList<>(result.findings());
+            multiNodeWarning(client).ifPresent(findings::add);
+            if (where.equals(config.namespace())) {
+                return Optional.of(new RepositoriesFromValues.Result(result.repositories(), result.config(), List.copyOf(findings)));
+            }
             findings.add(new Finding("arcfleet.namespace", Finding.Kind.TO_DO, "arcfleet.namespace", "it is "
                     + config.namespace() + ": set it to " + where + ", or arcfleet creates new sets there instead of taking"
                     + " these over"));

@@ -61,7 +61,16 @@ final class StatusTable {
         return field(set.runnerSet(), "currentRunners") + "/" + set.maxRunners();
     }
 
+    /**
+     * A cache directory's size (over maxCacheSize); a claim's phase and, once bound, where it is, so that which node
+     * holds a set's cache, and where, is one command: {@code pvc Bound node:/path}.
+     */
     private static String cache(FleetStatus.RunnerSet set) {
+        FleetStatus.CacheClaim claim = set.cacheClaim();
+        if (claim != null) {
+            String where = claim.node() == null ? claim.path() : claim.path() == null ? claim.node() : claim.node() + ":" + claim.path();
+            return "pvc " + (claim.phase() == null ? "absent" : claim.phase()) + (where == null ? "" : " " + where);
+        }
         String size = set.cacheBytes() == null ? NONE : bytes(set.cacheBytes());
         return set.cacheLimitBytes() == null ? size : size + "/" + bytes(set.cacheLimitBytes());
     }

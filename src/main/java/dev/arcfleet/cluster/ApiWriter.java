@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -179,6 +180,48 @@ public final class ApiWriter implements AutoCloseable {
                         + " skipped: it no longer carries the labels it was chosen by", null);
             }
             return resource(current).lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+        });
+    }
+
+    /**
+     * Sets ({@code value} present) or removes one annotation, only on the object as {@code live} shows it: the
+     * patch carries its resourceVersion, so a change meanwhile makes it fail rather than act on what was not seen.
+     * Returns the object as stored, or nothing when it changed or went meanwhile: the next cycle decides afresh.
+     */
+    public Optional<HasMetadata> annotate(HasMetadata live, String key, Optional<String> value) {
+        Map<String, Object> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("resourceVersion", live.getMetadata().getResourceVersion());
+        Map<String, Object> annotations = new java.util.HashMap<>();
+        annotations.put(key, value.orElse(null));
+        metadata.put("annotations", annotations);
+        String patch = JSON.asJson(Map.of("metadata", metadata));
+        return withRetries("annotate", live, () -> {
+            try {
+                return Optional.<HasMetadata>of(resource(live).patch(PatchContext.of(PatchType.JSON_MERGE), patch));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409 || e.getCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Deletes the object only at the resourceVersion the decision was made on, and says whether it did: unlike
+     * {@link #delete}, a conflict is not read again but left to the next cycle, which decides afresh.
+     */
+    public boolean deleteUnchanged(HasMetadata live) {
+        return withRetries("delete", live, () -> {
+            try {
+                resource(live).lockResourceVersion(live.getMetadata().getResourceVersion()).delete();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409 || e.getCode() == 404) {
+                    return false;
+                }
+                throw e;
+            }
         });
     }
 

@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -59,6 +60,11 @@ public final class ClusterCache implements AutoCloseable {
     private final SharedIndexInformer<GenericKubernetesResource> pods;
     /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
     private final SharedIndexInformer<GenericKubernetesResource> listeners;
+    /**
+     * Outside {@link #synced()} too: only status reads them (where a bound cache claim is), and a daemon without
+     * the ClusterRole to read them must still reconcile.
+     */
+    private final SharedIndexInformer<PersistentVolume> persistentVolumes;
     private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
     private final String configMapName;
     private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
@@ -100,6 +106,8 @@ public final class ClusterCache implements AutoCloseable {
                 .orElse(List.of())));
         listeners = prepare("AutoscalingListeners in " + controllerNamespace, listenerInformer,
                 trigger(object -> false, onChange, onStatusChange));
+        persistentVolumes = prepare("PersistentVolumes", client.persistentVolumes().runnableInformer(0),
+                trigger(object -> false, onChange, onStatusChange));
         ResourceEventHandler<HasMetadata> managedOnly = trigger(Labels::managedByArcfleet, onChange, onStatusChange);
         managed = Map.of(
                 ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
@@ -118,6 +126,9 @@ public final class ClusterCache implements AutoCloseable {
                         client.configMaps().inNamespace(namespace).runnableInformer(0),
                         trigger(configMap -> Labels.managedByArcfleet(configMap)
                                 || configMapName.equals(configMap.getMetadata().getName()), onChange, onStatusChange)),
+                // A claim's phase changes wake a cycle too: status shows it.
+                ManagedKind.PERSISTENT_VOLUME_CLAIM, prepare("PersistentVolumeClaims in " + namespace,
+                        client.persistentVolumeClaims().inNamespace(namespace).runnableInformer(0), managedOnly),
                 ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
                         + " (is ARC's CRD installed?)",
                         client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
@@ -308,6 +319,22 @@ public final class ClusterCache implements AutoCloseable {
                 .findFirst().map(pod -> "pod " + pod.getMetadata().getName());
     }
 
+    /**
+     * A pod of the namespace whose volumes name the claim, in any phase: a claim is deleted only once no pod object
+     * refers to it at all. While the pods cannot be seen, that is the answer too.
+     */
+    public Optional<String> claimUser(String claimName) {
+        if (!pods.hasSynced() || !pods.isWatching()) {
+            return Optional.of("the pods in " + namespace + " cannot be seen right now");
+        }
+        return pods.getStore().list().stream()
+                .filter(pod -> pod.get("spec", "volumes") instanceof List<?> volumes && volumes.stream()
+                        .anyMatch(volume -> volume instanceof Map<?, ?> map
+                                && map.get("persistentVolumeClaim") instanceof Map<?, ?> claim
+                                && claimName.equals(claim.get("claimName"))))
+                .findFirst().map(pod -> "pod " + pod.getMetadata().getName());
+    }
+
     public List<GenericKubernetesResource> controllerDeployments() {
         return controllerDeployments.getStore().list();
     }
@@ -334,6 +361,11 @@ public final class ClusterCache implements AutoCloseable {
         return listeners.getIndexer().byIndex(BY_SCALE_SET, key(namespace, setName)).stream().findFirst();
     }
 
+    /** A PersistentVolume, as far as arcfleet may read them. */
+    public Optional<PersistentVolume> persistentVolume(String name) {
+        return Optional.ofNullable(persistentVolumes.getStore().getByKey(name));
+    }
+
     private static String key(String namespace, String name) {
         return namespace + "/" + name;
     }
@@ -342,5 +374,6 @@ public final class ClusterCache implements AutoCloseable {
     public void close() {
         informers.forEach(SharedIndexInformer::close);
         listeners.close();
+        persistentVolumes.close();
     }
 }

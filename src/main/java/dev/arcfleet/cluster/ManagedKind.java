@@ -7,6 +7,7 @@ import java.util.stream.Stream;
 import dev.arcfleet.arc.ArcApi;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -19,6 +20,8 @@ public enum ManagedKind {
     ROLE_BINDING(RoleBinding.class),
     SECRET(Secret.class),
     CONFIG_MAP(ConfigMap.class),
+    /** A set's cache claim: the AutoscalingRunnerSet's pods mount it, so it comes first. */
+    PERSISTENT_VOLUME_CLAIM(PersistentVolumeClaim.class),
     AUTOSCALING_RUNNER_SET(ArcApi.AUTOSCALING_RUNNER_SETS.getKind(), ArcApi.AUTOSCALING_RUNNER_SETS.getPlural());
 
     private final String kind;

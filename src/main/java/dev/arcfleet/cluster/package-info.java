@@ -1,6 +1,6 @@
 /**
  * The Kubernetes edge: the informer cache that every cycle reads, the writer that applies and deletes, Events,
- * the API server's reachability and the ARC controller's discovery.
+ * the API server's reachability, the ARC controller's discovery, and the cache claims' life beyond their sets.
  *
  * <p>May import: {@code dev.arcfleet.arc}, {@code dev.arcfleet.chart}, {@code dev.arcfleet.fleet},
  * {@code dev.arcfleet.render}, {@code dev.arcfleet.settings}.

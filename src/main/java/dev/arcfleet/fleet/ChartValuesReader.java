@@ -97,7 +97,8 @@ final class ChartValuesReader {
      * Checks a repository's values against its container mode and caches. A defaults value that does not apply
      * to the mode is not used for it; one written in the repository itself is refused.
      */
-    static void checkRepository(Fields fields, ContainerMode mode, List<CachePath> caches, ChartValues chart) {
+    static void checkRepository(Fields fields, ContainerMode mode, List<CachePath> caches,
+            RepositoryConfig.CacheVolume cacheVolume, ChartValues chart) {
         if (written(fields, "dind") && mode != ContainerMode.DIND) {
             fields.problem("dind", "only used in containerMode dind, not " + mode.yamlName());
         }
@@ -116,7 +117,8 @@ final class ChartValuesReader {
         }
         checkContainers(fields, "template.spec.containers", spec.getContainers(), mode, true);
         checkContainers(fields, "template.spec.initContainers", spec.getInitContainers(), mode, false);
-        List<String> ownVolumes = new ArrayList<>(caches.stream().map(CachePath::volumeName).toList());
+        List<String> ownVolumes = new ArrayList<>(cacheVolume instanceof RepositoryConfig.CacheVolume.Claim
+                ? List.of(RunnerPodNames.CACHE_CLAIM_VOLUME) : caches.stream().map(CachePath::volumeName).toList());
         if (kubeMode) {
             ownVolumes.add(RunnerPodNames.HOOK_TEMPLATE_VOLUME);
         }

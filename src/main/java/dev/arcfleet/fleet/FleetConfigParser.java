@@ -20,6 +20,7 @@ import dev.arcfleet.chart.RunnerPaths;
 import dev.arcfleet.chart.SetNames;
 import dev.arcfleet.fleet.Fields.Problems;
 import dev.arcfleet.fleet.FleetSchema.Defaults;
+import dev.arcfleet.fleet.RepositoryConfig.CacheVolume;
 import dev.arcfleet.settings.ArcfleetConfig;
 import io.fabric8.kubernetes.api.model.Quantity;
 
@@ -144,7 +145,8 @@ public final class FleetConfigParser {
             }
         }
         Defaults values = readDefaults(fields, defaults);
-        ChartValuesReader.checkRepository(fields, values.containerMode(), values.cachePaths(), values.chart());
+        ChartValuesReader.checkRepository(fields, values.containerMode(), values.cachePaths(), values.cacheVolume(),
+                values.chart());
         Optional<String> installationName = fields.text("installationName");
         installationName.ifPresent(value -> {
             if (!DNS_LABEL.matcher(value).matches()) {
@@ -158,7 +160,7 @@ public final class FleetConfigParser {
         WorkVolumeClaim claim = new WorkVolumeClaim(values.storageClassName(), values.accessModes(), values.storage());
         return Optional.of(new RepositoryConfig(owner, repo, values.instances(), values.minRunners(), values.maxRunners(),
                 values.containerMode(), values.runnerImage(), claim, prefix, values.runnerGroup(), values.githubConfigSecret(),
-                values.cachePaths(), values.maxCacheSizeBytes(), values.chart()));
+                values.cachePaths(), values.maxCacheSizeBytes(), values.cacheVolume(), values.chart()));
     }
 
     /** Reads every defaultable field present in {@code fields}, falling back to {@code inherited}. */
@@ -227,9 +229,64 @@ public final class FleetConfigParser {
             }
             return bytes;
         }).or(() -> inherited.maxCacheSizeBytes());
+        CacheVolume cacheVolume = readCacheVolume(fields, inherited.cacheVolume());
+        // Said where either is written, so a conflict between defaults and a repository names the repository.
+        if ((fields.node().has("maxCacheSize") || fields.node().has("cacheVolume")) && maxCacheSizeBytes.isPresent()
+                && cacheVolume instanceof CacheVolume.Claim) {
+            fields.problem("maxCacheSize", "does not apply to a cacheVolume of type " + CacheVolume.PERSISTENT_VOLUME_CLAIM
+                    + ": the claim's storage is its limit; remove one of the two");
+        }
         ChartValues chart = ChartValuesReader.read(fields, inherited.chart());
         return new Defaults(instances, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
-                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, chart);
+                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, cacheVolume, chart);
+    }
+
+    /**
+     * The type is inherited unless given; a claim's fields are inherited field by field from a claim, as
+     * {@code workVolumeClaimTemplate}'s are.
+     */
+    private CacheVolume readCacheVolume(Fields fields, CacheVolume inherited) {
+        Optional<Fields> volume = fields.mapping("cacheVolume", FleetSchema.CACHE_VOLUME);
+        if (volume.isEmpty()) {
+            return inherited;
+        }
+        Fields own = volume.get();
+        Optional<String> type = own.text("type");
+        boolean claim = type.map(CacheVolume.PERSISTENT_VOLUME_CLAIM::equals).orElse(inherited instanceof CacheVolume.Claim);
+        if (type.isPresent() && !type.get().equals(CacheVolume.HOST_PATH) && !claim) {
+            own.problem("type", "must be " + CacheVolume.HOST_PATH + " or " + CacheVolume.PERSISTENT_VOLUME_CLAIM
+                    + ", got '" + type.get() + "'");
+            return inherited;
+        }
+        if (!claim) {
+            for (String key : List.of("storageClassName", "storage", "accessModes")) {
+                if (own.node().has(key)) {
+                    own.problem(key, "applies only to type " + CacheVolume.PERSISTENT_VOLUME_CLAIM);
+                }
+            }
+            return new CacheVolume.HostPath();
+        }
+        Optional<CacheVolume.Claim> from = inherited instanceof CacheVolume.Claim inheritedClaim
+                ? Optional.of(inheritedClaim) : Optional.empty();
+        Optional<String> storageClassName = own.text("storageClassName").or(() -> from.flatMap(CacheVolume.Claim::storageClassName));
+        storageClassName.filter(name -> !DNS_SUBDOMAIN.matcher(name).matches()).ifPresent(
+                name -> own.problem("storageClassName", "must be a StorageClass name, got '" + name + "'"));
+        List<String> accessModes = own.textList("accessModes")
+                .orElse(from.map(CacheVolume.Claim::accessModes).orElse(FleetSchema.CACHE_CLAIM_ACCESS_MODES));
+        accessModes.stream().filter(mode -> !ACCESS_MODES.contains(mode))
+                .forEach(mode -> own.problem("accessModes", "unknown access mode '" + mode + "'"));
+        if (accessModes.isEmpty()) {
+            own.problem("accessModes", "must name at least one access mode");
+        }
+        Optional<String> storage = own.text("storage").or(() -> from.map(CacheVolume.Claim::storage));
+        if (storage.isEmpty()) {
+            own.problem("storage", "required for type " + CacheVolume.PERSISTENT_VOLUME_CLAIM + ", such as 20Gi");
+            return inherited;
+        }
+        if (positiveBytes(storage.get()).isEmpty()) {
+            own.problem("storage", "must be a positive Kubernetes quantity such as 20Gi, got '" + storage.get() + "'");
+        }
+        return new CacheVolume.Claim(storageClassName, accessModes, storage.get());
     }
 
     /** A repository's list replaces the defaults' list as a whole. */

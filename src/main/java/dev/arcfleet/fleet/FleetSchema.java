@@ -25,7 +25,7 @@ public final class FleetSchema {
     /** A repository's own: never inherited from {@code defaults}. */
     public static final List<String> REPOSITORY_ONLY = List.of("name", "installationName");
     /** arcfleet's fields, which the chart has no value for or names otherwise. */
-    public static final List<String> ARCFLEET = List.of("instances", "cachePaths", "maxCacheSize");
+    public static final List<String> ARCFLEET = List.of("instances", "cachePaths", "maxCacheSize", "cacheVolume");
     /**
      * Fields that are the chart's values, in the order the import writes them: the order of the chart's
      * {@code values.yaml}, the mode first.
@@ -38,10 +38,15 @@ public final class FleetSchema {
     public static final Set<String> REPOSITORY = union(REPOSITORY_ONLY, List.copyOf(DEFAULTABLE));
     public static final Set<String> WORK_VOLUME_CLAIM = Set.of("storageClassName", "accessModes", "storage");
     public static final Set<String> CACHE_PATH = Set.of("name", "path");
+    public static final Set<String> CACHE_VOLUME = Set.of("type", "storageClassName", "storage", "accessModes");
+
+    /** A cache claim's access modes when none are given: the set's pods share one node. */
+    static final List<String> CACHE_CLAIM_ACCESS_MODES = List.of("ReadWriteOnce");
 
     static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES, DEFAULT_RUNNER_IMAGE,
             Optional.empty(), List.of("ReadWriteOnce"), "10Gi", Optional.empty(), Optional.empty(),
-            List.of(new CachePath("cache", RunnerPaths.DEFAULT_CACHE)), Optional.empty(), ChartValues.NONE);
+            List.of(new CachePath("cache", RunnerPaths.DEFAULT_CACHE)), Optional.empty(),
+            new RepositoryConfig.CacheVolume.HostPath(), ChartValues.NONE);
 
     private FleetSchema() {
     }
@@ -55,7 +60,7 @@ public final class FleetSchema {
     record Defaults(int instances, int minRunners, int maxRunners, ContainerMode containerMode, String runnerImage,
             Optional<String> storageClassName, List<String> accessModes, String storage, Optional<String> runnerGroup,
             Optional<String> githubConfigSecret, List<CachePath> cachePaths, Optional<Long> maxCacheSizeBytes,
-            ChartValues chart) {
+            RepositoryConfig.CacheVolume cacheVolume, ChartValues chart) {
     }
 
     /** Every field of a repository, its own first. */

@@ -13,6 +13,7 @@ import dev.arcfleet.chart.SetNames;
  *
  * @param setNamePrefix {@code installationName}, or {@code arc-runner-<owner>-<repo>}, before shortening
  * @param maxCacheSizeBytes above this a set's cache is cleared once no runner of it runs
+ * @param cacheVolume where the set's caches live: a directory on the node, or a claim of the set's own
  * @param chart the chart's values beyond these
  */
 public record RepositoryConfig(
@@ -29,10 +30,39 @@ public record RepositoryConfig(
         Optional<String> githubConfigSecret,
         List<CachePath> cachePaths,
         Optional<Long> maxCacheSizeBytes,
+        CacheVolume cacheVolume,
         ChartValues chart) {
 
     public RepositoryConfig {
         cachePaths = List.copyOf(cachePaths);
+    }
+
+    /**
+     * Where each set's caches live. A directory on the node is reachable from one node only; a claim, bound by a
+     * node-local provisioner when its first pod is scheduled, takes the set's pods to wherever it was bound.
+     */
+    public sealed interface CacheVolume {
+
+        /** The YAML names of the types, as {@code cacheVolume.type} takes them. */
+        String HOST_PATH = "hostPath";
+        String PERSISTENT_VOLUME_CLAIM = "persistentVolumeClaim";
+
+        /** {@code <node-root>/<set>}, made and collected by arcfleet on the node it runs on. */
+        record HostPath() implements CacheVolume {
+        }
+
+        /** One claim per set; an absent storage class means the cluster's default. */
+        record Claim(Optional<String> storageClassName, List<String> accessModes, String storage) implements CacheVolume {
+
+            public Claim {
+                accessModes = List.copyOf(accessModes);
+            }
+        }
+    }
+
+    /** The claim the sets' caches live in, if they live in one. */
+    public Optional<CacheVolume.Claim> cacheClaim() {
+        return cacheVolume instanceof CacheVolume.Claim claim ? Optional.of(claim) : Optional.empty();
     }
 
     public String fullName() {

@@ -21,6 +21,7 @@ import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.DesiredCache;
 import dev.arcfleet.cluster.ApiWriter;
+import dev.arcfleet.cluster.CacheClaims;
 import dev.arcfleet.cluster.ArcControllerDiscovery;
 import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.EventRecorder;
@@ -61,6 +62,7 @@ public final class FleetReconciler implements AutoCloseable {
     private final DeleteLoopBreaker breaker;
     private final SetApply applier;
     private final SetPrune pruner;
+    private final CacheClaims claims;
     private final MemoizedRenderer renderer = new MemoizedRenderer();
     private final CycleLog cycleLog = new CycleLog();
     private final CycleProgress progress = new CycleProgress(Clock.systemUTC());
@@ -86,6 +88,7 @@ public final class FleetReconciler implements AutoCloseable {
         this.applier = new SetApply(cache, writer, events, caches, breaker,
                 new SetBackoff(clock, config.reconcile().interval()), configSource::configMap, owner);
         this.pruner = new SetPrune(cache, writer, events, breaker, owner);
+        this.claims = new CacheClaims(cache, writer, config.cache().orphanRetention(), owner, clock);
     }
 
     /** The configuration being enforced: the last valid one read. */
@@ -156,7 +159,9 @@ public final class FleetReconciler implements AutoCloseable {
                 config.cache().nodeRoot(), owner.value());
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         rearmBreaker(fleet, arcController, desiredSetNames);
-        caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
+        // A set whose caches live in a claim has no directory: its old one, if any, is an orphan like a removed set's.
+        caches.desire(fleet.runnerSets().stream().filter(set -> !claimCache(set))
+                .collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
         awaitNewDirectories(fleet);
 
         Map<String, SetStatus> statuses = new LinkedHashMap<>();
@@ -189,6 +194,10 @@ public final class FleetReconciler implements AutoCloseable {
             progress.finished(status.state());
         }
         cycle.pruned = pruner.prune(desiredSetNames, rendered, writes, configSource::confirmedCurrent);
+        CacheClaims.Changes claimChanges = claims.reconcile(fleet.runnerSets().stream().filter(FleetReconciler::claimCache)
+                .map(RunnerSet::name).collect(Collectors.toSet()), configSource::confirmedCurrent);
+        claimChanges.annotated().forEach(claim -> writes.applied().add(Writes.Written.of(claim)));
+        cycle.pruned += claimChanges.deleted();
         writes.awaitCaughtUp(cache);
         List<SetStatus> ordered = new ArrayList<>();
         fleet.runnerSets().forEach(set -> ordered.add(statuses.get(set.name())));
@@ -227,13 +236,17 @@ public final class FleetReconciler implements AutoCloseable {
      * the cycle waits briefly for it rather than leave the set to the next cycle.
      */
     private void awaitNewDirectories(FleetConfig fleet) {
-        if (fleet.runnerSets().stream().anyMatch(set -> !caches.ready(set.name()))) {
+        if (fleet.runnerSets().stream().anyMatch(set -> !claimCache(set) && !caches.ready(set.name()))) {
             try {
                 caches.awaitSynced(NEW_DIRECTORIES_WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    static boolean claimCache(RunnerSet set) {
+        return set.repository().cacheClaim().isPresent();
     }
 
     private void rearmBreaker(FleetConfig fleet, ArcController arcController, Set<String> desiredSetNames) {

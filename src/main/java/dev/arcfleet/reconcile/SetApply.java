@@ -172,7 +172,9 @@ final class SetApply {
         List<String> releasing = new ArrayList<>();
         for (RenderedObject companion : desired.companions()) {
             Optional<HasMetadata> live = live(companion).filter(SetApply::terminating);
-            if (live.isEmpty()) {
+            // A terminating cache claim is a user clearing the cache: it goes when no pod uses it, and a fresh
+            // one is made then. Nothing of ARC holds it, and nothing waits for it.
+            if (live.isEmpty() || companion.kind() == ManagedKind.PERSISTENT_VOLUME_CLAIM) {
                 continue;
             }
             if (liveRunnerSet.isPresent()) {
@@ -183,8 +185,10 @@ final class SetApply {
                 releasing.add(companion.describe());
             }
         }
-        // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod.
-        boolean holdRunnerSet = liveRunnerSet.isEmpty() && (!caches.ready(setName) || !releasing.isEmpty());
+        // A new set waits for its cache directory: kubelet would otherwise create it root-owned, or fail the pod. A
+        // claim waits for nothing: binding waits for the set's first pod (WaitForFirstConsumer).
+        boolean holdRunnerSet = liveRunnerSet.isEmpty()
+                && ((!FleetReconciler.claimCache(desired.set()) && !caches.ready(setName)) || !releasing.isEmpty());
         List<HasMetadata> foundInSync = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         try {

@@ -29,6 +29,11 @@ public final class Labels {
     public static final String OWNER = "arcfleet.dev/owner";
     /** Hash of everything arcfleet applied, so a field it stopped setting is noticed as a change. */
     public static final String DESIRED_HASH_ANNOTATION = "arcfleet.dev/desired-hash";
+    /**
+     * On a cache claim whose set left the configuration: when it left, the start of its orphan retention. On the
+     * object, so a restart or another leader neither resets nor skips the countdown.
+     */
+    public static final String REMOVED_AT_ANNOTATION = "arcfleet.dev/removed-at";
 
     private Labels() {
     }

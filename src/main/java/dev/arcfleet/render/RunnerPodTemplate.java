@@ -256,12 +256,26 @@ final class RunnerPodTemplate {
                 env(RunnerPodNames.REQUIRE_JOB_CONTAINER_ENV, "true"));
     }
 
+    /** A claim's caches are subdirectories of its one volume, named as the caches are. */
     static List<VolumeMount> cacheMounts(RunnerSet set) {
-        return set.repository().cachePaths().stream().map(cache -> mount(cache.volumeName(), cache.path())).toList();
+        boolean claim = set.repository().cacheClaim().isPresent();
+        return set.repository().cachePaths().stream()
+                .map(cache -> claim
+                        ? new VolumeMountBuilder().withName(RunnerPodNames.CACHE_CLAIM_VOLUME).withMountPath(cache.path())
+                                .withSubPath(cache.name()).build()
+                        : mount(cache.volumeName(), cache.path()))
+                .toList();
     }
 
-    /** Type Directory: a missing directory fails the pod visibly instead of appearing root-owned on the node. */
+    /**
+     * The claim's one volume, or a hostPath per cache of type Directory: a missing directory fails the pod visibly
+     * instead of appearing root-owned on the node.
+     */
     static List<Volume> cacheVolumes(RunnerSet set, ClusterFacts facts) {
+        if (set.repository().cacheClaim().isPresent()) {
+            return List.of(new VolumeBuilder().withName(RunnerPodNames.CACHE_CLAIM_VOLUME).withNewPersistentVolumeClaim()
+                    .withClaimName(RunnerSetRenderer.cacheClaimName(set.name())).endPersistentVolumeClaim().build());
+        }
         return set.repository().cachePaths().stream()
                 .map(cache -> new VolumeBuilder().withName(cache.volumeName()).withNewHostPath()
                         .withPath(RunnerSetRenderer.cacheNodePath(facts, set.name(), cache)).withType("Directory")

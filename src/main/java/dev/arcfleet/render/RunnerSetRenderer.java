@@ -25,9 +25,12 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -72,6 +75,11 @@ public final class RunnerSetRenderer {
     /** The container hooks' pod template, which mounts the caches into job pods too. */
     public static String hookTemplateName(String setName) {
         return setName + "-hook-template";
+    }
+
+    /** The set's PersistentVolumeClaim, when its caches live in one; each cache is a subPath of it. */
+    public static String cacheClaimName(String setName) {
+        return setName + "-cache";
     }
 
     /**
@@ -149,8 +157,23 @@ public final class RunnerSetRenderer {
                             .withAnnotations(annotations(chart, ChartValues.ResourceMeta.NONE)).build())
                     .addToData(RunnerPodTemplate.HOOK_TEMPLATE_KEY, hookTemplate(set, facts)).build());
         }
+        repository.cacheClaim().ifPresent(claim -> companions.add(cacheClaim(set, facts, claim)));
         companions.forEach(RunnerSetRenderer::stampDesiredHash);
         return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts, credentials));
+    }
+
+    /**
+     * Created before the AutoscalingRunnerSet, as a companion, but no ARC cleanup finalizer: ARC does not know
+     * it, and it outlives the set for the orphan retention.
+     */
+    private static PersistentVolumeClaim cacheClaim(RunnerSet set, ClusterFacts facts, RepositoryConfig.CacheVolume.Claim claim) {
+        return new PersistentVolumeClaimBuilder()
+                .withMetadata(new ObjectMetaBuilder().withName(cacheClaimName(set.name())).withNamespace(facts.namespace())
+                        .withLabels(Labels.of(set, facts, null, ChartValues.ResourceMeta.NONE))
+                        .withAnnotations(annotations(set.repository().chart(), ChartValues.ResourceMeta.NONE)).build())
+                .withNewSpec().withAccessModes(claim.accessModes()).withStorageClassName(claim.storageClassName().orElse(null))
+                .withNewResources().addToRequests("storage", new Quantity(claim.storage())).endResources().endSpec()
+                .build();
     }
 
     private static boolean userServiceAccount(RepositoryConfig repository) {

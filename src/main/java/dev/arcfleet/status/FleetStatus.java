@@ -21,6 +21,12 @@ import dev.arcfleet.render.RunnerSetRenderer;
 import dev.arcfleet.settings.Owner;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NodeSelector;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeSpec;
+import io.fabric8.kubernetes.api.model.VolumeNodeAffinity;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -29,6 +35,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 public record FleetStatus(LeaderGate.State leadership, Global global, List<Repository> repositories, List<String> pruning) {
+
+    private static final String HOSTNAME = "kubernetes.io/hostname";
 
     /** @param progress how far the running cycle has got through its sets; null while no cycle applies sets */
     @RegisterForReflection
@@ -49,11 +57,25 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
      * @param listener ARC's AutoscalingListener for the set: its name and status, or absent
      * @param cacheBytes the latest measurement of the set's caches
      * @param cacheLimitBytes the repository's maxCacheSize, or null without one
+     * @param cacheClaim where the set's caches live when they live in a claim; null for a cache directory
      */
     @RegisterForReflection
     public record RunnerSet(String name, int instance, String state, String reason, String detail, int maxRunners,
             boolean exists, Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles,
-            Long cacheLimitBytes, Instant lastApplied) {
+            Long cacheLimitBytes, Instant lastApplied, CacheClaim cacheClaim) {
+    }
+
+    /**
+     * A set's cache claim and, once bound, where its volume is.
+     *
+     * @param phase the claim's phase (Pending, Bound, Lost), Terminating while it is deleted, or null before it exists
+     * @param volume the PersistentVolume it is bound to, or null
+     * @param node the node the volume's node affinity names, or null (not bound, not node-local, or the
+     *        PersistentVolume cannot be read)
+     * @param path the volume's directory on that node ({@code spec.local.path} or {@code spec.hostPath.path}), or null
+     */
+    @RegisterForReflection
+    public record CacheClaim(String name, String phase, String volume, String node, String path) {
     }
 
     @RegisterForReflection
@@ -107,6 +129,39 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
                 status == null ? "not reconciled yet" : status.detail(), set.repository().maxRunners(), live.isPresent(),
                 arcStatus, listener,
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
-                set.repository().maxCacheSizeBytes().orElse(null), lastApplied.get(set.name()));
+                set.repository().maxCacheSizeBytes().orElse(null), lastApplied.get(set.name()),
+                set.repository().cacheClaim().map(claim -> cacheClaim(set, cache)).orElse(null));
+    }
+
+    private static CacheClaim cacheClaim(dev.arcfleet.fleet.RunnerSet set, ClusterCache cache) {
+        String name = RunnerSetRenderer.cacheClaimName(set.name());
+        Optional<PersistentVolumeClaim> claim = cache.get(ManagedKind.PERSISTENT_VOLUME_CLAIM, name)
+                .map(PersistentVolumeClaim.class::cast);
+        String phase = claim.map(live -> live.getMetadata().getDeletionTimestamp() != null ? "Terminating"
+                : live.getStatus() == null ? null : live.getStatus().getPhase()).orElse(null);
+        String volumeName = claim.map(live -> live.getSpec().getVolumeName()).filter(volume -> !volume.isEmpty()).orElse(null);
+        Optional<PersistentVolumeSpec> volume = Optional.ofNullable(volumeName).flatMap(cache::persistentVolume)
+                .map(PersistentVolume::getSpec);
+        String node = volume.map(PersistentVolumeSpec::getNodeAffinity).map(VolumeNodeAffinity::getRequired)
+                .flatMap(FleetStatus::node).orElse(null);
+        String path = volume.map(spec -> spec.getLocal() != null ? spec.getLocal().getPath()
+                : spec.getHostPath() != null ? spec.getHostPath().getPath() : null).orElse(null);
+        return new CacheClaim(name, phase, volumeName, node, path);
+    }
+
+    /**
+     * The node a node-local volume is pinned to: the value its affinity requires for {@code kubernetes.io/hostname},
+     * as local volumes and local-path-provisioner, OpenEBS LocalPV and TopoLVM write it; otherwise the first
+     * requirement as written ({@code key in [values]}).
+     */
+    private static Optional<String> node(NodeSelector required) {
+        List<NodeSelectorRequirement> requirements = required.getNodeSelectorTerms().stream()
+                .flatMap(term -> term.getMatchExpressions().stream()).toList();
+        return requirements.stream()
+                .filter(requirement -> HOSTNAME.equals(requirement.getKey()) && "In".equals(requirement.getOperator())
+                        && requirement.getValues().size() == 1)
+                .map(requirement -> requirement.getValues().get(0)).findFirst()
+                .or(() -> requirements.stream().findFirst().map(requirement -> requirement.getKey() + " "
+                        + requirement.getOperator().toLowerCase(Locale.ROOT) + " " + requirement.getValues()));
     }
 }

@@ -16,10 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.arcfleet.fleet.FleetConfig;
 import dev.arcfleet.fleet.FleetConfigParser;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
+import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
@@ -92,6 +96,62 @@ class ImportCommandTest {
             assertThat(result.getErrorOutput(), containsString("arc-runner-acme-tools-1: changes on hand over:"
                     + " ConfigMap/arc-runner-acme-tools-1-hook-template (created: Helm made no such object)"));
             assertThat(result.getErrorOutput(), containsString("arcfleet.namespace: to do: arcfleet.namespace"));
+        }
+    }
+
+    @Test
+    void cacheVolumeClaimPutsAClaimIntoDefaults(QuarkusMainLauncher launcher, @TempDir Path directory)
+            throws IOException, InvalidFleetConfigException {
+        Path tools = Files.writeString(directory.resolve("arc-runner-acme-tools-1.yaml"), TOOLS_VALUES);
+
+        LaunchResult result = launcher.launch("import", "-f", tools.toString(), "--cache-volume", "persistentVolumeClaim",
+                "--cache-storage", "20Gi", "--cache-storage-class", "standard");
+
+        assertEquals(0, result.exitCode(), result.getErrorOutput());
+        FleetConfig imported = new FleetConfigParser().parse(CommandLineTest.commandOutput(result));
+        assertEquals(new RepositoryConfig.CacheVolume.Claim(java.util.Optional.of("standard"), List.of("ReadWriteOnce"), "20Gi"),
+                imported.repositories().get(0).cacheVolume());
+        assertThat(CommandLineTest.commandOutput(result), containsString("defaults:\n  cacheVolume:\n"));
+
+        LaunchResult unknown = launcher.launch("import", "-f", tools.toString(), "--cache-volume", "emptyDir");
+        assertEquals(2, unknown.exitCode());
+        assertThat(unknown.getErrorOutput(), containsString("--cache-volume must be hostPath or persistentVolumeClaim"));
+        LaunchResult badSize = launcher.launch("import", "-f", tools.toString(), "--cache-volume", "persistentVolumeClaim",
+                "--cache-storage", "lots");
+        assertEquals(2, badSize.exitCode());
+        assertThat(badSize.getErrorOutput(), containsString("defaults: cacheVolume.storage: must be a positive Kubernetes"));
+    }
+
+    @Test
+    void onAClusterOfSeveralNodesHostPathCachesAreWarnedAbout(QuarkusMainLauncher launcher) {
+        try (FleetFixture fleet = FleetFixture.create("import-nodes")) {
+            MigrationHandOverTest.helmInstall(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1");
+            Poll.until(FleetFixture.TIMEOUT, "the Helm-made set", () -> fleet.runnerSets().inNamespace(fleet.namespace)
+                    .list().getItems().size() == 1);
+            List<Node> nodes = new java.util.ArrayList<>();
+            try {
+                for (String name : List.of("worker", "worker2", "control-plane")) {
+                    nodes.add(fleet.client.nodes().resource(new NodeBuilder().withNewMetadata().withName(fleet.namespace + "-"
+                            + name).endMetadata().withNewSpec().withTaints(name.equals("control-plane")
+                                    ? List.of(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane")
+                                            .withEffect("NoSchedule").build())
+                                    : List.of()).endSpec().build()).create());
+                }
+
+                LaunchResult hostPath = RenderMatchesDaemonTest.launchAgainst(TestApiServer.kubeconfig(), () -> launcher.launch(
+                        "import", "-n", fleet.namespace, "--arc-version", FleetFixture.ARC_VERSION));
+                LaunchResult claims = RenderMatchesDaemonTest.launchAgainst(TestApiServer.kubeconfig(), () -> launcher.launch(
+                        "import", "-n", fleet.namespace, "--arc-version", FleetFixture.ARC_VERSION,
+                        "--cache-volume", "persistentVolumeClaim"));
+
+                assertEquals(0, hostPath.exitCode(), hostPath.getErrorOutput());
+                assertThat(hostPath.getErrorOutput(), containsString("cacheVolume: to do: cacheVolume (the cluster has 2"
+                        + " schedulable nodes, and hostPath caches are node-local"));
+                assertEquals(0, claims.exitCode(), claims.getErrorOutput());
+                assertThat(claims.getErrorOutput(), not(containsString("schedulable nodes")));
+            } finally {
+                nodes.forEach(node -> fleet.client.resource(node).delete());
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.arcfleet.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,9 +53,14 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.Config;
@@ -72,6 +78,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 class ShippedRbacTest {
 
     static final Path KUSTOMIZATION = Path.of("deploy/kubernetes");
+    static final Path CLAIMS_ONLY = Path.of("deploy/claims-only");
     static final Duration TIMEOUT = FleetFixture.TIMEOUT;
 
     /** The namespaces the manifests name; each is replaced by a fresh one per run. */
@@ -87,6 +94,8 @@ class ShippedRbacTest {
               - name: rbac-check/dind
                 containerMode: dind
                 githubServerTLS: {certificateFrom: {configMapKeyRef: {name: ghes-ca, key: ca.crt}}}
+              - name: rbac-check/claim
+                cacheVolume: {type: persistentVolumeClaim, storage: 1Gi}
             """;
 
     private static final String REPOSITORIES_AFTER_REMOVAL = """
@@ -99,6 +108,29 @@ class ShippedRbacTest {
     @Test
     void shippedRbacSufficesToConvergeAndPrune() {
         deployAndReconcile(renderKustomization(KUSTOMIZATION), TIMEOUT);
+    }
+
+    /**
+     * The overlay for claim-only fleets: its Deployment mounts no hostPath, adds no capability and runs as
+     * non-root, and the RBAC it ships (the base's) suffices as the base's does, its example claims included.
+     */
+    @Test
+    void claimOnlyOverlayNeedsNoHostPathNoCapabilityNoRootAndItsRbacSuffices() {
+        String rendered = renderKustomization(CLAIMS_ONLY);
+        try (KubernetesClient admin = TestApiServer.newClient()) {
+            Deployment deployment = admin.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items()
+                    .stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
+            io.fabric8.kubernetes.api.model.PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+            assertTrue(pod.getVolumes().stream().allMatch(volume -> volume.getHostPath() == null), pod.getVolumes()::toString);
+            assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+            assertNotEquals(Long.valueOf(0), pod.getSecurityContext().getRunAsUser());
+            pod.getContainers().forEach(container -> {
+                var capabilities = container.getSecurityContext().getCapabilities();
+                assertTrue(capabilities.getAdd() == null || capabilities.getAdd().isEmpty(), capabilities::toString);
+                assertEquals(List.of("ALL"), capabilities.getDrop());
+            });
+        }
+        deployAndReconcile(rendered, TIMEOUT);
     }
 
     /** {@code kubectl kustomize <directory>}, as {@code kubectl apply -k} would render it. */
@@ -172,7 +204,7 @@ class ShippedRbacTest {
                 String user = "system:serviceaccount:" + daemonNamespace + ":" + serviceAccount;
                 TestSettings settings = new TestSettings(runnersNamespace).controllerNamespace(systemsNamespace)
                         .cacheHostRoot(Files.createTempDirectory("arcfleet-rbac-cache")).credentialsNamespace(daemonNamespace)
-                        .leaderElection(true).leaseNamespace(daemonNamespace);
+                        .leaderElection(true).leaseNamespace(daemonNamespace).orphanRetention("0");
                 assertLeaderElectionAllowed(daemon, settings, manifests, timeout);
                 try (Pipeline pipeline = new Pipeline(daemon, settings, timeout)) {
                     // The shipped example ConfigMap must itself be valid and reconcilable.
@@ -182,7 +214,8 @@ class ShippedRbacTest {
                     pipeline.writeRepositories(admin, REPOSITORIES, timeout);
                     Converged full = pipeline.convergeCounting(timeout);
                     assertAllReady(full.last(), Set.of("arc-runner-rbac-check-kube-1", "arc-runner-rbac-check-kube-2",
-                            "arc-runner-rbac-check-dind-1"));
+                            "arc-runner-rbac-check-dind-1", "arc-runner-rbac-check-claim-1"));
+                    pipeline.assertBoundVolumeReadable(admin, runnersNamespace, "arc-runner-rbac-check-claim-1-cache", timeout);
                     assertTrue(full.pruned() > 0, "the example's sets were not pruned: " + full.last());
 
                     pipeline.writeRepositories(admin, REPOSITORIES_AFTER_REMOVAL, timeout);
@@ -191,6 +224,13 @@ class ShippedRbacTest {
                     assertTrue(pruned.pruned() > 0, "nothing was pruned: " + pruned.last());
                     assertNull(pipeline.runnerSet(admin, runnersNamespace, "arc-runner-rbac-check-dind-1"),
                             "the removed repository's AutoscalingRunnerSet still exists");
+                    // With orphan-retention 0 the removed set's claim is marked and then deleted, as the ServiceAccount.
+                    Poll.until(timeout, "the removed set's cache claim to be deleted", () -> {
+                        pipeline.converge(timeout);
+                        PersistentVolumeClaim claim = admin.persistentVolumeClaims().inNamespace(runnersNamespace)
+                                .withName("arc-runner-rbac-check-claim-1-cache").get();
+                        return claim == null || claim.getMetadata().getDeletionTimestamp() != null;
+                    });
                     pipeline.assertNoWatchRefused();
                 }
                 assertNoRefusedRequests(user, List.of(daemonNamespace, runnersNamespace, systemsNamespace));
@@ -218,6 +258,14 @@ class ShippedRbacTest {
             // The Lease the daemon may renew is named after its runner namespace: arcfleet.<namespace>.<config-map>.
             role.getRules().stream().filter(rule -> rule.getResourceNames() != null).forEach(rule -> rule.setResourceNames(
                     rule.getResourceNames().stream().map(name -> moveLeaseName(name, namespaces)).toList()));
+        }
+        if (object instanceof ClusterRole || object instanceof ClusterRoleBinding) {
+            // Cluster-scoped, so shared by every run: each run binds its own, named after its daemon namespace.
+            object.getMetadata().setName(object.getMetadata().getName() + "-" + namespaces.get(DAEMON));
+        }
+        if (object instanceof ClusterRoleBinding binding) {
+            binding.getRoleRef().setName(binding.getRoleRef().getName() + "-" + namespaces.get(DAEMON));
+            binding.getSubjects().forEach(subject -> subject.setNamespace(fresh(namespaces, subject.getNamespace())));
         }
         if (object instanceof RoleBinding binding) {
             binding.getSubjects().stream().filter(subject -> subject.getNamespace() != null)
@@ -402,6 +450,26 @@ class ShippedRbacTest {
                     .filter(problem -> problem.toLowerCase(Locale.ROOT).contains("forbidden") || problem.contains("403"))
                     .toList();
             assertEquals(List.of(), refused, "the ServiceAccount may not list or watch");
+        }
+
+        /**
+         * Binds the claim by hand to a node-local volume, as a provisioner and the PV controller would (the test
+         * server has neither), and waits until the ServiceAccount's informers show where it is, as status does.
+         */
+        void assertBoundVolumeReadable(KubernetesClient admin, String namespace, String claimName, Duration timeout) {
+            String volume = "rbac-" + namespace + "-" + claimName;
+            admin.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(volume).endMetadata()
+                    .withNewSpec().withCapacity(Map.of("storage", new Quantity("1Gi"))).withAccessModes("ReadWriteOnce")
+                    .withNewLocal().withPath("/var/local/" + claimName).endLocal().withNewNodeAffinity().withNewRequired()
+                    .addNewNodeSelectorTerm().addNewMatchExpression().withKey("kubernetes.io/hostname").withOperator("In")
+                    .withValues("node-1").endMatchExpression().endNodeSelectorTerm().endRequired().endNodeAffinity()
+                    .endSpec().build()).create();
+            admin.persistentVolumeClaims().inNamespace(namespace).withName(claimName).edit(claim -> {
+                claim.getSpec().setVolumeName(volume);
+                return claim;
+            });
+            Poll.until(timeout, "the ServiceAccount to read the bound claim's volume", () -> cache.persistentVolume(volume)
+                    .map(found -> found.getSpec().getLocal().getPath().equals("/var/local/" + claimName)).orElse(false));
         }
 
         void writeRepositories(KubernetesClient admin, String yaml, Duration timeout) {

@@ -129,6 +129,22 @@ public final class FleetFixture implements AutoCloseable {
         return reconciler;
     }
 
+    /**
+     * Stops the daemon's informers, cache manager and reconciler, as a restart does; the next use starts new ones,
+     * which know only what the cluster and the node tell them.
+     */
+    public void restartDaemon() {
+        if (cache != null) {
+            cache.close();
+            caches.close();
+            reconciler.close();
+            applyPool.shutdownNow();
+            cache = null;
+            caches = null;
+            reconciler = null;
+        }
+    }
+
     public ClusterCache cache() {
         reconciler();
         return cache;
