@@ -18,6 +18,7 @@ import dev.arcfleet.fleet.FleetConfigParser;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.HelmReleases;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import io.quarkus.test.junit.TestProfile;
@@ -75,9 +76,9 @@ class ImportCommandTest {
     void theHelmMadeSetsOfAClusterBecomeRepositoriesWithAHandOverReport(QuarkusMainLauncher launcher)
             throws InvalidFleetConfigException {
         try (FleetFixture fleet = FleetFixture.create("import")) {
-            MigrationHandOverTest.helmInstall(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1");
-            MigrationHandOverTest.helmInstall(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-2");
-            MigrationHandOverTest.helmInstall(fleet, "dind-mode-release.yaml", "arc-runner-acme-web-1");
+            HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1", HelmReleases.KUBERNETES_MODE_VALUES);
+            HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-2", HelmReleases.KUBERNETES_MODE_VALUES);
+            HelmReleases.install(fleet, "dind-mode-release.yaml", "arc-runner-acme-web-1", HelmReleases.DIND_MODE_VALUES);
             Poll.until(FleetFixture.TIMEOUT, "the Helm-made sets", () -> fleet.runnerSets().inNamespace(fleet.namespace)
                     .list().getItems().size() == 3);
 

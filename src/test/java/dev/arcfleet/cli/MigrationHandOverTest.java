@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,12 +27,11 @@ import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.HelmReleases;
 import dev.arcfleet.testing.Kubectl;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 
 /**
  * The migration runbook of docs/migrating-from-helm.md on three sets the chart made (hand-written chart output, see
@@ -56,8 +53,8 @@ class MigrationHandOverTest {
             ArcControllerStandIn arc = fleet.startArcController(FleetFixture.ARC_VERSION);
             List<String> sets = new ArrayList<>(TOOLS);
             sets.add(WEB);
-            TOOLS.forEach(set -> helmInstall(fleet, "kubernetes-mode-release.yaml", set));
-            helmInstall(fleet, "dind-mode-release.yaml", WEB);
+            TOOLS.forEach(set -> HelmReleases.install(fleet, "kubernetes-mode-release.yaml", set, HelmReleases.KUBERNETES_MODE_VALUES));
+            HelmReleases.install(fleet, "dind-mode-release.yaml", WEB, HelmReleases.DIND_MODE_VALUES);
             Poll.until(FleetFixture.TIMEOUT, "ARC to register the Helm-made sets",
                     () -> sets.stream().allMatch(fleet::registeredByArc));
             Map<String, GenericKubernetesResource> before = runnerSets(fleet, sets);
@@ -165,21 +162,6 @@ class MigrationHandOverTest {
         }
     }
 
-    /** What {@code helm install} leaves: the chart's objects and Helm's release record. */
-    static void helmInstall(FleetFixture fleet, String resource, String release) {
-        String manifests = read("/helm/" + resource).replace("CONTROLLER_NAMESPACE", fleet.controllerNamespace())
-                .replace("NAMESPACE", fleet.namespace).replace("RELEASE", release);
-        for (HasMetadata object : fleet.client.load(new java.io.ByteArrayInputStream(manifests.getBytes(StandardCharsets.UTF_8)))
-                .items()) {
-            fleet.client.resource(object).inNamespace(fleet.namespace).create();
-        }
-        fleet.client.secrets().inNamespace(fleet.namespace).resource(new SecretBuilder().withNewMetadata()
-                .withName("sh.helm.release.v1." + release + ".v1").withNamespace(fleet.namespace)
-                .addToLabels("owner", "helm").addToLabels("name", release).addToLabels("status", "deployed")
-                .addToLabels("version", "1").endMetadata().withType("helm.sh/release.v1")
-                .addToData("release", "SDRzSUFBQUFBQUFBLw==").build()).create();
-    }
-
     private static Map<String, GenericKubernetesResource> runnerSets(FleetFixture fleet, List<String> names) {
         Map<String, GenericKubernetesResource> sets = new LinkedHashMap<>();
         for (String name : names) {
@@ -241,14 +223,6 @@ class MigrationHandOverTest {
             return YAML.readTree(text);
         } catch (IOException e) {
             return fail(e);
-        }
-    }
-
-    private static String read(String resource) {
-        try (InputStream in = MigrationHandOverTest.class.getResourceAsStream(resource)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
