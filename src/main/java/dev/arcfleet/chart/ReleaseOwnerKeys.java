@@ -15,6 +15,8 @@ public final class ReleaseOwnerKeys {
     public static final String HELM_RELEASE_NAME = "meta.helm.sh/release-name";
     public static final String HELM_RELEASE_NAMESPACE = "meta.helm.sh/release-namespace";
     public static final List<String> HELM_ANNOTATIONS = List.of(HELM_RELEASE_NAME, HELM_RELEASE_NAMESPACE);
+    /** The chart's {@code <chart>-<version>} label, which nothing reads but people, and which misleads on arcfleet's. */
+    public static final String HELM_CHART_LABEL = "helm.sh/chart";
 
     /**
      * Helm 3's storage drivers (pkg/storage/driver/secrets.go, cfgmaps.go) keep one record per revision, named

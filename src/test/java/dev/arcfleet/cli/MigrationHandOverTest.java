@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -35,8 +37,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 
 /**
  * The migration runbook of docs/migrating-from-helm.md on three sets the chart made (hand-written chart output, see
- * {@code src/test/resources/helm/}), registered by the ARC stand-in: import, hand over by label, drop Helm's release
- * records, reconcile. Nothing may be deregistered or deleted, and the sets' specs may change only where the import
+ * {@code src/test/resources/helm/}, and Helm's release records), registered by the ARC stand-in: import, then the
+ * hand-over commands it prints (arcfleet claims by label, Helm forgets by its records), reconcile. Nothing may be deregistered or deleted, and the sets' specs may change only where the import
  * report says they will.
  */
 class MigrationHandOverTest {
@@ -45,7 +47,8 @@ class MigrationHandOverTest {
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final List<String> TOOLS = List.of("arc-runner-acme-tools-1", "arc-runner-acme-tools-2");
     private static final String WEB = "arc-runner-acme-web-1";
-    private static final String CHART_KINDS = "autoscalingrunnersets,serviceaccounts,roles,rolebindings,secrets";
+    /** Import's command by which arcfleet claims a set's objects. */
+    private static final Pattern CLAIM = Pattern.compile(" label .* -l actions.github.com/scale-set-name=([^,]+),");
 
     @Test
     void helmMadeSetsAreImportedAndHandedOverWithoutDeregistrationOrUnreportedChanges() {
@@ -64,8 +67,12 @@ class MigrationHandOverTest {
                     FleetFixture.ARC_VERSION, ArcFixtures.CONTROLLER_SERVICE_ACCOUNT, fleet.controllerNamespace()), 20,
                     fleet.settings.cache().nodeRoot(), dev.arcfleet.settings.Owner.of(fleet.settings).value());
             List<HelmMadeSet> helmMade = ImportCommand.helmMadeSets(fleet.client, fleet.namespace);
-            RepositoriesFromValues.Result imported = ClusterImport.of(helmMade,
+            List<Finding> readingRecords = new ArrayList<>();
+            ClusterImport.Result result = ClusterImport.of(fleet.namespace, helmMade,
+                    ImportCommand.releaseRecords(fleet.client, fleet.namespace, readingRecords),
                     new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github"), facts);
+            RepositoriesFromValues.Result imported = result.imported();
+            assertEquals(List.of(), readingRecords);
 
             assertEquals(yaml("""
                     repositories:
@@ -97,6 +104,10 @@ class MigrationHandOverTest {
             String toolsPod = "AutoscalingRunnerSet/arc-runner-acme-tools-1 spec.template.spec";
             String webPod = "AutoscalingRunnerSet/" + WEB + " spec.template.spec";
             for (String expected : List.of(
+                    "arc-runner-acme-tools-1: values from: release arc-runner-acme-tools-1 (namespace " + fleet.namespace
+                            + ", revision 1, chart gha-runner-scale-set 0.13.0, record"
+                            + " sh.helm.release.v1.arc-runner-acme-tools-1.v1) (githubConfigUrl, githubConfigSecret,"
+                            + " minRunners, maxRunners, containerMode, labels, template)",
                     tools1 + "ConfigMap/arc-runner-acme-tools-1-hook-template (created: Helm made no such object)",
                     tools1 + "AutoscalingRunnerSet/arc-runner-acme-tools-1 spec.runnerScaleSetName (added)",
                     tools1 + toolsPod + ".containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE] (added)",
@@ -123,14 +134,19 @@ class MigrationHandOverTest {
             runnerSets(fleet, sets).forEach((name, set) -> assertEquals(before.get(name).getMetadata().getResourceVersion(),
                     set.getMetadata().getResourceVersion(), name + " was touched before the hand-over"));
 
-            // 3. The runbook's commands, per set, as docs/migrating-from-helm.md gives them.
-            for (String set : sets) {
-                Kubectl.run("-n", fleet.namespace, "delete", "secret", "-l", "owner=helm,name=" + set);
-                String selector = "actions.github.com/scale-set-name=" + set + ",app.kubernetes.io/managed-by=Helm";
-                Kubectl.run("-n", fleet.namespace, "annotate", CHART_KINDS, "-l", selector, "meta.helm.sh/release-name-",
-                        "meta.helm.sh/release-namespace-");
-                Kubectl.run("-n", fleet.namespace, "label", CHART_KINDS, "-l", selector, "helm.sh/chart-",
-                        "app.kubernetes.io/managed-by=arcfleet", "--overwrite");
+            // 3. The hand-over's commands, per release in the order import prints them.
+            List<String> commands = result.handOver().stream().map(String::strip).filter(line -> line.startsWith("kubectl "))
+                    .toList();
+            assertEquals(2 * sets.size(), commands.size(), String.join("\n", result.handOver()));
+            for (String command : commands) {
+                Kubectl.run(command.substring("kubectl ".length()).split(" "));
+                Matcher claimed = CLAIM.matcher(command);
+                if (claimed.find()) {
+                    // arcfleet claimed the set while Helm still records it: the daemon holds it.
+                    String set = claimed.group(1);
+                    assertEquals(SetStatus.Reason.HELM_RELEASE_STILL_OWNS, fleet.converge().last().sets().stream()
+                            .filter(status -> status.name().equals(set)).findFirst().orElseThrow().reason());
+                }
             }
             FleetFixture.Converged converged = fleet.converge();
 

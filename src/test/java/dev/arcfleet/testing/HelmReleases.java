@@ -75,7 +75,10 @@ public final class HelmReleases {
      * the runner namespace, annotated with, and recorded in, {@code recordNamespace}.
      */
     public static void install(FleetFixture fleet, String resource, String release, String values, String recordNamespace) {
+        // The objects are rendered for the values' repository, so one resource serves releases of several.
         String manifests = read("/helm/" + resource)
+                .replaceAll("githubConfigUrl: https://github.com/acme/(tools|web)",
+                        "githubConfigUrl: " + yaml(values).path("githubConfigUrl").asText())
                 .replace("meta.helm.sh/release-namespace: NAMESPACE", "meta.helm.sh/release-namespace: " + recordNamespace)
                 .replace("CONTROLLER_NAMESPACE", fleet.controllerNamespace())
                 .replace("NAMESPACE", fleet.namespace).replace("RELEASE", release);
