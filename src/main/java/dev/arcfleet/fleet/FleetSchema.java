@@ -23,9 +23,9 @@ public final class FleetSchema {
 
     public static final Set<String> TOP_LEVEL = Set.of("defaults", "repositories");
     /** A repository's own: never inherited from {@code defaults}. */
-    public static final List<String> REPOSITORY_ONLY = List.of("name", "installationName");
+    public static final List<String> REPOSITORY_ONLY = List.of("name", "installationName", "sets");
     /** arcfleet's fields, which the chart has no value for or names otherwise. */
-    public static final List<String> ARCFLEET = List.of("instances", "cachePaths", "maxCacheSize");
+    public static final List<String> ARCFLEET = List.of("instances", "firstIndex", "cachePaths", "maxCacheSize");
     /**
      * Fields that are the chart's values, in the order the import writes them: the order of the chart's
      * {@code values.yaml}, the mode first.
@@ -39,7 +39,7 @@ public final class FleetSchema {
     public static final Set<String> WORK_VOLUME_CLAIM = Set.of("storageClassName", "accessModes", "storage");
     public static final Set<String> CACHE_PATH = Set.of("name", "path");
 
-    static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 0, 1, ContainerMode.KUBERNETES, DEFAULT_RUNNER_IMAGE,
+    static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 1, 0, 1, ContainerMode.KUBERNETES, DEFAULT_RUNNER_IMAGE,
             Optional.empty(), List.of("ReadWriteOnce"), "10Gi", Optional.empty(), Optional.empty(),
             List.of(new CachePath("cache", RunnerPaths.DEFAULT_CACHE)), Optional.empty(), ChartValues.NONE);
 
@@ -52,7 +52,7 @@ public final class FleetSchema {
      * {@code maxCacheSize} read, {@code storageClassName}, {@code accessModes} and {@code storage} are
      * {@code workVolumeClaimTemplate}'s, and {@code chart} holds the chart's values).
      */
-    record Defaults(int instances, int minRunners, int maxRunners, ContainerMode containerMode, String runnerImage,
+    record Defaults(int instances, int firstIndex, int minRunners, int maxRunners, ContainerMode containerMode, String runnerImage,
             Optional<String> storageClassName, List<String> accessModes, String storage, Optional<String> runnerGroup,
             Optional<String> githubConfigSecret, List<CachePath> cachePaths, Optional<Long> maxCacheSizeBytes,
             ChartValues chart) {

@@ -104,7 +104,8 @@ class ImportCommandTest {
      * commands that end Helm's ownership, records and all, wherever they are.
      */
     @Test
-    void releaseRecordsAreReadInEveryNamespaceAndTheirOwnershipEndedThere(QuarkusMainLauncher launcher) throws IOException {
+    void releaseRecordsAreReadInEveryNamespaceAndTheirOwnershipEndedThere(QuarkusMainLauncher launcher)
+            throws IOException, InvalidFleetConfigException {
         try (FleetFixture fleet = FleetFixture.create("import-records")) {
             String elsewhere = TestApiServer.freshNamespace(fleet.client, "helm-releases");
             HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-set", HelmReleases.KUBERNETES_MODE_VALUES);
@@ -121,6 +122,9 @@ class ImportCommandTest {
                     + "\n" + result.getOutput() + "\n--- stderr:\n" + result.getErrorOutput() + "\n");
 
             assertEquals(0, result.exitCode(), result.getErrorOutput());
+            assertEquals(List.of("arc-runner-acme", "arc-runner-acme-web-0", "arc-runner-set"), new FleetConfigParser()
+                    .parse(CommandLineTest.commandOutput(result)).runnerSets().stream().map(RunnerSet::name).sorted().toList(),
+                    "every set keeps its name");
             String report = result.getErrorOutput();
             List<String> commands = report.lines().map(String::strip).filter(line -> line.startsWith("kubectl ")).toList();
             assertThat(report, containsString("Read 3 Helm-made sets in namespace " + fleet.namespace + " and 3 Helm release"

@@ -189,6 +189,49 @@ class FleetConfigParserTest {
     }
 
     @Test
+    void setsAreNamedFromFirstIndexOrAsListed() {
+        FleetConfig config = parse("""
+                defaults:
+                  firstIndex: 0
+                repositories:
+                  - name: acme/tools
+                    instances: 3
+                  - name: acme/web
+                    firstIndex: 1
+                    instances: 2
+                  - name: acme/quickstart
+                    sets: [arc-runner-set, arc-runner-acme-svc-42]
+                """);
+
+        assertEquals(List.of("arc-runner-acme-tools-0", "arc-runner-acme-tools-1", "arc-runner-acme-tools-2",
+                "arc-runner-acme-web-1", "arc-runner-acme-web-2", "arc-runner-set", "arc-runner-acme-svc-42"),
+                config.runnerSets().stream().map(RunnerSet::name).toList());
+        assertEquals(List.of(1, 2, 3, 1, 2, 1, 2), config.runnerSets().stream().map(RunnerSet::instance).toList(),
+                "instances are positions, whatever the names");
+        assertEquals(2, repository(config, "acme/quickstart").instances());
+    }
+
+    @Test
+    void setsAndFirstIndexAreChecked() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/tools
+                    firstIndex: 2
+                  - name: acme/web
+                    sets: [Web, web-a, web-a]
+                    instances: 3
+                  - name: acme/api
+                    sets: []
+                """);
+
+        assertSomeProblem(problems, "repository acme/tools: firstIndex: must be 0 or 1, got 2");
+        assertSomeProblem(problems, "repository acme/web: sets:", "'Web'");
+        assertSomeProblem(problems, "repository acme/web: sets: names 'web-a' twice");
+        assertSomeProblem(problems, "repository acme/web: instances: has no effect beside sets");
+        assertSomeProblem(problems, "repository acme/api: sets: must name 1 to 100 sets");
+    }
+
+    @Test
     void emptyRepositoriesListIsValidAndEmpty() {
         FleetConfig config = parse("repositories: []\n");
         assertTrue(config.repositories().isEmpty());
