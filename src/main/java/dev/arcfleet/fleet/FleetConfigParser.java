@@ -209,16 +209,20 @@ public final class FleetConfigParser {
         }
         Optional<Integer> ownMinRunners = fields.integer("minRunners");
         Optional<Integer> ownMaxRunners = fields.integer("maxRunners");
+        // The chart renders no maxRunners for a null one, as for an unset one, and ARC then sets no limit;
+        // arcfleet's unset one is its default of 1, so null is how a repository says "no limit".
+        boolean unlimited = fields.node().has("maxRunners") && fields.node().get("maxRunners").isNull();
         int minRunners = ownMinRunners.orElse(inherited.minRunners());
-        int maxRunners = ownMaxRunners.orElse(inherited.maxRunners());
+        Optional<Integer> maxRunners = unlimited ? Optional.empty() : ownMaxRunners.or(inherited::maxRunners);
         if ((minRunners < 0 || minRunners > MAX_RUNNERS) && ownMinRunners.isPresent()) {
             fields.problem("minRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + minRunners);
         }
-        if ((maxRunners < 0 || maxRunners > MAX_RUNNERS) && ownMaxRunners.isPresent()) {
-            fields.problem("maxRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + maxRunners);
+        if (ownMaxRunners.filter(max -> max < 0 || max > MAX_RUNNERS).isPresent()) {
+            fields.problem("maxRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + ownMaxRunners.get()
+                    + " (or null: no limit)");
         }
-        if ((ownMinRunners.isPresent() || ownMaxRunners.isPresent()) && minRunners > maxRunners) {
-            fields.problem("minRunners", "must not exceed maxRunners (" + minRunners + " > " + maxRunners + ")");
+        if ((ownMinRunners.isPresent() || ownMaxRunners.isPresent()) && maxRunners.filter(max -> minRunners > max).isPresent()) {
+            fields.problem("minRunners", "must not exceed maxRunners (" + minRunners + " > " + maxRunners.get() + ")");
         }
         ContainerMode containerMode = fields.text("containerMode").map(value -> ContainerMode.fromYamlName(value)
                 .orElseGet(() -> {

@@ -32,14 +32,14 @@ public final class FleetSchema {
      */
     public static final List<String> CHART = List.of("githubConfigUrl", "containerMode", "runnerImage", "minRunners",
             "maxRunners", "runnerGroup", "githubConfigSecret", "workVolumeClaimTemplate", "kubernetesModeAdditionalRoleRules",
-            "runnerScaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",
+            "runnerScaleSetLabels", "scaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",
             "listenerMetrics", "dind", "template");
     public static final Set<String> DEFAULTABLE = union(ARCFLEET, CHART);
     public static final Set<String> REPOSITORY = union(REPOSITORY_ONLY, List.copyOf(DEFAULTABLE));
     public static final Set<String> WORK_VOLUME_CLAIM = Set.of("storageClassName", "accessModes", "storage");
     public static final Set<String> CACHE_PATH = Set.of("name", "path");
 
-    static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 1, 0, 1, ContainerMode.KUBERNETES, DEFAULT_RUNNER_IMAGE,
+    static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 1, 0, Optional.of(1), ContainerMode.KUBERNETES, DEFAULT_RUNNER_IMAGE,
             Optional.empty(), List.of("ReadWriteOnce"), "10Gi", Optional.empty(), Optional.empty(),
             List.of(new CachePath("cache", RunnerPaths.DEFAULT_CACHE)), Optional.empty(), ChartValues.NONE);
 
@@ -49,10 +49,10 @@ public final class FleetSchema {
     /**
      * The values a repository inherits when it does not set them: {@link FleetSchema#BUILT_IN_DEFAULTS}, overridden by
      * the file's {@code defaults}. Each component is the field of the same name ({@code maxCacheSizeBytes} is
-     * {@code maxCacheSize} read, {@code storageClassName}, {@code accessModes} and {@code storage} are
+     * {@code maxCacheSize} read, an empty {@code maxRunners} is {@code maxRunners: null}: no limit, {@code storageClassName}, {@code accessModes} and {@code storage} are
      * {@code workVolumeClaimTemplate}'s, and {@code chart} holds the chart's values).
      */
-    record Defaults(int instances, int firstIndex, int minRunners, int maxRunners, ContainerMode containerMode, String runnerImage,
+    record Defaults(int instances, int firstIndex, int minRunners, Optional<Integer> maxRunners, ContainerMode containerMode, String runnerImage,
             Optional<String> storageClassName, List<String> accessModes, String storage, Optional<String> runnerGroup,
             Optional<String> githubConfigSecret, List<CachePath> cachePaths, Optional<Long> maxCacheSizeBytes,
             ChartValues chart) {

@@ -13,6 +13,7 @@ import dev.arcfleet.chart.SetNames;
  *
  * @param instances how many sets: {@code explicitSetNames}' size when there are any
  * @param firstIndex the number of the first set, 0 or 1: sets are {@code <prefix>-<firstIndex>} onwards
+ * @param maxRunners empty for {@code maxRunners: null}: no maxRunners rendered, which ARC takes as no limit
  * @param setNamePrefix {@code installationName}, or {@code arc-runner-<owner>-<repo>}, before shortening
  * @param explicitSetNames {@code sets}: the sets' names as given, in order, instead of numbered names; often empty
  * @param maxCacheSizeBytes above this a set's cache is cleared once no runner of it runs
@@ -24,7 +25,7 @@ public record RepositoryConfig(
         int instances,
         int firstIndex,
         int minRunners,
-        int maxRunners,
+        Optional<Integer> maxRunners,
         ContainerMode containerMode,
         String runnerImage,
         WorkVolumeClaim workVolumeClaimTemplate,

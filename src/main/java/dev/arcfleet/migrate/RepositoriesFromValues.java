@@ -295,8 +295,9 @@ public final class RepositoriesFromValues {
         if (values.path("maxRunners").isNumber()) {
             out.fields.put("maxRunners", values.get("maxRunners").asInt());
         } else {
-            out.finding(Kind.CHANGES_ON_HAND_OVER, "maxRunners", "not set, so ARC scales without limit; arcfleet needs a"
-                    + " number and defaults to 1: set maxRunners");
+            // The chart renders maxRunners only for a number, and ARC takes a set without one as unlimited; arcfleet's
+            // default is 1, so only an explicit null keeps the set unlimited.
+            out.fields.putNull("maxRunners");
         }
     }
 

@@ -111,7 +111,7 @@ class FleetConfigParserTest {
         assertEquals("Widgets", widgets.repo());
         assertEquals(2, widgets.instances());
         assertEquals(1, widgets.minRunners());
-        assertEquals(5, widgets.maxRunners());
+        assertEquals(Optional.of(5), widgets.maxRunners());
         assertEquals(ContainerMode.DIND, widgets.containerMode());
         assertEquals("registry.example.com/runner:2.320.0", widgets.runnerImage());
         assertEquals(Optional.of("builders"), widgets.runnerGroup());
@@ -123,7 +123,7 @@ class FleetConfigParserTest {
         RepositoryConfig gadgets = repository(config, "acme/gadgets");
         assertEquals(1, gadgets.instances());
         assertEquals(0, gadgets.minRunners());
-        assertEquals(3, gadgets.maxRunners());
+        assertEquals(Optional.of(3), gadgets.maxRunners());
         assertEquals(ContainerMode.KUBERNETES, gadgets.containerMode());
         assertEquals("ghcr.io/acme/runner:1", gadgets.runnerImage());
         assertEquals(Optional.of("gadgets"), gadgets.runnerGroup());
@@ -135,7 +135,7 @@ class FleetConfigParserTest {
         RepositoryConfig tools = repository(config, "acme/tools");
         assertEquals(2, tools.instances());
         assertEquals(1, tools.minRunners());
-        assertEquals(5, tools.maxRunners());
+        assertEquals(Optional.of(5), tools.maxRunners());
         assertEquals(ContainerMode.KUBERNETES_NOVOLUME, tools.containerMode());
         assertEquals("tools", tools.setNamePrefix());
         assertEquals(new WorkVolumeClaim(Optional.of("slow"), List.of("ReadWriteMany"), "20Gi"),
@@ -160,7 +160,7 @@ class FleetConfigParserTest {
         assertEquals("widgets", widgets.repo());
         assertEquals(1, widgets.instances());
         assertEquals(0, widgets.minRunners());
-        assertEquals(1, widgets.maxRunners());
+        assertEquals(Optional.of(1), widgets.maxRunners());
         assertEquals(ContainerMode.KUBERNETES, widgets.containerMode());
         assertEquals("ghcr.io/actions/actions-runner:latest", widgets.runnerImage());
         assertEquals(Optional.empty(), widgets.runnerGroup());
@@ -186,6 +186,24 @@ class FleetConfigParserTest {
                 repository(config, "acme/widgets").workVolumeClaimTemplate());
         assertEquals(new WorkVolumeClaim(Optional.of("fast-ssd"), List.of("ReadWriteOncePod"), "10Gi"),
                 repository(config, "acme/gadgets").workVolumeClaimTemplate());
+    }
+
+    /** The chart renders no maxRunners for a null one, and ARC then sets no limit; arcfleet's default stays 1. */
+    @Test
+    void maxRunnersNullMeansNoLimit() {
+        FleetConfig config = parse("""
+                defaults:
+                  minRunners: 5
+                  maxRunners: null
+                repositories:
+                  - name: acme/tools
+                  - name: acme/web
+                    maxRunners: 7
+                """);
+
+        assertEquals(Optional.empty(), repository(config, "acme/tools").maxRunners());
+        assertEquals(Optional.of(7), repository(config, "acme/web").maxRunners());
+        assertEquals(Optional.of(1), parse("repositories:\n  - name: acme/api\n").repositories().get(0).maxRunners());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -197,6 +198,18 @@ class RepositoriesFromValuesTest {
 
         assertEquals(yaml("[arc-runner-set]"), result.repositories().path("repositories").get(0).path("sets"));
         assertEquals(List.of("arc-runner-set"), setNames(result));
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
+    @Test
+    void aReleaseWithoutMaxRunnersStaysUnlimited() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1",
+                "githubConfigUrl: https://github.com/acme/tools\n"));
+
+        assertTrue(result.repositories().path("repositories").get(0).path("maxRunners").isNull(),
+                result.repositories().toString());
+        assertEquals(Optional.empty(), result.config().orElseThrow().repositories().get(0).maxRunners());
         assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
     }
 

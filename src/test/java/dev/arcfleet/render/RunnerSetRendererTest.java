@@ -204,6 +204,19 @@ class RunnerSetRendererTest {
         assertEquals(1, spec.path("maxRunners").asInt(-1));
     }
 
+    /**
+     * The chart renders maxRunners only for a number (actions/actions-runner-controller
+     * charts/gha-runner-scale-set/templates/autoscalingrunnerset.yaml, 0.13.0 to 0.14.2: the block
+     * {@code if or (kindIs "int64" .Values.maxRunners) (kindIs "float64" .Values.maxRunners)} around
+     * {@code maxRunners: {{ .Values.maxRunners | int }}}), so a null one renders none, and ARC sets no limit.
+     */
+    @Test
+    void maxRunnersNullRendersNoMaxRunnersAsTheChartDoes() {
+        JsonNode spec = arsSpec(render("maxRunners: null\n"));
+        assertFalse(spec.has("maxRunners"), spec.toString());
+        assertEquals(0, spec.path("minRunners").asInt(-1));
+    }
+
     @Test
     void runnerGroupIsRenderedWhenSet() {
         JsonNode spec = arsSpec(render("runnerGroup: builders\n"));
