@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arcfleet.chart.ReleaseOwnerKeys;
 import dev.arcfleet.fleet.FleetConfig;
@@ -94,9 +95,8 @@ public final class ClusterImport {
             List<Finding> sources) {
         ObjectNode values = fromObjects.values().deepCopy();
         List<String> fromRecord = new ArrayList<>();
-        for (Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> entries = record.values().fields();
-                entries.hasNext();) {
-            Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> entry = entries.next();
+        for (Iterator<Map.Entry<String, JsonNode>> entries = record.values().fields(); entries.hasNext();) {
+            Map.Entry<String, JsonNode> entry = entries.next();
             values.set(entry.getKey(), entry.getValue());
             fromRecord.add(entry.getKey());
         }

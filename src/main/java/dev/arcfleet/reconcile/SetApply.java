@@ -2,6 +2,7 @@ package dev.arcfleet.reconcile;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -266,15 +267,16 @@ final class SetApply {
     }
 
     /**
-     * A conflict if a live object of the set is still claimed by a tool that installs the chart, checked before
-     * arcfleet's own label: an object handed over by label while Helm still records its release would be deleted
-     * by {@code helm uninstall}, and Flux or Argo CD would sync it back or prune it. A Flux or Argo CD claim comes
+     * A conflict if an object arcfleet would write (its own, or handed over by label) is still claimed by a tool that
+     * installs the chart: while Helm still records its release, {@code helm uninstall} would delete it, and Flux or
+     * Argo CD would sync it back or prune it. An object not handed over is the conflict {@link #inTheWay} reports,
+     * so the user labels first and ends the claim second, as import's hand-over says. A Flux or Argo CD claim comes
      * first, since either would install the Helm release again.
      */
     private Optional<SetStatus> claimedByInstaller(RenderedSet desired) {
         Map<Reason, Map<Claimant, List<String>>> claims = new java.util.EnumMap<>(Reason.class);
         for (RenderedObject object : desired.allObjects()) {
-            Optional<HasMetadata> live = live(object).filter(found -> Ownership.of(found, owner) != Ownership.OTHERS);
+            Optional<HasMetadata> live = live(object).filter(this::arcfleets);
             if (live.isEmpty()) {
                 continue;
             }
@@ -315,13 +317,19 @@ final class SetApply {
                         .collect(Collectors.joining("; "))));
     }
 
+    /** Whether arcfleet writes the object: this configuration's, or handed over by label. */
+    private boolean arcfleets(HasMetadata live) {
+        Ownership ownership = Ownership.of(live, owner);
+        return ownership == Ownership.OURS || ownership == Ownership.UNCLAIMED;
+    }
+
     /** Who claims objects of a set, and how the claim ends, for people. */
     private record Claimant(String who, String howToEnd) {
     }
 
     private static void claim(Map<Reason, Map<Claimant, List<String>>> claims, Reason reason, Claimant claimant,
             RenderedObject object) {
-        claims.computeIfAbsent(reason, key -> new java.util.LinkedHashMap<>()).computeIfAbsent(claimant, key -> new ArrayList<>())
+        claims.computeIfAbsent(reason, key -> new LinkedHashMap<>()).computeIfAbsent(claimant, key -> new ArrayList<>())
                 .add(object.describe());
     }
 
