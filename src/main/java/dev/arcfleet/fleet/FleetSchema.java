@@ -3,6 +3,7 @@ package dev.arcfleet.fleet;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -35,6 +36,10 @@ public final class FleetSchema {
             "runnerScaleSetLabels", "scaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",
             "listenerMetrics", "dind", "template");
     public static final Set<String> DEFAULTABLE = union(ARCFLEET, CHART);
+    /** Chart values arcfleet refuses, and why: a repository giving one learns that, not that the key is unknown. */
+    public static final Map<String, String> NOT_SUPPORTED = Map.of("keyVault", "arcfleet reads credentials from"
+            + " Kubernetes Secrets only: it keeps a set's credentials Secret until ARC has deregistered the deleted set,"
+            + " and hashes them into the set, which a vault allows neither");
     public static final Set<String> REPOSITORY = union(REPOSITORY_ONLY, List.copyOf(DEFAULTABLE));
     public static final Set<String> WORK_VOLUME_CLAIM = Set.of("storageClassName", "accessModes", "storage");
     public static final Set<String> CACHE_PATH = Set.of("name", "path");

@@ -371,8 +371,8 @@ public final class RepositoriesFromValues {
 
     private static void notSupported(ObjectNode values, Fields out) {
         if (values.path("keyVault").path("type").asText("").length() > 0) {
-            out.finding(Kind.NOT_IMPORTED, "keyVault", "arcfleet reads credentials from Kubernetes Secrets only; the set"
-                    + " loses spec.vaultConfig");
+            out.finding(Kind.NOT_IMPORTED, "keyVault", FleetSchema.NOT_SUPPORTED.get("keyVault") + "; the set loses"
+                    + " spec.vaultConfig");
         }
         if (values.path("namespaceOverride").asText("").length() > 0) {
             out.finding(Kind.TO_DO, "namespaceOverride", "arcfleet keeps every set in arcfleet.namespace; set that to "

@@ -189,6 +189,16 @@ class FleetConfigParserTest {
     }
 
     /** The chart renders no maxRunners for a null one, and ARC then sets no limit; arcfleet's default stays 1. */
+    /** keyVault is the one chart value arcfleet does not support: the user learns why, not that the key is unknown. */
+    @Test
+    void keyVaultIsRefusedWithTheReason() {
+        singleProblem("""
+                repositories:
+                  - name: acme/tools
+                    keyVault: {type: azure_key_vault}
+                """, "repository acme/tools: keyVault: not supported: arcfleet reads credentials from Kubernetes Secrets only");
+    }
+
     @Test
     void maxRunnersNullMeansNoLimit() {
         FleetConfig config = parse("""
