@@ -265,6 +265,9 @@ public final class RepositoriesFromValues {
                         "the chart renders the runner without a command (the values' container list replaced the"
                                 + " chart's); arcfleet's has [" + RUNNER_COMMAND + "]");
             }
+            if (mode.usesKubeModeServiceAccount()) {
+                ownHookTemplate(runner, out);
+            }
             if (runner.size() > 1) {
                 kept.add(runner);
             }
@@ -273,6 +276,35 @@ public final class RepositoriesFromValues {
             out.templateSpec().set("containers", kept);
         }
         return runnerFound;
+    }
+
+    /**
+     * A release's own hook template, in a kubernetes mode, gives way to arcfleet's, which mounts the caches into job
+     * pods: left in, the variable would make the daemon refuse the whole imported file.
+     */
+    private static void ownHookTemplate(ObjectNode runner, Fields out) {
+        JsonNode env = runner.path("env");
+        if (!env.isArray()) {
+            return;
+        }
+        ArrayNode kept = JSON.createArrayNode();
+        for (JsonNode variable : env) {
+            if (!RunnerPodNames.HOOK_TEMPLATE_ENV.equals(variable.path("name").asText())) {
+                kept.add(variable);
+                continue;
+            }
+            out.finding(Kind.NOT_IMPORTED, "template.spec.containers[runner].env[" + RunnerPodNames.HOOK_TEMPLATE_ENV + "]",
+                    "arcfleet's hook template, which mounts the caches into job pods, takes the place of "
+                            + variable.path("value").asText("yours") + ", so job pods lose what that one added: compare"
+                            + " it with `kubectl get configmap " + out.set() + "-hook-template -o yaml` and move what"
+                            + " your jobs need into their container image or workflow; the variable is left out, as"
+                            + " the daemon would refuse the file with it");
+        }
+        if (kept.isEmpty()) {
+            runner.remove("env");
+        } else {
+            runner.set("env", kept);
+        }
     }
 
     private static Optional<ArrayNode> named(JsonNode list, Set<String> dropped, String path, String why, Fields out) {

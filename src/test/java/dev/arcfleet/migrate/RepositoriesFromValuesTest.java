@@ -213,6 +213,33 @@ class RepositoriesFromValuesTest {
         assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
     }
 
+    /** The daemon refuses the variable in kubernetes mode; imported as it is, the whole file would be invalid. */
+    @Test
+    void aReleasesOwnHookTemplateIsAFindingNotAnInvalidFile() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 2
+                containerMode: {type: kubernetes}
+                template:
+                  spec:
+                    containers:
+                      - name: runner
+                        command: [/home/runner/run.sh]
+                        env:
+                          - {name: ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE, value: /home/runner/job-template/content}
+                          - {name: TEAM, value: ci}
+                """));
+
+        assertTrue(result.config().isPresent(), result.findings().toString());
+        assertEquals(yaml("[{name: runner, env: [{name: TEAM, value: ci}]}]"),
+                result.repositories().path("repositories").get(0).path("template").path("spec").path("containers"));
+        List<Finding> lost = findings(result, Kind.NOT_IMPORTED);
+        assertEquals(List.of("template.spec.containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE]"),
+                lost.stream().map(Finding::subject).toList());
+        assertTrue(lost.get(0).text().contains("kubectl get configmap arc-runner-acme-tools-1-hook-template -o yaml"),
+                lost.get(0).text());
+    }
+
     @Test
     void setsNumberedFromZeroKeepTheirNamesWithFirstIndexZero() {
         String values = "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 1\n";
