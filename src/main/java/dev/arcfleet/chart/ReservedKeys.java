@@ -11,7 +11,7 @@ import dev.arcfleet.arc.ArcKeys;
  */
 public final class ReservedKeys {
 
-    private static final Set<String> CHART_LABELS = Set.of("helm.sh/chart", ArcKeys.NAME, ArcKeys.INSTANCE,
+    private static final Set<String> CHART_LABELS = Set.of(ReleaseOwnerKeys.HELM_CHART_LABEL, ArcKeys.NAME, ArcKeys.INSTANCE,
             ArcKeys.VERSION, ArcKeys.MANAGED_BY, ArcKeys.PART_OF, ArcKeys.COMPONENT);
     private static final List<String> OWNED_PREFIXES = List.of(ArcKeys.PREFIX, "arcfleet.dev/");
 

@@ -35,9 +35,9 @@ final class ClusterAccess {
         return Optional.of(new KubernetesClientBuilder().withConfig(config).build());
     }
 
-    /** The server's Kubernetes minor version ("29+" on some distributions). */
-    static int kubernetesMinorVersion(KubernetesClient client) {
-        return Integer.parseInt(client.getKubernetesVersion().getMinor().replaceAll("[^0-9]", ""));
+    /** The server's Kubernetes minor version as it reports it: "29+" on some distributions. */
+    static String kubernetesMinorVersion(KubernetesClient client) {
+        return client.getKubernetesVersion().getMinor();
     }
 
     static String describe(KubernetesClient client) {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Optional;
 
 import dev.arcfleet.arc.ArcController;
+import dev.arcfleet.chart.KubeMinorVersion;
 import dev.arcfleet.cluster.ArcControllerDiscovery;
 import dev.arcfleet.cluster.Outcome;
 import dev.arcfleet.render.ClusterFacts;
@@ -51,7 +52,8 @@ public class ClusterFactsOptions {
             ArcController controller = new ArcController(version(config),
                     config.arc().controllerServiceAccount().orElse(controllerServiceAccount), config.arc().controllerNamespace());
             int minor = kubernetesMinorVersion != null ? kubernetesMinorVersion
-                    : cluster.map(ClusterAccess::kubernetesMinorVersion).orElse(DEFAULT_KUBERNETES_MINOR_VERSION);
+                    : cluster.map(ClusterAccess::kubernetesMinorVersion).map(KubeMinorVersion::asTheChartReadsIt)
+                            .orElse(DEFAULT_KUBERNETES_MINOR_VERSION);
             return Optional.of(facts(config, namespace, controller, minor));
         }
         if (cluster.isEmpty()) {
@@ -66,11 +68,14 @@ public class ClusterFactsOptions {
                 err.println("give --arc-version: " + controller.problem());
                 return Optional.empty();
             }
-            int minor = kubernetesMinorVersion != null ? kubernetesMinorVersion : ClusterAccess.kubernetesMinorVersion(client);
+            String reported = ClusterAccess.kubernetesMinorVersion(client);
+            int minor = kubernetesMinorVersion != null ? kubernetesMinorVersion : KubeMinorVersion.asTheChartReadsIt(reported);
             ArcController arc = controller.value().get();
             err.printf("Read from the cluster at %s: ARC controller %s (ServiceAccount %s/%s)%s%n",
                     ClusterAccess.describe(client), arc.version(), arc.serviceAccountNamespace(), arc.serviceAccountName(),
-                    kubernetesMinorVersion != null ? "" : ", Kubernetes 1." + minor);
+                    kubernetesMinorVersion != null ? "" : ", Kubernetes 1." + reported
+                            + (reported.equals(Integer.toString(minor)) ? "" : ", which the chart reads as minor version "
+                                    + minor));
             return Optional.of(facts(config, namespace, arc, minor));
         } catch (KubernetesClientException e) {
             err.println("give --arc-version: cannot read the ARC controller from the cluster at " + ClusterAccess.describe(client)

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
@@ -20,15 +21,19 @@ import dev.arcfleet.arc.ArcKeys;
 import dev.arcfleet.fleet.FleetConfigParser;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.chart.ReleaseOwnerKeys;
 import dev.arcfleet.migrate.ClusterImport;
 import dev.arcfleet.migrate.Finding;
 import dev.arcfleet.migrate.HelmMadeSet;
 import dev.arcfleet.migrate.HelmRelease;
+import dev.arcfleet.migrate.HelmReleaseRecord;
 import dev.arcfleet.migrate.RepositoriesFromValues;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.settings.ArcfleetConfig;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine.Command;
@@ -39,8 +44,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = { "Prints the repositories.yaml that reproduces the Helm releases of ARC's gha-runner-scale-set chart,",
-            "and on stderr a report of what it could not express and what the hand-over would change. Reads the",
-            "Helm-made sets in a namespace of the cluster KUBECONFIG points at, or, with -f, `helm get values` output." })
+            "and on stderr a report of what it could not express and what the hand-over would change, and the commands",
+            "that hand each release over. Reads the Helm-made sets in a namespace of the cluster KUBECONFIG points at",
+            "and Helm's release records, or, with -f, `helm get values` output." })
 public class ImportCommand implements Callable<Integer> {
 
     static final String HELM = "Helm";
@@ -84,29 +90,35 @@ public class ImportCommand implements Callable<Integer> {
                     + RepositoryConfig.CacheVolume.PERSISTENT_VOLUME_CLAIM + ", got '" + cacheVolume + "'");
             return 2;
         }
-        Optional<RepositoriesFromValues.Result> result = valuesFiles.isEmpty() ? fromCluster() : fromValues();
+        Optional<ClusterImport.Result> result = valuesFiles.isEmpty() ? fromCluster() : fromValues();
         if (result.isEmpty()) {
             return 2;
         }
+        RepositoriesFromValues.Result imported = result.get().imported();
         if (claims) {
-            Optional<String> problem = withClaims(result.get().repositories());
+            Optional<String> problem = withClaims(imported.repositories());
             if (problem.isPresent()) {
                 spec.commandLine().getErr().println(problem.get());
                 return 2;
             }
         }
-        if (result.get().repositories().path("repositories").isEmpty()) {
+        if (imported.repositories().path("repositories").isEmpty()) {
             spec.commandLine().getErr().println("nothing to import");
-            result.get().findings().forEach(finding -> spec.commandLine().getErr().println("  " + finding));
+            imported.findings().forEach(finding -> spec.commandLine().getErr().println("  " + finding));
             return 1;
         }
         spec.commandLine().getOut().print("# Imported by `arcfleet import`; read its report before handing the sets over"
-                + " (README: Migrating from Helm releases).\n" + KubectlYaml.document(result.get().repositories()));
+                + " (docs/migrating-from-helm.md).\n" + KubectlYaml.document(imported.repositories()));
         spec.commandLine().getOut().flush();
-        List<Finding> findings = result.get().findings();
+        List<Finding> findings = imported.findings();
         spec.commandLine().getErr().printf("%d finding%s%s%n", findings.size(), findings.size() == 1 ? "" : "s",
                 findings.isEmpty() ? "" : ":");
         findings.forEach(finding -> spec.commandLine().getErr().println("  " + finding));
+        if (!result.get().handOver().isEmpty()) {
+            spec.commandLine().getErr().println("Hand over each release, its steps in this order; nothing is deleted on the"
+                    + " way:");
+            result.get().handOver().forEach(spec.commandLine().getErr()::println);
+        }
         return 0;
     }
 
@@ -163,7 +175,7 @@ public class ImportCommand implements Callable<Integer> {
         }
     }
 
-    private Optional<RepositoriesFromValues.Result> fromValues() {
+    private Optional<ClusterImport.Result> fromValues() {
         YAMLMapper yaml = new YAMLMapper();
         List<HelmRelease> releases = new ArrayList<>();
         for (Path file : valuesFiles) {
@@ -181,10 +193,10 @@ public class ImportCommand implements Callable<Integer> {
                 return Optional.empty();
             }
         }
-        return Optional.of(RepositoriesFromValues.of(releases, settings()));
+        return Optional.of(new ClusterImport.Result(RepositoriesFromValues.of(releases, settings()), List.of()));
     }
 
-    private Optional<RepositoriesFromValues.Result> fromCluster() {
+    private Optional<ClusterImport.Result> fromCluster() {
         Optional<KubernetesClient> cluster = ClusterAccess.configured();
         if (cluster.isEmpty()) {
             spec.commandLine().getErr().println("no cluster is configured (KUBECONFIG, ~/.kube/config): give -f with"
@@ -198,21 +210,78 @@ public class ImportCommand implements Callable<Integer> {
                 return Optional.empty();
             }
             List<HelmMadeSet> sets = helmMadeSets(client, where);
-            spec.commandLine().getErr().printf("Read %d Helm-made set%s in namespace %s of the cluster at %s%n", sets.size(),
-                    sets.size() == 1 ? "" : "s", where, ClusterAccess.describe(client));
-            RepositoriesFromValues.Result result = ClusterImport.of(sets, settings(), facts.get());
-            List<Finding> findings = new ArrayList<>(result.findings());
+            List<Finding> readingRecords = new ArrayList<>();
+            List<HelmReleaseRecord> records = releaseRecords(client, where, readingRecords);
+            spec.commandLine().getErr().printf("Read %d Helm-made set%s in namespace %s and %d Helm release record%s of the"
+                    + " cluster at %s%n", sets.size(), sets.size() == 1 ? "" : "s", where, records.size(),
+                    records.size() == 1 ? "" : "s", ClusterAccess.describe(client));
+            ClusterImport.Result result = ClusterImport.of(where, sets, records, settings(), facts.get());
+            List<Finding> findings = new ArrayList<>(readingRecords);
+            findings.addAll(result.imported().findings());
             multiNodeWarning(client).ifPresent(findings::add);
-            if (where.equals(config.namespace())) {
-                return Optional.of(new RepositoriesFromValues.Result(result.repositories(), result.config(), List.copyOf(findings)));
+            if (!where.equals(config.namespace())) {
+                findings.add(new Finding("arcfleet.namespace", Finding.Kind.TO_DO, "arcfleet.namespace", "it is "
+                        + config.namespace() + ": set it to " + where + ", or arcfleet creates new sets there instead of"
+                        + " taking these over"));
             }
-            findings.add(new Finding("arcfleet.namespace", Finding.Kind.TO_DO, "arcfleet.namespace", "it is "
-                    + config.namespace() + ": set it to " + where + ", or arcfleet creates new sets there instead of taking"
-                    + " these over"));
-            return Optional.of(new RepositoriesFromValues.Result(result.repositories(), result.config(), List.copyOf(findings)));
+            RepositoriesFromValues.Result imported = result.imported();
+            return Optional.of(new ClusterImport.Result(new RepositoriesFromValues.Result(imported.repositories(),
+                    imported.config(), findings), result.handOver()));
         } catch (KubernetesClientException e) {
             spec.commandLine().getErr().println("cannot read the cluster at " + cluster.get().getConfiguration().getMasterUrl()
                     + ": " + ClusterAccess.reason(e));
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Helm's release records (Secrets, and ConfigMaps for HELM_DRIVER=configmap) in every namespace import may list,
+     * else in {@code namespace}: a release installed with namespaceOverride is recorded where {@code helm -n} pointed,
+     * not where its set is. Only their labels select them; their values never reach the output but through import.
+     */
+    static List<HelmReleaseRecord> releaseRecords(KubernetesClient client, String namespace, List<Finding> findings) {
+        List<HelmReleaseRecord> records = new ArrayList<>();
+        List<Secret> secrets;
+        List<ConfigMap> configMaps;
+        try {
+            secrets = client.secrets().inAnyNamespace().withLabel(ReleaseOwnerKeys.HELM_RECORD_OWNER,
+                    ReleaseOwnerKeys.HELM_RECORD_OWNER_VALUE).list().getItems();
+            configMaps = client.configMaps().inAnyNamespace().withLabel(ReleaseOwnerKeys.HELM_RECORD_OWNER,
+                    ReleaseOwnerKeys.HELM_RECORD_OWNER_VALUE).list().getItems();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            findings.add(new Finding("release records", Finding.Kind.TO_DO, "namespaces other than " + namespace,
+                    "not readable (" + ClusterAccess.reason(e) + "): a release recorded elsewhere (namespaceOverride) is"
+                            + " read from its set's objects only; check `helm list -A`"));
+            secrets = client.secrets().inNamespace(namespace).withLabel(ReleaseOwnerKeys.HELM_RECORD_OWNER,
+                    ReleaseOwnerKeys.HELM_RECORD_OWNER_VALUE).list().getItems();
+            configMaps = client.configMaps().inNamespace(namespace).withLabel(ReleaseOwnerKeys.HELM_RECORD_OWNER,
+                    ReleaseOwnerKeys.HELM_RECORD_OWNER_VALUE).list().getItems();
+        }
+        for (Secret secret : secrets) {
+            Optional.ofNullable(secret.getData()).map(data -> data.get(ReleaseOwnerKeys.HELM_RECORD_DATA))
+                    .flatMap(data -> decoded(secret, () -> HelmReleaseRecord.fromSecret(secret.getMetadata().getName(),
+                            secret.getMetadata().getNamespace(), data), findings))
+                    .ifPresent(records::add);
+        }
+        for (ConfigMap configMap : configMaps) {
+            Optional.ofNullable(configMap.getData()).map(data -> data.get(ReleaseOwnerKeys.HELM_RECORD_DATA))
+                    .flatMap(data -> decoded(configMap, () -> HelmReleaseRecord.fromConfigMap(configMap.getMetadata().getName(),
+                            configMap.getMetadata().getNamespace(), data), findings))
+                    .ifPresent(records::add);
+        }
+        return records;
+    }
+
+    private static Optional<HelmReleaseRecord> decoded(HasMetadata record, Supplier<HelmReleaseRecord> decode,
+            List<Finding> findings) {
+        try {
+            return Optional.of(decode.get());
+        } catch (IllegalArgumentException e) {
+            findings.add(new Finding("release records", Finding.Kind.NOT_IMPORTED, record.getMetadata().getNamespace() + "/"
+                    + record.getMetadata().getName(), "unreadable: " + e.getMessage()));
             return Optional.empty();
         }
     }

@@ -58,7 +58,7 @@ final class StatusTable {
 
     /** ARC's current runners over the configured maximum; "-" before ARC has reported any. */
     private static String runners(FleetStatus.RunnerSet set) {
-        return field(set.runnerSet(), "currentRunners") + "/" + set.maxRunners();
+        return field(set.runnerSet(), "currentRunners") + "/" + (set.maxRunners() == null ? "unlimited" : set.maxRunners());
     }
 
     /**

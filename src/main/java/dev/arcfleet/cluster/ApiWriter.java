@@ -2,6 +2,7 @@ package dev.arcfleet.cluster;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -250,6 +251,17 @@ public final class ApiWriter implements AutoCloseable {
                 throw e;
             }
         });
+    }
+
+    /**
+     * Removes annotations that another field manager owns, which arcfleet's apply, owning none of them, cannot.
+     * A merge patch of nulls: what is already gone stays gone, and no other key is touched.
+     */
+    public HasMetadata removeAnnotations(HasMetadata live, List<String> keys) {
+        Map<String, Object> nulls = new LinkedHashMap<>();
+        keys.forEach(key -> nulls.put(key, null));
+        String patch = JSON.asJson(Map.of("metadata", Map.of("annotations", nulls)));
+        return withRetries("remove-annotations", live, () -> resource(live).patch(PatchContext.of(PatchType.JSON_MERGE), patch));
     }
 
     /** Writes to managed objects so far; events are not counted, they change nothing arcfleet manages. */

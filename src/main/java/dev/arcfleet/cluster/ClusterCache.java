@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import dev.arcfleet.arc.ArcApi;
 import dev.arcfleet.arc.ArcKeys;
+import dev.arcfleet.chart.ReleaseOwnerKeys;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import dev.arcfleet.settings.ArcfleetConfig;
@@ -52,6 +53,7 @@ public final class ClusterCache implements AutoCloseable {
             .withVersion("v1").withKind("Pod").withPlural("pods").withNamespaced(true).build();
 
     private static final String BY_SCALE_SET = "scale-set";
+    private static final String BY_HELM_RELEASE = "helm-release";
 
     private final String namespace;
     private final SharedIndexInformer<GenericKubernetesResource> controllerDeployments;
@@ -116,16 +118,18 @@ public final class ClusterCache implements AutoCloseable {
                         client.rbac().roles().inNamespace(namespace).runnableInformer(0), managedOnly),
                 ManagedKind.ROLE_BINDING, prepare("RoleBindings in " + namespace,
                         client.rbac().roleBindings().inNamespace(namespace).runnableInformer(0), managedOnly),
-                // Also the credential sources, so a rotated token reaches the sets at once.
+                // Also the credential sources, so a rotated token reaches the sets at once, and Helm's release
+                // records, so a set Helm still owns is taken over as soon as its records are deleted.
                 ManagedKind.SECRET, prepare("Secrets in " + namespace,
-                        client.secrets().inNamespace(namespace).runnableInformer(0),
-                        trigger(secret -> Labels.managedByArcfleet(secret) || readSecrets.contains(secret.getMetadata().getName()),
-                                onChange, onStatusChange)),
-                // Also the repositories ConfigMap.
+                        byHelmRelease(client.secrets().inNamespace(namespace).runnableInformer(0)),
+                        trigger(secret -> Labels.managedByArcfleet(secret) || readSecrets.contains(secret.getMetadata().getName())
+                                || helmRecord(secret).isPresent(), onChange, onStatusChange)),
+                // Also the repositories ConfigMap, and Helm's release records where HELM_DRIVER=configmap keeps them.
                 ManagedKind.CONFIG_MAP, prepare("ConfigMaps in " + namespace,
-                        client.configMaps().inNamespace(namespace).runnableInformer(0),
+                        byHelmRelease(client.configMaps().inNamespace(namespace).runnableInformer(0)),
                         trigger(configMap -> Labels.managedByArcfleet(configMap)
-                                || configMapName.equals(configMap.getMetadata().getName()), onChange, onStatusChange)),
+                                || configMapName.equals(configMap.getMetadata().getName()) || helmRecord(configMap).isPresent(),
+                                onChange, onStatusChange)),
                 // A claim's phase changes wake a cycle too: status shows it.
                 ManagedKind.PERSISTENT_VOLUME_CLAIM, prepare("PersistentVolumeClaims in " + namespace,
                         client.persistentVolumeClaims().inNamespace(namespace).runnableInformer(0), managedOnly),
@@ -142,6 +146,15 @@ public final class ClusterCache implements AutoCloseable {
                         trigger(secret -> readSecrets.contains(secret.getMetadata().getName()), onChange, onStatusChange));
         informers = Stream.concat(Stream.of(controllerDeployments, pods, credentials), managed.values().stream()).distinct()
                 .toList();
+    }
+
+    private static <T extends HasMetadata> SharedIndexInformer<T> byHelmRelease(SharedIndexInformer<T> informer) {
+        informer.addIndexers(Map.of(BY_HELM_RELEASE, object -> helmRecord(object).map(List::of).orElse(List.of())));
+        return informer;
+    }
+
+    private static Optional<String> helmRecord(HasMetadata object) {
+        return ReleaseOwnerKeys.helmRecordRelease(object.getMetadata().getName(), object.getMetadata().getLabels());
     }
 
     /**
@@ -354,6 +367,30 @@ public final class ClusterCache implements AutoCloseable {
 
     public Stream<HasMetadata> all(ManagedKind kind) {
         return managed.get(kind).getStore().list().stream().map(HasMetadata.class::cast);
+    }
+
+    /**
+     * The names of Helm's release records of {@code release} in {@code releaseNamespace} (Secrets, or ConfigMaps
+     * with {@code HELM_DRIVER=configmap}), from the informers' indexes; empty when Helm has forgotten the release,
+     * or when the records live in a namespace these informers do not watch ({@link #seesHelmRecordsIn}).
+     */
+    public List<String> helmReleaseRecords(String releaseNamespace, String release) {
+        if (!seesHelmRecordsIn(releaseNamespace)) {
+            return List.of();
+        }
+        return Stream.of(ManagedKind.SECRET, ManagedKind.CONFIG_MAP)
+                .flatMap(kind -> managed.get(kind).getIndexer().byIndex(BY_HELM_RELEASE, release).stream())
+                .map(record -> record.getMetadata().getName()).sorted().toList();
+    }
+
+    /** The runner namespace: where the sets are, and the namespace a Helm release of them is recorded in by default. */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** Whether Helm's release records in {@code releaseNamespace} are watched: only the runner namespace's are. */
+    public boolean seesHelmRecordsIn(String releaseNamespace) {
+        return namespace.equals(releaseNamespace);
     }
 
     /** ARC's listener of the set, if the controller has created one. */

@@ -87,8 +87,7 @@ final class ChartValuesReader {
         Optional<GithubServerTls> tls = fields.mapping("githubServerTLS", TLS_KEYS).flatMap(ChartValuesReader::githubServerTls)
                 .or(inherited::githubServerTls);
         Optional<Proxy> proxy = fields.mapping("proxy", PROXY_KEYS).map(ChartValuesReader::proxy).or(inherited::proxy);
-        List<String> scaleSetLabels = fields.textList("runnerScaleSetLabels").map(list -> scaleSetLabels(fields, list))
-                .orElse(inherited.runnerScaleSetLabels());
+        List<String> scaleSetLabels = scaleSetLabels(fields).orElse(inherited.runnerScaleSetLabels());
         return new ChartValues(githubConfigUrl, template, dind, rules, labels, annotations, resourceMeta, listenerTemplate,
                 listenerMetrics, tls, proxy, scaleSetLabels);
     }
@@ -379,11 +378,16 @@ final class ChartValuesReader {
         return Optional.of(new ProxyServer(url.get(), secret));
     }
 
-    private static List<String> scaleSetLabels(Fields fields, List<String> labels) {
-        for (String label : labels) {
+    /** {@code runnerScaleSetLabels}, or the chart's own name for it, {@code scaleSetLabels}, as values files have it. */
+    private static Optional<List<String>> scaleSetLabels(Fields fields) {
+        String key = fields.node().has("scaleSetLabels") ? "scaleSetLabels" : "runnerScaleSetLabels";
+        if (fields.node().has("scaleSetLabels") && fields.node().has("runnerScaleSetLabels")) {
+            fields.problem("scaleSetLabels", "is the chart's name for runnerScaleSetLabels: give one of the two");
+        }
+        Optional<List<String>> labels = fields.textList(key);
+        for (String label : labels.orElse(List.of())) {
             if (label.isEmpty() || label.length() > MAX_SCALE_SET_LABEL_LENGTH) {
-                fields.problem("runnerScaleSetLabels", "each label must have 1 to " + MAX_SCALE_SET_LABEL_LENGTH
-                        + " characters");
+                fields.problem(key, "each label must have 1 to " + MAX_SCALE_SET_LABEL_LENGTH + " characters");
             }
         }
         return labels;

@@ -124,7 +124,9 @@ record Fields(String context, JsonNode node, Problems problems) {
         void unknownKeys(String context, JsonNode node, Set<String> allowed) {
             for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
                 String key = names.next();
-                if (!allowed.contains(key)) {
+                if (FleetSchema.NOT_SUPPORTED.containsKey(key)) {
+                    add(context + key + ": not supported: " + FleetSchema.NOT_SUPPORTED.get(key));
+                } else if (!allowed.contains(key)) {
                     add(context + key + ": unknown key (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
                 }
             }

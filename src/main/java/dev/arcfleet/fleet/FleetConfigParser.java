@@ -153,14 +153,47 @@ public final class FleetConfigParser {
                 problems.add(context + "installationName: must be a lower-case DNS label, got '" + value + "'");
             }
         });
+        List<String> explicitSetNames = explicitSetNames(fields);
         if (problems.count() > problemsBefore) {
             return Optional.empty();
         }
         String prefix = installationName.orElse(SetNames.defaultPrefix(owner, repo));
         WorkVolumeClaim claim = new WorkVolumeClaim(values.storageClassName(), values.accessModes(), values.storage());
-        return Optional.of(new RepositoryConfig(owner, repo, values.instances(), values.minRunners(), values.maxRunners(),
-                values.containerMode(), values.runnerImage(), claim, prefix, values.runnerGroup(), values.githubConfigSecret(),
-                values.cachePaths(), values.maxCacheSizeBytes(), values.cacheVolume(), values.chart()));
+        int instances = explicitSetNames.isEmpty() ? values.instances() : explicitSetNames.size();
+        return Optional.of(new RepositoryConfig(owner, repo, instances, values.firstIndex(), values.minRunners(),
+                values.maxRunners(), values.containerMode(), values.runnerImage(), claim, prefix, explicitSetNames,
+                values.runnerGroup(), values.githubConfigSecret(), values.cachePaths(), values.maxCacheSizeBytes(),
+                values.cacheVolume(), values.chart()));
+    }
+
+    /**
+     * {@code sets}: names kept as they are, such as a Helm release's {@code arc-runner-set}, routed by their position.
+     * They replace the numbered names, so the repository's own {@code instances}, {@code firstIndex} or
+     * {@code installationName} beside them would be ignored, and is refused instead.
+     */
+    private static List<String> explicitSetNames(Fields fields) {
+        Optional<List<String>> names = fields.textList("sets");
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        if (names.get().isEmpty() || names.get().size() > MAX_INSTANCES) {
+            fields.problem("sets", "must name 1 to " + MAX_INSTANCES + " sets");
+        }
+        Set<String> seen = new HashSet<>();
+        for (String name : names.get()) {
+            if (!DNS_LABEL.matcher(name).matches() || name.length() > SetNames.MAX_SET_NAME_LENGTH) {
+                fields.problem("sets", "each must be a lower-case DNS label of at most " + SetNames.MAX_SET_NAME_LENGTH
+                        + " characters (the chart's limit), got '" + name + "'");
+            } else if (!seen.add(name)) {
+                fields.problem("sets", "names '" + name + "' twice");
+            }
+        }
+        for (String numbering : List.of("instances", "firstIndex", "installationName")) {
+            if (fields.node().has(numbering)) {
+                fields.problem(numbering, "has no effect beside sets, which names every set itself");
+            }
+        }
+        return names.get();
     }
 
     /** Reads every defaultable field present in {@code fields}, falling back to {@code inherited}. */
@@ -171,18 +204,27 @@ public final class FleetConfigParser {
         if (ownInstances.isPresent() && (instances < 1 || instances > MAX_INSTANCES)) {
             fields.problem("instances", "must be between 1 and " + MAX_INSTANCES + ", got " + instances);
         }
+        Optional<Integer> ownFirstIndex = fields.integer("firstIndex");
+        int firstIndex = ownFirstIndex.orElse(inherited.firstIndex());
+        if (ownFirstIndex.isPresent() && firstIndex != 0 && firstIndex != 1) {
+            fields.problem("firstIndex", "must be 0 or 1, got " + firstIndex);
+        }
         Optional<Integer> ownMinRunners = fields.integer("minRunners");
         Optional<Integer> ownMaxRunners = fields.integer("maxRunners");
+        // The chart renders no maxRunners for a null one, as for an unset one, and ARC then sets no limit;
+        // arcfleet's unset one is its default of 1, so null is how a repository says "no limit".
+        boolean unlimited = fields.node().has("maxRunners") && fields.node().get("maxRunners").isNull();
         int minRunners = ownMinRunners.orElse(inherited.minRunners());
-        int maxRunners = ownMaxRunners.orElse(inherited.maxRunners());
+        Optional<Integer> maxRunners = unlimited ? Optional.empty() : ownMaxRunners.or(inherited::maxRunners);
         if ((minRunners < 0 || minRunners > MAX_RUNNERS) && ownMinRunners.isPresent()) {
             fields.problem("minRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + minRunners);
         }
-        if ((maxRunners < 0 || maxRunners > MAX_RUNNERS) && ownMaxRunners.isPresent()) {
-            fields.problem("maxRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + maxRunners);
+        if (ownMaxRunners.filter(max -> max < 0 || max > MAX_RUNNERS).isPresent()) {
+            fields.problem("maxRunners", "must be between 0 and " + MAX_RUNNERS + ", got " + ownMaxRunners.get()
+                    + " (or null: no limit)");
         }
-        if ((ownMinRunners.isPresent() || ownMaxRunners.isPresent()) && minRunners > maxRunners) {
-            fields.problem("minRunners", "must not exceed maxRunners (" + minRunners + " > " + maxRunners + ")");
+        if ((ownMinRunners.isPresent() || ownMaxRunners.isPresent()) && maxRunners.filter(max -> minRunners > max).isPresent()) {
+            fields.problem("minRunners", "must not exceed maxRunners (" + minRunners + " > " + maxRunners.get() + ")");
         }
         ContainerMode containerMode = fields.text("containerMode").map(value -> ContainerMode.fromYamlName(value)
                 .orElseGet(() -> {
@@ -237,7 +279,7 @@ public final class FleetConfigParser {
                     + ": the claim's storage is its limit; remove one of the two");
         }
         ChartValues chart = ChartValuesReader.read(fields, inherited.chart());
-        return new Defaults(instances, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
+        return new Defaults(instances, firstIndex, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
                 accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, cacheVolume, chart);
     }
 

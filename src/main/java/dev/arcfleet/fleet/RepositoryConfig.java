@@ -11,7 +11,11 @@ import dev.arcfleet.chart.SetNames;
 /**
  * One validated entry of {@code repositories}, with the defaults already applied.
  *
+ * @param instances how many sets: {@code explicitSetNames}' size when there are any
+ * @param firstIndex the number of the first set, 0 or 1: sets are {@code <prefix>-<firstIndex>} onwards
+ * @param maxRunners empty for {@code maxRunners: null}: no maxRunners rendered, which ARC takes as no limit
  * @param setNamePrefix {@code installationName}, or {@code arc-runner-<owner>-<repo>}, before shortening
+ * @param explicitSetNames {@code sets}: the sets' names as given, in order, instead of numbered names; often empty
  * @param maxCacheSizeBytes above this a set's cache is cleared once no runner of it runs
  * @param cacheVolume where the set's caches live: a directory on the node, or a claim of the set's own
  * @param chart the chart's values beyond these
@@ -20,12 +24,14 @@ public record RepositoryConfig(
         String owner,
         String repo,
         int instances,
+        int firstIndex,
         int minRunners,
-        int maxRunners,
+        Optional<Integer> maxRunners,
         ContainerMode containerMode,
         String runnerImage,
         WorkVolumeClaim workVolumeClaimTemplate,
         String setNamePrefix,
+        List<String> explicitSetNames,
         Optional<String> runnerGroup,
         Optional<String> githubConfigSecret,
         List<CachePath> cachePaths,
@@ -35,6 +41,7 @@ public record RepositoryConfig(
 
     public RepositoryConfig {
         cachePaths = List.copyOf(cachePaths);
+        explicitSetNames = List.copyOf(explicitSetNames);
     }
 
     /**
@@ -69,9 +76,12 @@ public record RepositoryConfig(
         return owner + "/" + repo;
     }
 
+    /** In routing order: the set at position {@code i} (from 1) is instance {@code i}, whatever its name. */
     public List<RunnerSet> runnerSets() {
         return IntStream.rangeClosed(1, instances)
-                .mapToObj(instance -> new RunnerSet(this, instance, SetNames.setName(setNamePrefix, instance)))
+                .mapToObj(instance -> new RunnerSet(this, instance, explicitSetNames.isEmpty()
+                        ? SetNames.setName(setNamePrefix, firstIndex + instance - 1)
+                        : explicitSetNames.get(instance - 1)))
                 .toList();
     }
 }

@@ -11,6 +11,8 @@ package dev.arcfleet.migrate;
 public record Finding(String set, Kind kind, String subject, String text) {
 
     public enum Kind {
+        /** Where a set's values were read: its Helm release record, or its live objects. */
+        VALUES_FROM,
         /** A value arcfleet cannot express; the set loses what it did. */
         NOT_IMPORTED,
         /** A value the chart itself ignores or drops; nothing changes. */

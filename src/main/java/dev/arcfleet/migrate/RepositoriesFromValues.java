@@ -3,6 +3,7 @@ package dev.arcfleet.migrate;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -42,7 +43,8 @@ public final class RepositoriesFromValues {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final Pattern INSTANCE = Pattern.compile("(.+)-([1-9][0-9]{0,2})");
+    /** A set name that may be {@code <prefix>-<index>}; its siblings decide whether it is. */
+    private static final Pattern INSTANCE = Pattern.compile("(.+)-(0|[1-9][0-9]{0,2})");
     /** Chart values with a repositories.yaml field of the same name and meaning. */
     private static final List<String> SAME_NAME = List.of("runnerGroup", "listenerTemplate", "listenerMetrics",
             "githubServerTLS", "proxy");
@@ -74,8 +76,10 @@ public final class RepositoriesFromValues {
         List<Finding> findings = new ArrayList<>();
         Map<String, List<Imported>> byPrefix = new LinkedHashMap<>();
         for (HelmRelease release : releases) {
+            // A name without a number is a group of its own, even if another set's prefix happens to equal it.
             imported(release, settings, findings).ifPresent(imported -> byPrefix
-                    .computeIfAbsent(imported.prefix, prefix -> new ArrayList<>()).add(imported));
+                    .computeIfAbsent(imported.number.isPresent() ? imported.prefix : "=" + imported.set,
+                            prefix -> new ArrayList<>()).add(imported));
         }
         ObjectNode root = JSON.createObjectNode();
         ArrayNode repositories = root.putArray("repositories");
@@ -134,7 +138,7 @@ public final class RepositoriesFromValues {
         }
         Matcher instance = INSTANCE.matcher(set);
         String prefix = instance.matches() ? instance.group(1) : set;
-        int number = instance.matches() ? Integer.parseInt(instance.group(2)) : 0;
+        Optional<Integer> number = instance.matches() ? Optional.of(Integer.parseInt(instance.group(2))) : Optional.empty();
         return Optional.of(new Imported(release.name(), set, prefix, number, target.get(), fields));
     }
 
@@ -261,6 +265,9 @@ public final class RepositoriesFromValues {
                         "the chart renders the runner without a command (the values' container list replaced the"
                                 + " chart's); arcfleet's has [" + RUNNER_COMMAND + "]");
             }
+            if (mode.usesKubeModeServiceAccount()) {
+                ownHookTemplate(runner, out);
+            }
             if (runner.size() > 1) {
                 kept.add(runner);
             }
@@ -269,6 +276,35 @@ public final class RepositoriesFromValues {
             out.templateSpec().set("containers", kept);
         }
         return runnerFound;
+    }
+
+    /**
+     * A release's own hook template, in a kubernetes mode, gives way to arcfleet's, which mounts the caches into job
+     * pods: left in, the variable would make the daemon refuse the whole imported file.
+     */
+    private static void ownHookTemplate(ObjectNode runner, Fields out) {
+        JsonNode env = runner.path("env");
+        if (!env.isArray()) {
+            return;
+        }
+        ArrayNode kept = JSON.createArrayNode();
+        for (JsonNode variable : env) {
+            if (!RunnerPodNames.HOOK_TEMPLATE_ENV.equals(variable.path("name").asText())) {
+                kept.add(variable);
+                continue;
+            }
+            out.finding(Kind.NOT_IMPORTED, "template.spec.containers[runner].env[" + RunnerPodNames.HOOK_TEMPLATE_ENV + "]",
+                    "arcfleet's hook template, which mounts the caches into job pods, takes the place of "
+                            + variable.path("value").asText("yours") + ", so job pods lose what that one added: compare"
+                            + " it with `kubectl get configmap " + out.set() + "-hook-template -o yaml` and move what"
+                            + " your jobs need into their container image or workflow; the variable is left out, as"
+                            + " the daemon would refuse the file with it");
+        }
+        if (kept.isEmpty()) {
+            runner.remove("env");
+        } else {
+            runner.set("env", kept);
+        }
     }
 
     private static Optional<ArrayNode> named(JsonNode list, Set<String> dropped, String path, String why, Fields out) {
@@ -291,8 +327,9 @@ public final class RepositoriesFromValues {
         if (values.path("maxRunners").isNumber()) {
             out.fields.put("maxRunners", values.get("maxRunners").asInt());
         } else {
-            out.finding(Kind.CHANGES_ON_HAND_OVER, "maxRunners", "not set, so ARC scales without limit; arcfleet needs a"
-                    + " number and defaults to 1: set maxRunners");
+            // The chart renders maxRunners only for a number, and ARC takes a set without one as unlimited; arcfleet's
+            // default is 1, so only an explicit null keeps the set unlimited.
+            out.fields.putNull("maxRunners");
         }
     }
 
@@ -366,8 +403,8 @@ public final class RepositoriesFromValues {
 
     private static void notSupported(ObjectNode values, Fields out) {
         if (values.path("keyVault").path("type").asText("").length() > 0) {
-            out.finding(Kind.NOT_IMPORTED, "keyVault", "arcfleet reads credentials from Kubernetes Secrets only; the set"
-                    + " loses spec.vaultConfig");
+            out.finding(Kind.NOT_IMPORTED, "keyVault", FleetSchema.NOT_SUPPORTED.get("keyVault") + "; the set loses"
+                    + " spec.vaultConfig");
         }
         if (values.path("namespaceOverride").asText("").length() > 0) {
             out.finding(Kind.TO_DO, "namespaceOverride", "arcfleet keeps every set in arcfleet.namespace; set that to "
@@ -391,17 +428,20 @@ public final class RepositoriesFromValues {
                                 + " same; imported with " + first.set + "'s"));
             }
         }
-        int instances = group.stream().mapToInt(imported -> imported.instance).max().orElse(0);
-        if (instances == 0) {
-            findings.add(new Finding(first.set, Kind.CHANGES_ON_HAND_OVER, "name", "arcfleet names sets <prefix>-<n>, so"
-                    + " this one becomes " + first.prefix + "-1: a new scale set on GitHub, and runs-on must change"));
-            instances = 1;
-        }
-        Set<Integer> present = new HashSet<>(group.stream().map(imported -> imported.instance).toList());
-        for (int instance = 1; instance <= instances; instance++) {
-            if (!present.contains(instance)) {
-                findings.add(new Finding(first.prefix + "-" + instance, Kind.CHANGES_ON_HAND_OVER, "instances",
-                        "no release has it; arcfleet creates it, a new scale set on GitHub"));
+        List<Imported> byNumber = group.stream().sorted(Comparator.comparing(imported -> imported.number.orElse(-1)))
+                .toList();
+        int lowest = byNumber.get(0).number.orElse(-1);
+        int highest = byNumber.get(byNumber.size() - 1).number.orElse(-1);
+        // Numbers count as indexes only where siblings confirm them, or for a lone -1, which is instance 1 either way:
+        // a lone arc-runner-acme-svc-42 is a name, not the 42nd of 42 sets.
+        boolean numbered = group.size() == 1 ? lowest == 1 : lowest == 0 || lowest == 1;
+        if (numbered) {
+            Set<Integer> present = new HashSet<>(group.stream().map(imported -> imported.number.orElseThrow()).toList());
+            for (int index = lowest; index <= highest; index++) {
+                if (!present.contains(index)) {
+                    findings.add(new Finding(first.prefix + "-" + index, Kind.CHANGES_ON_HAND_OVER, "instances",
+                            "no release has it; arcfleet creates it, a new scale set on GitHub"));
+                }
             }
         }
         String owner = first.target.owner();
@@ -414,9 +454,17 @@ public final class RepositoriesFromValues {
         }
         ObjectNode repository = JSON.createObjectNode();
         repository.put("name", name);
-        repository.put("instances", instances);
-        if (!SetNames.setName(SetNames.defaultPrefix(owner, repo), 1).equals(first.prefix + "-1")) {
-            repository.put("installationName", first.prefix);
+        if (!numbered) {
+            ArrayNode sets = repository.putArray("sets");
+            byNumber.forEach(imported -> sets.add(imported.set));
+        } else {
+            repository.put("instances", highest - lowest + 1);
+            if (lowest == 0) {
+                repository.put("firstIndex", 0);
+            }
+            if (!SetNames.setName(SetNames.defaultPrefix(owner, repo), lowest).equals(first.prefix + "-" + lowest)) {
+                repository.put("installationName", first.prefix);
+            }
         }
         if (!first.target.url().equals(settings.githubUrl().replaceAll("/+$", "") + "/" + owner + "/" + repo)) {
             repository.put("githubConfigUrl", first.target.url());
@@ -470,7 +518,9 @@ public final class RepositoriesFromValues {
         }
     }
 
-    private record Imported(String release, String set, String prefix, int instance, GithubTarget target, ObjectNode fields) {
+    /** @param number the set name's numeric suffix, if it has one; whether it is an index depends on its siblings */
+    private record Imported(String release, String set, String prefix, Optional<Integer> number, GithubTarget target,
+            ObjectNode fields) {
     }
 
     /** A repository's fields being built, and where findings about them go. */

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arcfleet.chart.ReleaseOwnerKeys;
 import dev.arcfleet.chart.ReservedKeys;
 import dev.arcfleet.chart.ResourceMetaTarget;
 import dev.arcfleet.chart.RunnerPaths;
@@ -30,8 +31,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  */
 public final class ValuesFromObjects {
 
-    public static final String HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name";
-    public static final String HELM_RELEASE_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace";
     /** ARC's own annotation on a registered set. */
     private static final String SCALE_SET_ID_ANNOTATION = "runner-scale-set-id";
     private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
@@ -45,7 +44,7 @@ public final class ValuesFromObjects {
     /** @param companions the chart's other objects of this set (ServiceAccounts, Roles, RoleBindings, the Secret) */
     public static HelmRelease of(GenericKubernetesResource runnerSet, List<HasMetadata> companions) {
         String set = runnerSet.getMetadata().getName();
-        String release = Optional.ofNullable(runnerSet.getMetadata().getAnnotations()).map(a -> a.get(HELM_RELEASE_ANNOTATION))
+        String release = Optional.ofNullable(runnerSet.getMetadata().getAnnotations()).map(a -> a.get(ReleaseOwnerKeys.HELM_RELEASE_NAME))
                 .orElse(set);
         JsonNode spec = tree(runnerSet).path("spec");
         ObjectNode values = JSON.createObjectNode();
@@ -238,14 +237,14 @@ public final class ValuesFromObjects {
 
     private static Map<String, String> userLabels(HasMetadata object) {
         Map<String, String> labels = new TreeMap<>(Optional.ofNullable(object.getMetadata().getLabels()).orElse(Map.of()));
-        labels.keySet().removeIf(ReservedKeys::label);
+        labels.keySet().removeIf(key -> ReservedKeys.label(key) || ReleaseOwnerKeys.installerKey(key));
         return labels;
     }
 
     private static Map<String, String> userAnnotations(HasMetadata object) {
         Map<String, String> annotations = new TreeMap<>(Optional.ofNullable(object.getMetadata().getAnnotations())
                 .orElse(Map.of()));
-        annotations.keySet().removeIf(key -> ReservedKeys.annotation(key) || key.startsWith("meta.helm.sh/")
+        annotations.keySet().removeIf(key -> ReservedKeys.annotation(key) || ReleaseOwnerKeys.installerKey(key)
                 || key.equals(SCALE_SET_ID_ANNOTATION) || key.equals(LAST_APPLIED));
         return annotations;
     }

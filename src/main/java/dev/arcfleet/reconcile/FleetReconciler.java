@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.DesiredCache;
+import dev.arcfleet.chart.KubeMinorVersion;
 import dev.arcfleet.cluster.ApiWriter;
 import dev.arcfleet.cluster.CacheClaims;
 import dev.arcfleet.cluster.ArcControllerDiscovery;
@@ -268,9 +269,8 @@ public final class FleetReconciler implements AutoCloseable {
     private Optional<Integer> kubernetesMinorVersion() {
         if (kubernetesMinorVersion == null) {
             try {
-                // "29+" on some distributions
-                kubernetesMinorVersion = Integer.valueOf(client.getKubernetesVersion().getMinor().replaceAll("[^0-9]", ""));
-            } catch (KubernetesClientException | NumberFormatException e) {
+                kubernetesMinorVersion = KubeMinorVersion.asTheChartReadsIt(client.getKubernetesVersion().getMinor());
+            } catch (KubernetesClientException e) {
                 LOG.warnf("Cannot read the Kubernetes version: %s", e.getMessage());
                 return Optional.empty();
             }

@@ -2,17 +2,21 @@ package dev.arcfleet.reconcile;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.arc.ArcKeys;
 import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.chart.ReleaseOwnerKeys;
 import dev.arcfleet.cluster.ApiWriter;
 import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.EventRecorder;
@@ -100,6 +104,12 @@ final class SetApply {
         String setName = desired.set().name();
         verified.remove(setName);
         Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
+        Optional<SetStatus> claimed = claimedByInstaller(desired);
+        if (claimed.isPresent()) {
+            source.get().ifPresent(configMap -> events.warning(configMap, "Conflict", setName,
+                    "runner set " + setName + ": " + claimed.get().detail()));
+            return claimed.get();
+        }
         Map<Ownership, List<String>> inTheWay = inTheWay(desired);
         List<String> unmanaged = inTheWay.getOrDefault(Ownership.UNMANAGED, List.of());
         List<String> others = inTheWay.getOrDefault(Ownership.OTHERS, List.of());
@@ -117,7 +127,7 @@ final class SetApply {
         source.get().ifPresent(configMap -> events.resolved(configMap, "Conflict", setName));
         breaker.observe(setName, liveRunnerSet);
         String fingerprint = desired.allObjects().stream().map(RenderedObject::desiredHash)
-                .collect(java.util.stream.Collectors.joining(","));
+                .collect(Collectors.joining(","));
         Optional<String> held = backoff.holding(setName, fingerprint);
         if (held.isPresent()) {
             return status(desired, Reason.WRITE_FAILED, held.get());
@@ -146,6 +156,7 @@ final class SetApply {
                         "runner set " + setName + ": " + detail));
                 return status(desired, Reason.DELETE_LOOP, detail);
             }
+            forgetHelmRelease(desired, writes);
             return inLine(desired, liveRunnerSet, writes);
         } catch (ApiWriter.WriteFailedException e) {
             return status(desired, Reason.WRITE_FAILED, e.getMessage());
@@ -257,6 +268,101 @@ final class SetApply {
         events.retain(setNames);
         drift.retain(setNames);
         verified.keySet().retainAll(setNames);
+    }
+
+    /**
+     * A conflict if an object arcfleet would write (its own, or handed over by label) is still claimed by a tool that
+     * installs the chart: while Helm still records its release, {@code helm uninstall} would delete it, and Flux or
+     * Argo CD would sync it back or prune it. An object not handed over is the conflict {@link #inTheWay} reports,
+     * so the user labels first and ends the claim second, as import's hand-over says. A Flux or Argo CD claim comes
+     * first, since either would install the Helm release again.
+     */
+    private Optional<SetStatus> claimedByInstaller(RenderedSet desired) {
+        Map<Reason, Map<Claimant, List<String>>> claims = new java.util.EnumMap<>(Reason.class);
+        for (RenderedObject object : desired.allObjects()) {
+            Optional<HasMetadata> live = live(object).filter(this::arcfleets);
+            if (live.isEmpty()) {
+                continue;
+            }
+            Map<String, String> labels = live.get().getMetadata().getLabels();
+            Map<String, String> annotations = live.get().getMetadata().getAnnotations();
+            ReleaseOwnerKeys.fluxHelmRelease(labels).ifPresent(release -> claim(claims, Reason.FLUX_STILL_OWNS,
+                    new Claimant("Flux HelmRelease " + release, "suspend it and delete it from its source, then remove"
+                            + " the labels " + ReleaseOwnerKeys.FLUX_HELM_RELEASE_NAME + " and "
+                            + ReleaseOwnerKeys.FLUX_HELM_RELEASE_NAMESPACE), object));
+            ReleaseOwnerKeys.argoCdApplication(labels, annotations).ifPresent(application -> claim(claims,
+                    Reason.ARGO_CD_STILL_OWNS, new Claimant("Argo CD application " + application, "take the set out of"
+                            + " the application without pruning it, then remove " + ReleaseOwnerKeys.ARGO_CD_TRACKING_ID
+                            + " and " + ReleaseOwnerKeys.ARGO_CD_INSTANCE), object));
+            helmRelease(annotations).ifPresent(release -> {
+                String namespace = helmReleaseNamespace(annotations);
+                String forget = "`kubectl -n " + namespace + " delete secret -l " + ReleaseOwnerKeys.helmRecordSelector(release)
+                        + "`";
+                if (!cache.seesHelmRecordsIn(namespace)) {
+                    claim(claims, Reason.HELM_RELEASE_STILL_OWNS, new Claimant("Helm release " + release + " of namespace "
+                            + namespace + ", whose records arcfleet does not watch,", "once " + forget + " has run, remove"
+                            + " the annotations " + String.join(" and ", ReleaseOwnerKeys.HELM_ANNOTATIONS) + " by hand"),
+                            object);
+                    return;
+                }
+                List<String> records = cache.helmReleaseRecords(namespace, release);
+                if (!records.isEmpty()) {
+                    claim(claims, Reason.HELM_RELEASE_STILL_OWNS, new Claimant("Helm release " + release + " (records "
+                            + String.join(", ", records) + ")", "let Helm forget it with " + forget
+                            + "; never `helm uninstall`, which deletes the set"), object);
+                }
+            });
+        }
+        return Stream.of(Reason.FLUX_STILL_OWNS, Reason.ARGO_CD_STILL_OWNS, Reason.HELM_RELEASE_STILL_OWNS)
+                .filter(claims::containsKey).findFirst()
+                .map(reason -> status(desired, reason, claims.get(reason).entrySet().stream()
+                        .map(claim -> claim.getKey().who() + " still owns, left untouched: "
+                                + String.join(", ", claim.getValue()) + " (" + claim.getKey().howToEnd() + ")")
+                        .collect(Collectors.joining("; "))));
+    }
+
+    /** Whether arcfleet writes the object: this configuration's, or handed over by label. */
+    private boolean arcfleets(HasMetadata live) {
+        Ownership ownership = Ownership.of(live, owner);
+        return ownership == Ownership.OURS || ownership == Ownership.UNCLAIMED;
+    }
+
+    /** Who claims objects of a set, and how the claim ends, for people. */
+    private record Claimant(String who, String howToEnd) {
+    }
+
+    private static void claim(Map<Reason, Map<Claimant, List<String>>> claims, Reason reason, Claimant claimant,
+            RenderedObject object) {
+        claims.computeIfAbsent(reason, key -> new LinkedHashMap<>()).computeIfAbsent(claimant, key -> new ArrayList<>())
+                .add(object.describe());
+    }
+
+    private static Optional<String> helmRelease(Map<String, String> annotations) {
+        return Optional.ofNullable(annotations).map(present -> present.get(ReleaseOwnerKeys.HELM_RELEASE_NAME));
+    }
+
+    private String helmReleaseNamespace(Map<String, String> annotations) {
+        return annotations.getOrDefault(ReleaseOwnerKeys.HELM_RELEASE_NAMESPACE, cache.namespace());
+    }
+
+    /**
+     * Removes the Helm annotations of a set Helm no longer records ({@link #claimedByInstaller} let it pass), so no
+     * later {@code helm install} or {@code upgrade} of a release by that name takes the objects back.
+     */
+    private void forgetHelmRelease(RenderedSet desired, Writes writes) {
+        for (RenderedObject object : desired.allObjects()) {
+            Optional<HasMetadata> live = live(object);
+            Map<String, String> annotations = live.map(found -> found.getMetadata().getAnnotations()).orElse(null);
+            if (annotations == null) {
+                continue;
+            }
+            List<String> keys = ReleaseOwnerKeys.HELM_ANNOTATIONS.stream().filter(annotations::containsKey).toList();
+            if (!keys.isEmpty()) {
+                writes.applied().add(Writes.Written.of(writer.removeAnnotations(live.get(), keys)));
+                LOG.infof("Runner set %s: took %s over from Helm release %s", desired.set().name(), object.describe(),
+                        annotations.getOrDefault(ReleaseOwnerKeys.HELM_RELEASE_NAME, "?"));
+            }
+        }
     }
 
     /**

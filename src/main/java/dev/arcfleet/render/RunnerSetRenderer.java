@@ -201,7 +201,7 @@ public final class RunnerSetRenderer {
             spec.put("githubServerTLS", Map.of("certificateFrom", Map.of("configMapKeyRef", reference)));
         });
         chart.proxy().flatMap(RunnerSetRenderer::proxy).ifPresent(proxy -> spec.put("proxy", proxy));
-        spec.put("maxRunners", repository.maxRunners());
+        repository.maxRunners().ifPresent(max -> spec.put("maxRunners", max));
         spec.put("minRunners", repository.minRunners());
         chart.listenerTemplate().ifPresent(template -> spec.put("listenerTemplate", tree(template)));
         chart.listenerMetrics().ifPresent(metrics -> spec.put("listenerMetrics", metrics));

@@ -52,7 +52,7 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
     /**
      * @param state arcfleet's view: ready, conflict, waiting, failed, halted, or pending before the first cycle
      * @param reason why, as a fixed name such as IN_SYNC or DELETE_LOOP; null before the first cycle
-     * @param maxRunners the configured maximum
+     * @param maxRunners the configured maximum; null for {@code maxRunners: null}, which sets no limit
      * @param runnerSet the AutoscalingRunnerSet's own status as ARC reports it
      * @param listener ARC's AutoscalingListener for the set: its name and status, or absent
      * @param cacheBytes the latest measurement of the set's caches
@@ -60,7 +60,7 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
      * @param cacheClaim where the set's caches live when they live in a claim; null for a cache directory
      */
     @RegisterForReflection
-    public record RunnerSet(String name, int instance, String state, String reason, String detail, int maxRunners,
+    public record RunnerSet(String name, int instance, String state, String reason, String detail, Integer maxRunners,
             boolean exists, Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles,
             Long cacheLimitBytes, Instant lastApplied, CacheClaim cacheClaim) {
     }
@@ -126,7 +126,7 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
         return new RunnerSet(set.name(), set.instance(),
                 status == null ? "pending" : status.state().name().toLowerCase(Locale.ROOT),
                 status == null ? null : status.reason().name(),
-                status == null ? "not reconciled yet" : status.detail(), set.repository().maxRunners(), live.isPresent(),
+                status == null ? "not reconciled yet" : status.detail(), set.repository().maxRunners().orElse(null), live.isPresent(),
                 arcStatus, listener,
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
                 set.repository().maxCacheSizeBytes().orElse(null), lastApplied.get(set.name()),

@@ -25,6 +25,15 @@ public record SetStatus(String name, String repository, Reason reason, String de
         UNMANAGED_OBJECT_IN_THE_WAY(State.CONFLICT),
         /** A same-named object of another arcfleet configuration ({@code arcfleet.dev/owner}) is in the way. */
         OTHER_OWNERS_OBJECT_IN_THE_WAY(State.CONFLICT),
+        /**
+         * An object carries a Helm release's annotations while that release's record exists: {@code helm uninstall}
+         * or a rollback would delete or rewrite whatever arcfleet wrote.
+         */
+        HELM_RELEASE_STILL_OWNS(State.CONFLICT),
+        /** An object carries a Flux HelmRelease's labels: Flux would upgrade it back, or reinstall its release. */
+        FLUX_STILL_OWNS(State.CONFLICT),
+        /** An object carries an Argo CD application's tracking key: Argo CD would sync it back, or prune it. */
+        ARGO_CD_STILL_OWNS(State.CONFLICT),
         CACHE_DIRECTORY_PENDING(State.WAITING),
         CACHE_DIRECTORY_UNUSABLE(State.WAITING),
         /** The AutoscalingRunnerSet, or an object ARC no longer holds, is being deleted; recreated once gone. */

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.HelmReleases;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.Node;
@@ -79,9 +81,9 @@ class ImportCommandTest {
     void theHelmMadeSetsOfAClusterBecomeRepositoriesWithAHandOverReport(QuarkusMainLauncher launcher)
             throws InvalidFleetConfigException {
         try (FleetFixture fleet = FleetFixture.create("import")) {
-            MigrationHandOverTest.helmInstall(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1");
-            MigrationHandOverTest.helmInstall(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-2");
-            MigrationHandOverTest.helmInstall(fleet, "dind-mode-release.yaml", "arc-runner-acme-web-1");
+            HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1", HelmReleases.KUBERNETES_MODE_VALUES);
+            HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-2", HelmReleases.KUBERNETES_MODE_VALUES);
+            HelmReleases.install(fleet, "dind-mode-release.yaml", "arc-runner-acme-web-1", HelmReleases.DIND_MODE_VALUES);
             Poll.until(FleetFixture.TIMEOUT, "the Helm-made sets", () -> fleet.runnerSets().inNamespace(fleet.namespace)
                     .list().getItems().size() == 3);
 
@@ -96,6 +98,65 @@ class ImportCommandTest {
             assertThat(result.getErrorOutput(), containsString("arc-runner-acme-tools-1: changes on hand over:"
                     + " ConfigMap/arc-runner-acme-tools-1-hook-template (created: Helm made no such object)"));
             assertThat(result.getErrorOutput(), containsString("arcfleet.namespace: to do: arcfleet.namespace"));
+        }
+    }
+
+    /**
+     * Three releases stored as Helm stores them: ARC's quickstart name {@code arc-runner-set}, a set numbered from 0,
+     * and one installed with {@code -n <elsewhere> --set namespaceOverride=<runner namespace>} for a whole
+     * organisation. Import reads each record, in every namespace, says where each value came from, and prints the
+     * commands that end Helm's ownership, records and all, wherever they are.
+     */
+    @Test
+    void releaseRecordsAreReadInEveryNamespaceAndTheirOwnershipEndedThere(QuarkusMainLauncher launcher)
+            throws IOException, InvalidFleetConfigException {
+        try (FleetFixture fleet = FleetFixture.create("import-records")) {
+            String elsewhere = TestApiServer.freshNamespace(fleet.client, "helm-releases");
+            HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-set", HelmReleases.KUBERNETES_MODE_VALUES);
+            HelmReleases.install(fleet, "dind-mode-release.yaml", "arc-runner-acme-web-0", HelmReleases.DIND_MODE_VALUES);
+            HelmReleases.install(fleet, "dind-mode-release.yaml", "arc-runner-acme", HelmReleases.DIND_MODE_VALUES
+                    .replace("https://github.com/acme/web", "https://github.com/acme"),
+                    elsewhere);
+            Poll.until(FleetFixture.TIMEOUT, "the Helm-made sets", () -> fleet.runnerSets().inNamespace(fleet.namespace)
+                    .list().getItems().size() == 3);
+
+            LaunchResult result = RenderMatchesDaemonTest.launchAgainst(TestApiServer.kubeconfig(), () -> launcher.launch(
+                    "import", "-n", fleet.namespace, "--arc-version", FleetFixture.ARC_VERSION));
+            Files.writeString(Path.of("target", "import-of-release-records.txt"), "$ arcfleet import -n " + fleet.namespace
+                    + "\n" + result.getOutput() + "\n--- stderr:\n" + result.getErrorOutput() + "\n");
+
+            assertEquals(0, result.exitCode(), result.getErrorOutput());
+            assertEquals(List.of("arc-runner-acme", "arc-runner-acme-web-0", "arc-runner-set"), new FleetConfigParser()
+                    .parse(CommandLineTest.commandOutput(result)).runnerSets().stream().map(RunnerSet::name).sorted().toList(),
+                    "every set keeps its name");
+            String report = result.getErrorOutput();
+            List<String> commands = report.lines().map(String::strip).filter(line -> line.startsWith("kubectl ")).toList();
+            assertThat(report, containsString("Read 3 Helm-made sets in namespace " + fleet.namespace + " and 3 Helm release"
+                    + " records"));
+            for (String release : List.of("arc-runner-set", "arc-runner-acme-web-0")) {
+                assertThat(report, containsString(release + ": values from: release " + release + " (namespace "
+                        + fleet.namespace + ", revision 1, chart gha-runner-scale-set 0.13.0, record sh.helm.release.v1."
+                        + release + ".v1)"));
+                assertTrue(commands.contains("kubectl -n " + fleet.namespace + " delete secret -l owner=helm,name=" + release),
+                        report);
+            }
+            assertThat(report, containsString("arc-runner-acme: values from: release arc-runner-acme (namespace " + elsewhere));
+            assertTrue(commands.contains("kubectl -n " + elsewhere + " delete secret -l owner=helm,name=arc-runner-acme"), report);
+            assertTrue(commands.contains("kubectl -n " + fleet.namespace + " annotate autoscalingrunnersets,serviceaccounts,"
+                    + "roles,rolebindings,secrets -l actions.github.com/scale-set-name=arc-runner-acme"
+                    + " meta.helm.sh/release-name- meta.helm.sh/release-namespace-"), report);
+            assertEquals(List.of(), report.lines().map(String::strip).filter(line -> line.startsWith("helm ")).toList(),
+                    "no helm command: `helm uninstall` deletes the set");
+            assertThat(result.getOutput() + report, not(containsString("ghp_helm_token")));
+            // Each release's claim comes before Helm forgets it.
+            for (String release : List.of("arc-runner-set", "arc-runner-acme-web-0", "arc-runner-acme")) {
+                int claim = commands.indexOf("kubectl -n " + fleet.namespace + " label autoscalingrunnersets,serviceaccounts,"
+                        + "roles,rolebindings,secrets -l actions.github.com/scale-set-name=" + release
+                        + ",app.kubernetes.io/managed-by=Helm helm.sh/chart- app.kubernetes.io/managed-by=arcfleet --overwrite");
+                int forget = commands.indexOf("kubectl -n " + (release.equals("arc-runner-acme") ? elsewhere : fleet.namespace)
+                        + " delete secret -l owner=helm,name=" + release);
+                assertTrue(claim >= 0 && claim < forget, release + ":\n" + report);
+            }
         }
     }
 
@@ -125,7 +186,8 @@ class ImportCommandTest {
     @Test
     void onAClusterOfSeveralNodesHostPathCachesAreWarnedAbout(QuarkusMainLauncher launcher) {
         try (FleetFixture fleet = FleetFixture.create("import-nodes")) {
-            MigrationHandOverTest.helmInstall(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1");
+            HelmReleases.install(fleet, "kubernetes-mode-release.yaml", "arc-runner-acme-tools-1",
+                    HelmReleases.KUBERNETES_MODE_VALUES);
             Poll.until(FleetFixture.TIMEOUT, "the Helm-made set", () -> fleet.runnerSets().inNamespace(fleet.namespace)
                     .list().getItems().size() == 1);
             List<Node> nodes = new java.util.ArrayList<>();

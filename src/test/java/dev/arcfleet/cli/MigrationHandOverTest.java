@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,17 +29,16 @@ import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.testing.ArcControllerStandIn;
 import dev.arcfleet.testing.ArcFixtures;
 import dev.arcfleet.testing.FleetFixture;
+import dev.arcfleet.testing.HelmReleases;
 import dev.arcfleet.testing.Kubectl;
 import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 
 /**
  * The migration runbook of docs/migrating-from-helm.md on three sets the chart made (hand-written chart output, see
- * {@code src/test/resources/helm/}), registered by the ARC stand-in: import, hand over by label, drop Helm's release
- * records, reconcile. Nothing may be deregistered or deleted, and the sets' specs may change only where the import
+ * {@code src/test/resources/helm/}, and Helm's release records), registered by the ARC stand-in: import, then the
+ * hand-over commands it prints (arcfleet claims by label, Helm forgets by its records), reconcile. Nothing may be deregistered or deleted, and the sets' specs may change only where the import
  * report says they will.
  */
 class MigrationHandOverTest {
@@ -48,7 +47,8 @@ class MigrationHandOverTest {
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final List<String> TOOLS = List.of("arc-runner-acme-tools-1", "arc-runner-acme-tools-2");
     private static final String WEB = "arc-runner-acme-web-1";
-    private static final String CHART_KINDS = "autoscalingrunnersets,serviceaccounts,roles,rolebindings,secrets";
+    /** Import's command by which arcfleet claims a set's objects. */
+    private static final Pattern CLAIM = Pattern.compile(" label .* -l actions.github.com/scale-set-name=([^,]+),");
 
     @Test
     void helmMadeSetsAreImportedAndHandedOverWithoutDeregistrationOrUnreportedChanges() {
@@ -56,8 +56,8 @@ class MigrationHandOverTest {
             ArcControllerStandIn arc = fleet.startArcController(FleetFixture.ARC_VERSION);
             List<String> sets = new ArrayList<>(TOOLS);
             sets.add(WEB);
-            TOOLS.forEach(set -> helmInstall(fleet, "kubernetes-mode-release.yaml", set));
-            helmInstall(fleet, "dind-mode-release.yaml", WEB);
+            TOOLS.forEach(set -> HelmReleases.install(fleet, "kubernetes-mode-release.yaml", set, HelmReleases.KUBERNETES_MODE_VALUES));
+            HelmReleases.install(fleet, "dind-mode-release.yaml", WEB, HelmReleases.DIND_MODE_VALUES);
             Poll.until(FleetFixture.TIMEOUT, "ARC to register the Helm-made sets",
                     () -> sets.stream().allMatch(fleet::registeredByArc));
             Map<String, GenericKubernetesResource> before = runnerSets(fleet, sets);
@@ -67,8 +67,12 @@ class MigrationHandOverTest {
                     FleetFixture.ARC_VERSION, ArcFixtures.CONTROLLER_SERVICE_ACCOUNT, fleet.controllerNamespace()), 20,
                     fleet.settings.cache().nodeRoot(), dev.arcfleet.settings.Owner.of(fleet.settings).value());
             List<HelmMadeSet> helmMade = ImportCommand.helmMadeSets(fleet.client, fleet.namespace);
-            RepositoriesFromValues.Result imported = ClusterImport.of(helmMade,
+            List<Finding> readingRecords = new ArrayList<>();
+            ClusterImport.Result result = ClusterImport.of(fleet.namespace, helmMade,
+                    ImportCommand.releaseRecords(fleet.client, fleet.namespace, readingRecords),
                     new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github"), facts);
+            RepositoriesFromValues.Result imported = result.imported();
+            assertEquals(List.of(), readingRecords);
 
             assertEquals(yaml("""
                     repositories:
@@ -100,6 +104,10 @@ class MigrationHandOverTest {
             String toolsPod = "AutoscalingRunnerSet/arc-runner-acme-tools-1 spec.template.spec";
             String webPod = "AutoscalingRunnerSet/" + WEB + " spec.template.spec";
             for (String expected : List.of(
+                    "arc-runner-acme-tools-1: values from: release arc-runner-acme-tools-1 (namespace " + fleet.namespace
+                            + ", revision 1, chart gha-runner-scale-set 0.13.0, record"
+                            + " sh.helm.release.v1.arc-runner-acme-tools-1.v1) (githubConfigUrl, githubConfigSecret,"
+                            + " minRunners, maxRunners, containerMode, labels, template)",
                     tools1 + "ConfigMap/arc-runner-acme-tools-1-hook-template (created: Helm made no such object)",
                     tools1 + "AutoscalingRunnerSet/arc-runner-acme-tools-1 spec.runnerScaleSetName (added)",
                     tools1 + toolsPod + ".containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE] (added)",
@@ -126,14 +134,19 @@ class MigrationHandOverTest {
             runnerSets(fleet, sets).forEach((name, set) -> assertEquals(before.get(name).getMetadata().getResourceVersion(),
                     set.getMetadata().getResourceVersion(), name + " was touched before the hand-over"));
 
-            // 3. The runbook's commands, per set, as docs/migrating-from-helm.md gives them.
-            for (String set : sets) {
-                Kubectl.run("-n", fleet.namespace, "delete", "secret", "-l", "owner=helm,name=" + set);
-                String selector = "actions.github.com/scale-set-name=" + set + ",app.kubernetes.io/managed-by=Helm";
-                Kubectl.run("-n", fleet.namespace, "annotate", CHART_KINDS, "-l", selector, "meta.helm.sh/release-name-",
-                        "meta.helm.sh/release-namespace-");
-                Kubectl.run("-n", fleet.namespace, "label", CHART_KINDS, "-l", selector, "helm.sh/chart-",
-                        "app.kubernetes.io/managed-by=arcfleet", "--overwrite");
+            // 3. The hand-over's commands, per release in the order import prints them.
+            List<String> commands = result.handOver().stream().map(String::strip).filter(line -> line.startsWith("kubectl "))
+                    .toList();
+            assertEquals(2 * sets.size(), commands.size(), String.join("\n", result.handOver()));
+            for (String command : commands) {
+                Kubectl.run(command.substring("kubectl ".length()).split(" "));
+                Matcher claimed = CLAIM.matcher(command);
+                if (claimed.find()) {
+                    // arcfleet claimed the set while Helm still records it: the daemon holds it.
+                    String set = claimed.group(1);
+                    assertEquals(SetStatus.Reason.HELM_RELEASE_STILL_OWNS, fleet.converge().last().sets().stream()
+                            .filter(status -> status.name().equals(set)).findFirst().orElseThrow().reason());
+                }
             }
             FleetFixture.Converged converged = fleet.converge();
 
@@ -163,21 +176,6 @@ class MigrationHandOverTest {
             assertEquals(List.of(), fleet.client.secrets().inNamespace(fleet.namespace).withLabel("owner", "helm").list()
                     .getItems(), "Helm's release records are gone, so helm uninstall no longer knows the releases");
         }
-    }
-
-    /** What {@code helm install} leaves: the chart's objects and Helm's release record. */
-    static void helmInstall(FleetFixture fleet, String resource, String release) {
-        String manifests = read("/helm/" + resource).replace("CONTROLLER_NAMESPACE", fleet.controllerNamespace())
-                .replace("NAMESPACE", fleet.namespace).replace("RELEASE", release);
-        for (HasMetadata object : fleet.client.load(new java.io.ByteArrayInputStream(manifests.getBytes(StandardCharsets.UTF_8)))
-                .items()) {
-            fleet.client.resource(object).inNamespace(fleet.namespace).create();
-        }
-        fleet.client.secrets().inNamespace(fleet.namespace).resource(new SecretBuilder().withNewMetadata()
-                .withName("sh.helm.release.v1." + release + ".v1").withNamespace(fleet.namespace)
-                .addToLabels("owner", "helm").addToLabels("name", release).addToLabels("status", "deployed")
-                .addToLabels("version", "1").endMetadata().withType("helm.sh/release.v1")
-                .addToData("release", "SDRzSUFBQUFBQUFBLw==").build()).create();
     }
 
     private static Map<String, GenericKubernetesResource> runnerSets(FleetFixture fleet, List<String> names) {
@@ -241,14 +239,6 @@ class MigrationHandOverTest {
             return YAML.readTree(text);
         } catch (IOException e) {
             return fail(e);
-        }
-    }
-
-    private static String read(String resource) {
-        try (InputStream in = MigrationHandOverTest.class.getResourceAsStream(resource)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

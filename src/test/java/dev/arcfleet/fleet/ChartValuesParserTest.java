@@ -327,6 +327,15 @@ class ChartValuesParserTest {
         singleProblem("runnerScaleSetLabels: ['']\n", "runnerScaleSetLabels", "1 to 255");
     }
 
+    /** The chart's own key, as a values file has it, means the same. */
+    @Test
+    void scaleSetLabelsIsTheChartsNameForRunnerScaleSetLabels() {
+        assertEquals(List.of("linux", "gpu"), repository("scaleSetLabels: [linux, gpu]\n").chart().runnerScaleSetLabels());
+        singleProblem("scaleSetLabels: ['']\n", "scaleSetLabels", "1 to 255");
+        singleProblem("scaleSetLabels: [linux]\nrunnerScaleSetLabels: [linux]\n", "scaleSetLabels",
+                "give one of the two");
+    }
+
     @Test
     void aRepositoryValueReplacesTheDefaultsValueAsAWhole() {
         try {

@@ -31,8 +31,9 @@ class FieldTableTest {
         Map<String, String> documented = documented();
         Defaults builtIn = FleetSchema.BUILT_IN_DEFAULTS;
         assertEquals("`" + builtIn.instances() + "`", documented.get("instances"));
+        assertEquals("`" + builtIn.firstIndex() + "`", documented.get("firstIndex"));
         assertEquals("`" + builtIn.minRunners() + "`", documented.get("minRunners"));
-        assertEquals("`" + builtIn.maxRunners() + "`", documented.get("maxRunners"));
+        assertEquals("`" + builtIn.maxRunners().orElseThrow() + "`", documented.get("maxRunners"));
         assertEquals("`" + builtIn.containerMode().yamlName() + "`", documented.get("containerMode"));
         assertEquals("`" + builtIn.runnerImage() + "`", documented.get("runnerImage"));
         assertEquals("one cache `" + builtIn.cachePaths().get(0).name() + "` at `" + builtIn.cachePaths().get(0).path() + "`",

@@ -111,7 +111,7 @@ class FleetConfigParserTest {
         assertEquals("Widgets", widgets.repo());
         assertEquals(2, widgets.instances());
         assertEquals(1, widgets.minRunners());
-        assertEquals(5, widgets.maxRunners());
+        assertEquals(Optional.of(5), widgets.maxRunners());
         assertEquals(ContainerMode.DIND, widgets.containerMode());
         assertEquals("registry.example.com/runner:2.320.0", widgets.runnerImage());
         assertEquals(Optional.of("builders"), widgets.runnerGroup());
@@ -123,7 +123,7 @@ class FleetConfigParserTest {
         RepositoryConfig gadgets = repository(config, "acme/gadgets");
         assertEquals(1, gadgets.instances());
         assertEquals(0, gadgets.minRunners());
-        assertEquals(3, gadgets.maxRunners());
+        assertEquals(Optional.of(3), gadgets.maxRunners());
         assertEquals(ContainerMode.KUBERNETES, gadgets.containerMode());
         assertEquals("ghcr.io/acme/runner:1", gadgets.runnerImage());
         assertEquals(Optional.of("gadgets"), gadgets.runnerGroup());
@@ -135,7 +135,7 @@ class FleetConfigParserTest {
         RepositoryConfig tools = repository(config, "acme/tools");
         assertEquals(2, tools.instances());
         assertEquals(1, tools.minRunners());
-        assertEquals(5, tools.maxRunners());
+        assertEquals(Optional.of(5), tools.maxRunners());
         assertEquals(ContainerMode.KUBERNETES_NOVOLUME, tools.containerMode());
         assertEquals("tools", tools.setNamePrefix());
         assertEquals(new WorkVolumeClaim(Optional.of("slow"), List.of("ReadWriteMany"), "20Gi"),
@@ -160,7 +160,7 @@ class FleetConfigParserTest {
         assertEquals("widgets", widgets.repo());
         assertEquals(1, widgets.instances());
         assertEquals(0, widgets.minRunners());
-        assertEquals(1, widgets.maxRunners());
+        assertEquals(Optional.of(1), widgets.maxRunners());
         assertEquals(ContainerMode.KUBERNETES, widgets.containerMode());
         assertEquals("ghcr.io/actions/actions-runner:latest", widgets.runnerImage());
         assertEquals(Optional.empty(), widgets.runnerGroup());
@@ -186,6 +186,77 @@ class FleetConfigParserTest {
                 repository(config, "acme/widgets").workVolumeClaimTemplate());
         assertEquals(new WorkVolumeClaim(Optional.of("fast-ssd"), List.of("ReadWriteOncePod"), "10Gi"),
                 repository(config, "acme/gadgets").workVolumeClaimTemplate());
+    }
+
+    /** The chart renders no maxRunners for a null one, and ARC then sets no limit; arcfleet's default stays 1. */
+    /** keyVault is the one chart value arcfleet does not support: the user learns why, not that the key is unknown. */
+    @Test
+    void keyVaultIsRefusedWithTheReason() {
+        singleProblem("""
+                repositories:
+                  - name: acme/tools
+                    keyVault: {type: azure_key_vault}
+                """, "repository acme/tools: keyVault: not supported: arcfleet reads credentials from Kubernetes Secrets only");
+    }
+
+    @Test
+    void maxRunnersNullMeansNoLimit() {
+        FleetConfig config = parse("""
+                defaults:
+                  minRunners: 5
+                  maxRunners: null
+                repositories:
+                  - name: acme/tools
+                  - name: acme/web
+                    maxRunners: 7
+                """);
+
+        assertEquals(Optional.empty(), repository(config, "acme/tools").maxRunners());
+        assertEquals(Optional.of(7), repository(config, "acme/web").maxRunners());
+        assertEquals(Optional.of(1), parse("repositories:\n  - name: acme/api\n").repositories().get(0).maxRunners());
+    }
+
+    @Test
+    void setsAreNamedFromFirstIndexOrAsListed() {
+        FleetConfig config = parse("""
+                defaults:
+                  firstIndex: 0
+                repositories:
+                  - name: acme/tools
+                    instances: 3
+                  - name: acme/web
+                    firstIndex: 1
+                    instances: 2
+                  - name: acme/quickstart
+                    sets: [arc-runner-set, arc-runner-acme-svc-42]
+                """);
+
+        assertEquals(List.of("arc-runner-acme-tools-0", "arc-runner-acme-tools-1", "arc-runner-acme-tools-2",
+                "arc-runner-acme-web-1", "arc-runner-acme-web-2", "arc-runner-set", "arc-runner-acme-svc-42"),
+                config.runnerSets().stream().map(RunnerSet::name).toList());
+        assertEquals(List.of(1, 2, 3, 1, 2, 1, 2), config.runnerSets().stream().map(RunnerSet::instance).toList(),
+                "instances are positions, whatever the names");
+        assertEquals(2, repository(config, "acme/quickstart").instances());
+    }
+
+    @Test
+    void setsAndFirstIndexAreChecked() {
+        List<String> problems = problems("""
+                repositories:
+                  - name: acme/tools
+                    firstIndex: 2
+                  - name: acme/web
+                    sets: [Web, web-a, web-a]
+                    instances: 3
+                  - name: acme/api
+                    sets: []
+                """);
+
+        assertSomeProblem(problems, "repository acme/tools: firstIndex: must be 0 or 1, got 2");
+        assertSomeProblem(problems, "repository acme/web: sets:", "'Web'");
+        assertSomeProblem(problems, "repository acme/web: sets: names 'web-a' twice");
+        assertSomeProblem(problems, "repository acme/web: instances: has no effect beside sets");
+        assertSomeProblem(problems, "repository acme/api: sets: must name 1 to 100 sets");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.arcfleet.chart.ContainerMode;
 import dev.arcfleet.fleet.RepositoryConfig;
+import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.migrate.Finding.Kind;
 
 /** Offline import: `helm get values` of each release in, repositories.yaml and findings out. */
@@ -190,13 +192,95 @@ class RepositoriesFromValuesTest {
     }
 
     @Test
-    void aReleaseWithoutAnInstanceNumberBecomesANewSetName() {
-        RepositoriesFromValues.Result result = importing(release("acme-runners",
+    void aReleaseWithoutAnInstanceNumberKeepsItsName() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-set",
                 "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 1\n"));
 
-        assertEquals("acme-runners-1", result.config().orElseThrow().runnerSets().get(0).name());
-        assertTrue(findings(result, Kind.CHANGES_ON_HAND_OVER).stream()
-                .anyMatch(finding -> finding.subject().equals("name") && finding.text().contains("new scale set")));
+        assertEquals(yaml("[arc-runner-set]"), result.repositories().path("repositories").get(0).path("sets"));
+        assertEquals(List.of("arc-runner-set"), setNames(result));
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
+    @Test
+    void aReleaseWithoutMaxRunnersStaysUnlimited() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1",
+                "githubConfigUrl: https://github.com/acme/tools\n"));
+
+        assertTrue(result.repositories().path("repositories").get(0).path("maxRunners").isNull(),
+                result.repositories().toString());
+        assertEquals(Optional.empty(), result.config().orElseThrow().repositories().get(0).maxRunners());
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    /** The daemon refuses the variable in kubernetes mode; imported as it is, the whole file would be invalid. */
+    @Test
+    void aReleasesOwnHookTemplateIsAFindingNotAnInvalidFile() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 2
+                containerMode: {type: kubernetes}
+                template:
+                  spec:
+                    containers:
+                      - name: runner
+                        command: [/home/runner/run.sh]
+                        env:
+                          - {name: ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE, value: /home/runner/job-template/content}
+                          - {name: TEAM, value: ci}
+                """));
+
+        assertTrue(result.config().isPresent(), result.findings().toString());
+        assertEquals(yaml("[{name: runner, env: [{name: TEAM, value: ci}]}]"),
+                result.repositories().path("repositories").get(0).path("template").path("spec").path("containers"));
+        List<Finding> lost = findings(result, Kind.NOT_IMPORTED);
+        assertEquals(List.of("template.spec.containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE]"),
+                lost.stream().map(Finding::subject).toList());
+        assertTrue(lost.get(0).text().contains("kubectl get configmap arc-runner-acme-tools-1-hook-template -o yaml"),
+                lost.get(0).text());
+    }
+
+    @Test
+    void setsNumberedFromZeroKeepTheirNamesWithFirstIndexZero() {
+        String values = "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 1\n";
+        RepositoriesFromValues.Result result = importing(release("x-2", values), release("x-0", values),
+                release("x-1", values));
+
+        assertEquals(yaml("""
+                repositories:
+                  - name: acme/tools
+                    instances: 3
+                    firstIndex: 0
+                    installationName: x
+                    containerMode: none
+                    maxRunners: 1
+                """), result.repositories());
+        assertEquals(List.of("x-0", "x-1", "x-2"), setNames(result));
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    /** A lone name ending in digits is a name: reading it as instance 42 would ask for 41 new scale sets. */
+    @Test
+    void aLoneNameEndingInDigitsIsNoIndex() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-svc-42",
+                "githubConfigUrl: https://github.com/acme/svc-42\nmaxRunners: 1\n"));
+
+        assertEquals(List.of("arc-runner-acme-svc-42"), setNames(result));
+        assertFalse(result.repositories().path("repositories").get(0).has("instances"), result.repositories().toString());
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    @Test
+    void siblingsNumberedFromBeyondOneKeepTheirNamesAsSets() {
+        String values = "githubConfigUrl: https://github.com/acme/tools\nmaxRunners: 1\n";
+        RepositoriesFromValues.Result result = importing(release("x-4", values), release("x-3", values));
+
+        assertEquals(List.of("x-3", "x-4"), setNames(result));
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    private static List<String> setNames(RepositoriesFromValues.Result result) {
+        return result.config().orElseThrow().runnerSets().stream().map(RunnerSet::name).toList();
     }
 
     @Test

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.arcfleet.chart.KubeMinorVersion;
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.fleet.FleetConfigParser;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
@@ -202,6 +203,19 @@ class RunnerSetRendererTest {
         assertTrue(spec.has("minRunners"), spec.toString());
         assertEquals(0, spec.path("minRunners").asInt(-1));
         assertEquals(1, spec.path("maxRunners").asInt(-1));
+    }
+
+    /**
+     * The chart renders maxRunners only for a number (actions/actions-runner-controller
+     * charts/gha-runner-scale-set/templates/autoscalingrunnerset.yaml, 0.13.0 to 0.14.2: the block
+     * {@code if or (kindIs "int64" .Values.maxRunners) (kindIs "float64" .Values.maxRunners)} around
+     * {@code maxRunners: {{ .Values.maxRunners | int }}}), so a null one renders none, and ARC sets no limit.
+     */
+    @Test
+    void maxRunnersNullRendersNoMaxRunnersAsTheChartDoes() {
+        JsonNode spec = arsSpec(render("maxRunners: null\n"));
+        assertFalse(spec.has("maxRunners"), spec.toString());
+        assertEquals(0, spec.path("minRunners").asInt(-1));
     }
 
     @Test
@@ -530,6 +544,22 @@ class RunnerSetRendererTest {
     private static DesiredRunnerSet renderDind(int kubernetesMinorVersion) {
         ClusterFacts facts = new ClusterFacts(NAMESPACE, "https://github.example.com", CONTROLLER, kubernetesMinorVersion, NODE_ROOT, OWNER);
         return RunnerSetRenderer.render(set("containerMode: dind\nrunnerImage: ghcr.io/acme/runner:4\n"), facts, TOKEN);
+    }
+
+    /**
+     * actions/actions-runner-controller charts/gha-runner-scale-set/templates/autoscalingrunnerset.yaml (0.13.0 to
+     * 0.14.2) decides with {@code if (ge (.Capabilities.KubeVersion.Minor | int) 29)}, in the initContainers and again in
+     * the containers block. Helm hands the minor on as the API server reports it, {@code "29+"} on EKS and GKE, and
+     * Sprig's int makes that 0: the chart renders an ordinary dind container there, whatever the version.
+     */
+    @Test
+    void dindOnAMinorWithAPlusIsAnOrdinaryContainerAsTheChartRendersIt() {
+        for (String minor : List.of("29+", "33+")) {
+            JsonNode pod = podSpec(renderDind(KubeMinorVersion.asTheChartReadsIt(minor)));
+            assertEquals(List.of("init-dind-externals"), containerNames(pod.path("initContainers")), "minor " + minor);
+            assertEquals(List.of("runner", "dind"), containerNames(pod.path("containers")), "minor " + minor);
+        }
+        assertEquals(30, KubeMinorVersion.asTheChartReadsIt("30"));
     }
 
     @Test

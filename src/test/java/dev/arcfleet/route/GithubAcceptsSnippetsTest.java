@@ -99,7 +99,10 @@ class GithubAcceptsSnippetsTest {
     @ParameterizedTest(name = "{0} x {1}")
     @MethodSource("divisorsOfTen")
     void singleExpressionIsAcceptedAndPicksTheRulesSet(String name, int instances) throws Exception {
-        RepositoryConfig repository = repository(name, instances);
+        singleExpressionIsAcceptedAndPicksTheRulesSet(repository(name, instances));
+    }
+
+    private void singleExpressionIsAcceptedAndPicksTheRulesSet(RepositoryConfig repository) throws Exception {
         WorkflowSnippets.SingleExpression single = WorkflowSnippets.of(repository).singleExpression().orElseThrow();
         assertTrue(single.workflow().contains("\n    " + single.runsOnLine() + "\n"), single.workflow());
 
@@ -180,7 +183,10 @@ class GithubAcceptsSnippetsTest {
     @ParameterizedTest(name = "{0} x {1}")
     @MethodSource("routeScriptCases")
     void routeScriptInBashPicksTheRulesSet(String name, int instances) throws Exception {
-        RepositoryConfig repository = repository(name, instances);
+        routeScriptInBashPicksTheRulesSet(repository(name, instances));
+    }
+
+    private void routeScriptInBashPicksTheRulesSet(RepositoryConfig repository) throws Exception {
         JsonNode step = routeStep(WorkflowSnippets.of(repository).routeJobWorkflow());
         Path script = dir.resolve("route.sh");
         Files.writeString(script, step.path("run").asText());
@@ -198,6 +204,26 @@ class GithubAcceptsSnippetsTest {
                     "key '" + key + "'");
         }
         assertFalse(Files.exists(marker), "a key ran as a command");
+    }
+
+    /** Sets numbered from 0, or named as they are: both forms of the workflow pick the rule's set by position. */
+    static Stream<Arguments> namedSets() {
+        return Stream.of(
+                Arguments.of("firstIndex 0 x 2", repository("acme/tools", 2, "    firstIndex: 0\n")),
+                Arguments.of("firstIndex 0 x 5", repository("acme/tools", 5, "    firstIndex: 0\n")),
+                Arguments.of("sets x 1", RoutingRuleTest.listed("acme/quickstart", List.of("arc-runner-set"))),
+                Arguments.of("sets x 2", RoutingRuleTest.listed("acme/quickstart", List.of("arc-runner-set",
+                        "arc-runner-acme-svc-42"))),
+                Arguments.of("sets x 5", RoutingRuleTest.listed("acme/quickstart", List.of("e", "d", "c", "b", "a"))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("namedSets")
+    void namedSetsAreRoutedAsTheRuleRoutesThem(String label, RepositoryConfig repository) throws Exception {
+        JsonNode report = check(WorkflowSnippets.of(repository).routeJobWorkflow(), null, List.of());
+        assertEquals(List.of(), errors(report.path("workflow")), label);
+        singleExpressionIsAcceptedAndPicksTheRulesSet(repository);
+        routeScriptInBashPicksTheRulesSet(repository);
     }
 
     @Test

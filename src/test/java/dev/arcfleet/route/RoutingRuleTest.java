@@ -39,6 +39,16 @@ class RoutingRuleTest {
         }
     }
 
+    /** A repository whose sets are named in {@code sets}, routed by their position there. */
+    static RepositoryConfig listed(String name, List<String> sets) {
+        try {
+            return new FleetConfigParser().parse("repositories:\n  - name: " + name + "\n    sets: [" + String.join(", ", sets)
+                    + "]\n").repositories().get(0);
+        } catch (InvalidFleetConfigException e) {
+            return fail("test repository rejected: " + e.problems());
+        }
+    }
+
     private static String nameOf(RepositoryConfig repository, int instance) {
         return repository.runnerSets().stream()
                 .filter(set -> set.instance() == instance)
@@ -58,6 +68,18 @@ class RoutingRuleTest {
             assertEquals("arc-runner-rkoster-rubionic-workspace-" + expected, route.setName(), "n=" + n);
             assertEquals("issue or pull request " + n + " mod " + instances + " = " + (n % instances)
                     + ", + 1 → instance " + expected, route.derivation());
+        }
+    }
+
+    /** The rule picks positions; names numbered from 0 or listed in {@code sets} follow them. */
+    @Test
+    void setsNumberedFromZeroOrListedAreRoutedByPosition() {
+        RepositoryConfig fromZero = repository("acme/tools", 3, "    firstIndex: 0\n");
+        RepositoryConfig listed = listed("acme/quickstart", List.of("arc-runner-set", "arc-runner-set-b", "ci-large"));
+        for (int n = 0; n <= 30; n++) {
+            assertEquals("arc-runner-acme-tools-" + n % 3, RoutingRule.forNumber(fromZero, n).setName(), "n=" + n);
+            assertEquals(List.of("arc-runner-set", "arc-runner-set-b", "ci-large").get(n % 3),
+                    RoutingRule.forNumber(listed, n).setName(), "n=" + n);
         }
     }
 
