@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,6 +36,8 @@ public final class CacheClaims {
     private final OrphanRetention retention;
     private final Owner owner;
     private final Clock clock;
+    /** The resourceVersion of each claim (by uid) as this daemon last wrote it here. */
+    private final Map<String, String> written = new ConcurrentHashMap<>();
 
     public CacheClaims(ClusterCache cache, ApiWriter writer, OrphanRetention retention, Owner owner, Clock clock) {
         this.cache = cache;
@@ -59,7 +63,9 @@ public final class CacheClaims {
         for (HasMetadata claim : cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM).toList()) {
             Optional<String> setName = setOf(claim);
             // A terminating claim is going (a user clearing the cache, or a delete waiting for its last pod).
-            if (setName.isEmpty() || claim.getMetadata().getDeletionTimestamp() != null) {
+            // Nor is one whose copy is older than this daemon's last write of it: every write here is exact to the
+            // version it was decided on, so deciding on an older copy would only earn a 409 Conflict.
+            if (setName.isEmpty() || claim.getMetadata().getDeletionTimestamp() != null || !seenAsWritten(claim)) {
                 continue;
             }
             Optional<String> removedAt = Optional.ofNullable(claim.getMetadata().getAnnotations())
@@ -69,6 +75,7 @@ public final class CacheClaims {
                     if (removedAt.isPresent()) {
                         writer.annotate(claim, Labels.REMOVED_AT_ANNOTATION, Optional.empty()).ifPresent(stored -> {
                             annotated.add(stored);
+                            remember(stored);
                             LOG.infof("Runner set %s is back: it keeps its cache claim %s", setName.get(), name(claim));
                         });
                     }
@@ -89,6 +96,7 @@ public final class CacheClaims {
                     Instant now = clock.instant();
                     writer.annotate(claim, Labels.REMOVED_AT_ANNOTATION, Optional.of(now.toString())).ifPresent(stored -> {
                         annotated.add(stored);
+                        remember(stored);
                         LOG.infof("Cache claim %s: its set left the configuration; kept %s", name(claim),
                                 retention.keep().map(keep -> "until " + now.plus(keep)).orElse("for ever"));
                     });
@@ -102,7 +110,19 @@ public final class CacheClaims {
                 LOG.warnf("Cache claim %s, retrying next cycle: %s", name(claim), e.getMessage());
             }
         }
+        written.keySet().retainAll(cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM).map(claim -> claim.getMetadata().getUid())
+                .collect(Collectors.toSet()));
         return new Changes(annotated, deleted);
+    }
+
+    private void remember(HasMetadata stored) {
+        written.put(stored.getMetadata().getUid(), stored.getMetadata().getResourceVersion());
+    }
+
+    /** Whether the informer's copy of the claim is at least the version this daemon last wrote of it. */
+    private boolean seenAsWritten(HasMetadata claim) {
+        String version = written.get(claim.getMetadata().getUid());
+        return version == null || ClusterCache.atOrAfter(claim.getMetadata().getResourceVersion(), version);
     }
 
     private boolean inUse(HasMetadata claim) {

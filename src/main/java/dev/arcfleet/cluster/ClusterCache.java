@@ -413,4 +413,16 @@ public final class ClusterCache implements AutoCloseable {
         listeners.close();
         persistentVolumes.close();
     }
+
+    /**
+     * resourceVersions are opaque to clients, but every API server backed by etcd issues increasing
+     * integers; anything else only counts as caught up when equal.
+     */
+    public static boolean atOrAfter(String cached, String written) {
+        try {
+            return Long.parseLong(cached) >= Long.parseLong(written);
+        } catch (NumberFormatException e) {
+            return cached.equals(written);
+        }
+    }
 }

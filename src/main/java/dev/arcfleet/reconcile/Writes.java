@@ -38,7 +38,7 @@ record Writes(List<Written> applied, List<Written> released) {
     void awaitCaughtUp(ClusterCache cache) {
         long deadline = System.nanoTime() + CATCH_UP_TIMEOUT_NANOS;
         for (Written object : applied) {
-            if (!awaitCached(cache, object, cached -> cached.map(live -> atOrAfter(live.getMetadata().getResourceVersion(),
+            if (!awaitCached(cache, object, cached -> cached.map(live -> ClusterCache.atOrAfter(live.getMetadata().getResourceVersion(),
                     object.resourceVersion())).orElse(false), deadline)) {
                 return;
             }
@@ -66,15 +66,4 @@ record Writes(List<Written> applied, List<Written> released) {
         return true;
     }
 
-    /**
-     * resourceVersions are opaque to clients, but every API server backed by etcd issues increasing
-     * integers; anything else only counts as caught up when equal.
-     */
-    static boolean atOrAfter(String cached, String written) {
-        try {
-            return Long.parseLong(cached) >= Long.parseLong(written);
-        } catch (NumberFormatException e) {
-            return cached.equals(written);
-        }
-    }
 }
