@@ -25,12 +25,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.walk.Watch;
 
 /**
  * Keeps the node's cache directories in line with the desired sets, on threads of its own so that
@@ -53,7 +53,6 @@ public final class CacheManager implements AutoCloseable {
     private final CacheDirectories directories;
     private final Clock clock;
     private final Optional<Duration> retention;
-    private final int measureMaxEntries;
     private final Function<String, Optional<String>> cacheUser;
     private final Runnable onSetReady;
     /** Every change to the directories happens here, one at a time. */
@@ -85,10 +84,10 @@ public final class CacheManager implements AutoCloseable {
     private record Retry(int failures, Instant next, String note) {
     }
 
-    /** One deletion or clearing, given whether the set's directory is still free to touch. */
+    /** One deletion or clearing, given a watch that says whether the set's directory is still free to touch. */
     @FunctionalInterface
     private interface CleanupAction {
-        CacheDirectories.Cleanup run(BooleanSupplier free) throws IOException;
+        CacheDirectories.Cleanup run(Watch watch) throws IOException;
     }
 
     /**
@@ -104,7 +103,6 @@ public final class CacheManager implements AutoCloseable {
                 Integer.parseInt(settings.mode(), 8), owner);
         this.clock = clock;
         this.retention = settings.orphanRetention().keep();
-        this.measureMaxEntries = settings.measureMaxEntries();
         this.cacheUser = cacheUser;
         this.onSetReady = onSetReady;
         long measureMillis = settings.measureInterval().toMillis();
@@ -246,8 +244,11 @@ public final class CacheManager implements AutoCloseable {
             try {
                 // Taken before the check, so that a change during it shows as a difference next time.
                 directories.glance(set.setName(), set.caches()).ifPresent(glance -> glances.put(set.setName(), glance));
-                if (directories.ensure(set.setName(), set.repository(), set.caches(), now)) {
-                    LOG.infof("Cache directory of %s revived as it was", set.setName());
+                switch (directories.ensure(set.setName(), set.repository(), set.caches(), now)) {
+                    case REVIVED -> LOG.infof("Cache directory of %s revived as it was", set.setName());
+                    case EMPTIED_FOR_ANOTHER_REPOSITORY -> LOG.warnf("Cache directory of %s held another repository's cache; "
+                            + "emptied into its trash before handing it to %s", set.setName(), set.repository());
+                    case READY -> { }
                 }
                 newlyReady |= readySets.add(set.setName());
             } catch (Exception e) {
@@ -277,7 +278,7 @@ public final class CacheManager implements AutoCloseable {
                 } else if (overLimit.contains(name) && readySets.contains(name)) {
                     clear(sets.get(name), now, notes);
                 } else if (entry.hasTrash()) {
-                    attempt(name, now, "emptying its trash", free -> directories.emptyTrash(name, free), notes);
+                    attempt(name, now, "emptying its trash", watch -> directories.emptyTrash(name, watch), notes);
                 }
             }
         } catch (IOException e) {
@@ -326,7 +327,7 @@ public final class CacheManager implements AutoCloseable {
             wakeAt(deleteAt);
             return Optional.of(Optional.of(deleteAt));
         }
-        if (attempt(name, now, "deleting it", free -> directories.delete(name, free), notes) == Attempt.DONE) {
+        if (attempt(name, now, "deleting it", watch -> directories.delete(name, watch), notes) == Attempt.DONE) {
             usage.remove(name);
             measureProblems.remove(name);
             LOG.infof("Deleted the cache directory of %s, removed from the configuration at %s", name, since);
@@ -338,7 +339,7 @@ public final class CacheManager implements AutoCloseable {
     private void clear(DesiredCache set, Instant now, Map<String, String> notes) {
         String name = set.setName();
         CacheUsage measured = usage.get(name);
-        Attempt attempt = attempt(name, now, "clearing it", free -> directories.clear(name, set.caches(), free), notes);
+        Attempt attempt = attempt(name, now, "clearing it", watch -> directories.clear(name, set.caches(), watch), notes);
         if (attempt != Attempt.WAITING) {
             // Cleared, or failed after renaming the caches away: what is left belongs to the trash's retries.
             overLimit.remove(name);
@@ -370,7 +371,7 @@ public final class CacheManager implements AutoCloseable {
         Optional<String> user = cacheUser.apply(name);
         try {
             if (user.isEmpty()) {
-                if (action.run(() -> cacheUser.apply(name).isEmpty()) == CacheDirectories.Cleanup.DONE) {
+                if (action.run(new Watch(() -> cacheUser.apply(name).isEmpty(), () -> { })) == CacheDirectories.Cleanup.DONE) {
                     retries.remove(name);
                     return Attempt.DONE;
                 }
@@ -462,7 +463,7 @@ public final class CacheManager implements AutoCloseable {
 
     private void measureOne(String name) {
         try {
-            CacheUsage measured = directories.measure(name, measureMaxEntries);
+            CacheUsage measured = directories.measure(name, Watch.unwatched());
             CacheUsage previous = usage.put(name, measured);
             measureProblems.remove(name);
             // A first measurement counts from nothing: a line for each new, empty cache says nothing.

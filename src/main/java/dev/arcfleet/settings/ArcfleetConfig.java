@@ -102,10 +102,6 @@ public interface ArcfleetConfig {
         /** How often each set's cache is measured. */
         @WithDefault("5m")
         Duration measureInterval();
-
-        /** A walk stops counting here, so a huge tree cannot keep the measuring thread busy. */
-        @WithDefault("1000000")
-        int measureMaxEntries();
     }
 
     /** Only the holder of a coordination.k8s.io Lease reconciles; docs/high-availability.md. */

@@ -225,7 +225,8 @@ class CacheDirectoriesTest {
 
         fleet.caches().measureNow();
         CacheUsage usage = fleet.caches().report().usage().get(SET);
-        assertEquals(5, usage.bytes(), "only the cache's own file counts");
+        assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), usage.bytes(),
+                "only the cache's own entries count");
         assertEquals(1, usage.files());
 
         fleet.writeRepositories("repositories: []\n");
@@ -271,7 +272,8 @@ class CacheDirectoriesTest {
         assertEquals(List.of(), list(cache));
         assertEquals(1001, Files.getAttribute(cache, "unix:uid"));
         assertEquals(List.of(".arcfleet-cache", "cache"), list(fleet.cacheHostRoot().resolve(SET)), "no trash left");
-        assertEquals(0, fleet.caches().report().usage().get(SET).bytes());
+        assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), fleet.caches().report().usage().get(SET).bytes(),
+                "the empty cache directory");
         assertEquals(Map.of(), fleet.caches().report().cleanup());
     }
 
@@ -325,7 +327,7 @@ class CacheDirectoriesTest {
         })) {
             CacheUsage usage = Poll.until(java.time.Duration.ofSeconds(10), "a first measurement",
                     () -> restarted.report().usage().get(SET), measured -> measured != null);
-            assertEquals(3000, usage.bytes());
+            assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), usage.bytes());
         }
     }
 
@@ -355,8 +357,8 @@ class CacheDirectoriesTest {
             assertEquals(1, fleet.caches().cleanupFailures());
             fleet.caches().measureNow();
             CacheUsage usage = fleet.caches().report().usage().get(SET);
-            assertEquals(2000, usage.bytes(), "the trash is measured");
-            assertEquals(2000, usage.trashBytes());
+            assertEquals(Allocated.inSetDirectory(setDirectory), usage.bytes(), "the trash is measured");
+            assertEquals(Allocated.tree(setDirectory.resolve(CacheDirectories.TRASH)), usage.trashBytes());
 
             fleet.converge();
             fleet.caches().awaitSynced();

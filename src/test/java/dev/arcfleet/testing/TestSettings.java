@@ -186,11 +186,6 @@ public final class TestSettings implements ArcfleetConfig {
             public Duration measureInterval() {
                 return Duration.ofHours(1);
             }
-
-            @Override
-            public int measureMaxEntries() {
-                return 1_000_000;
-            }
         };
     }
 
