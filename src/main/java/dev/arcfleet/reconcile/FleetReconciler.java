@@ -156,7 +156,9 @@ public final class FleetReconciler implements AutoCloseable {
                 config.cache().nodeRoot(), owner.value());
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         rearmBreaker(fleet, arcController, desiredSetNames);
-        caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
+        String version = configSource.lastValidVersion();
+        caches.desire(fleet.runnerSets().stream().collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)),
+                () -> configSource.confirmedCurrent(version));
         awaitNewDirectories(fleet);
 
         Map<String, SetStatus> statuses = new LinkedHashMap<>();

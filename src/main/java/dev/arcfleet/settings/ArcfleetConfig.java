@@ -102,6 +102,10 @@ public interface ArcfleetConfig {
         /** How often each set's cache is measured. */
         @WithDefault("5m")
         Duration measureInterval();
+
+        /** A cache operation that makes no progress for this long shows in readiness and {@code arcfleet_cache_stalled}. */
+        @WithDefault("5m")
+        Duration stallAfter();
     }
 
     /** Only the holder of a coordination.k8s.io Lease reconciles; docs/high-availability.md. */

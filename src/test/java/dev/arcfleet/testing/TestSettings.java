@@ -19,6 +19,7 @@ public final class TestSettings implements ArcfleetConfig {
     private Path cacheHostRoot;
     private String cacheNodeRoot = "/tmp/github-runner-cache";
     private String orphanRetention = "7d";
+    private Duration cacheStallAfter = Duration.ofMinutes(5);
     private String configMap = "arcfleet-repositories";
     private Optional<String> credentialsNamespace = Optional.empty();
     private Optional<Boolean> leaderElection = Optional.empty();
@@ -54,6 +55,11 @@ public final class TestSettings implements ArcfleetConfig {
 
     public TestSettings orphanRetention(String value) {
         orphanRetention = value;
+        return this;
+    }
+
+    public TestSettings cacheStallAfter(Duration value) {
+        cacheStallAfter = value;
         return this;
     }
 
@@ -185,6 +191,11 @@ public final class TestSettings implements ArcfleetConfig {
             @Override
             public Duration measureInterval() {
                 return Duration.ofHours(1);
+            }
+
+            @Override
+            public Duration stallAfter() {
+                return cacheStallAfter;
             }
         };
     }
