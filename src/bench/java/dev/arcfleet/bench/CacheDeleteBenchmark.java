@@ -79,9 +79,9 @@ class CacheDeleteBenchmark {
         // settings (uid 1001, gid 123, mode 2775, owner test.arcfleet-repositories).
         TestSettings settings = new TestSettings("test").cacheHostRoot(hostRoot);
         try (CacheManager caches = new CacheManager(settings.cache(), Owner.of(settings).value(), Clock.systemUTC(),
-                set -> Optional.empty(), () -> { })) {
+                set -> Optional.empty(), () -> { }, () -> true)) {
             caches.desire(Map.of(SET, new DesiredCache(SET, "acme/tools", List.of(new CachePath("cache", "/home/runner/cache")),
-                    Optional.empty())));
+                    Optional.empty())), () -> true);
             caches.awaitSynced();
             assertTrue(caches.ready(SET), () -> SET + "'s cache directory is not ready: " + caches.report());
         }

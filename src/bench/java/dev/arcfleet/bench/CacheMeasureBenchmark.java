@@ -76,7 +76,7 @@ class CacheMeasureBenchmark {
                 }
             }
             System.out.printf("%nmeasured %s in %d ms (%s)%n", usage, (measureEnd - measureStart) / 1_000_000,
-                    usage.complete() ? "complete" : "stopped at the entry limit");
+                    usage.complete() ? "complete" : "entries skipped");
             System.out.printf("reconcile cycles every %d ms meanwhile: %d cycles, gaps between starts %s ms, longest cycle %d ms%n%n",
                     CYCLE_INTERVAL.toMillis(), gapsDuringMeasure.size(), summary(gapsDuringMeasure), maxCycleDuringMeasure);
         }

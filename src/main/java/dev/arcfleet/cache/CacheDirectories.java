@@ -16,16 +16,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.walk.DiskUsage;
+import dev.arcfleet.walk.TreeRemoval;
+import dev.arcfleet.walk.Watch;
 
 /**
  * The filesystem edge: per-set directories under host-root. Only ever modifies directories that carry
- * its marker. Walks, measurements, deletions and renames go through open directory handles and never
- * follow a link ({@link NoFollowTree}). Only creating a directory and setting its owner and mode go by
- * path, and only below host-root and a set directory, which no pod mounts; their last component is
- * never followed.
+ * its marker. Host-root and the set directories are read and renamed in through open directory handles
+ * that never follow a link ({@link NoFollowTree}); the trees below the caches, which jobs write, are
+ * measured and deleted only by {@code dev.arcfleet.walk}'s tools, which never open a FIFO or cross a mount.
+ * Creating a directory, setting its owner and mode, and starting a tool go by path, and only at or below
+ * host-root and a set directory, which no pod mounts; their last component is never followed.
  *
  * <p>Clearing and deleting never delete in place: entries are first renamed into the set's trash, then
  * the trash is emptied. What could not be deleted stays in the trash, is measured, and is retried; a
@@ -71,12 +74,26 @@ final class CacheDirectories {
         return Optional.empty();
     }
 
+    /** What {@link #ensure} found. */
+    enum Ensured {
+        /** Created, or there already for this repository. */
+        READY,
+        /** Its set had left the configuration, and came back within the retention: kept as it was. */
+        REVIVED,
+        /**
+         * Its marker named another repository (a set name reused): everything in it went to the trash, out of the
+         * new repository's reach, before it was handed over.
+         */
+        EMPTIED_FOR_ANOTHER_REPOSITORY
+    }
+
     /**
      * Creates or repairs the set's directory and its caches, owned and permissioned as configured, and
-     * marks it as arcfleet's; a directory whose set had left the configuration is revived as it is.
-     * Returns whether it was revived.
+     * marks it as arcfleet's; a directory whose set had left the configuration is revived as it is, unless its
+     * marker names another repository: then it is emptied first, since one repository's runners must never read
+     * what another's left.
      */
-    boolean ensure(String setName, String repository, List<CachePath> caches, Instant now) throws IOException {
+    Ensured ensure(String setName, String repository, List<CachePath> caches, Instant now) throws IOException {
         Path name = entryName(setName);
         try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot)) {
             Optional<BasicFileAttributes> existing = NoFollowTree.attributes(root, name);
@@ -91,6 +108,13 @@ final class CacheDirectories {
                 if (!ownedOrUnclaimed(marker)) {
                     throw new IOException(hostRoot.resolve(name) + " belongs to another arcfleet configuration, "
                             + marker.owner() + "; left alone");
+                }
+                boolean emptied = !marker.repository().equals(repository);
+                if (emptied) {
+                    // Renames only: a pod of the old repository that still mounts a cache keeps it, in the trash.
+                    moveAllToTrash(set, name, Watch.unwatched());
+                    marker = new CacheMarker(repository, owner, now, Optional.empty());
+                    marker.write(set);
                 }
                 applyOwnership(hostRoot.resolve(name));
                 for (CachePath cache : caches) {
@@ -107,7 +131,7 @@ final class CacheDirectories {
                 if (revived || !marker.owner().equals(owner)) {
                     marker.revived(owner).write(set);
                 }
-                return revived;
+                return emptied ? Ensured.EMPTIED_FOR_ANOTHER_REPOSITORY : revived ? Ensured.REVIVED : Ensured.READY;
             }
         }
     }
@@ -165,7 +189,7 @@ final class CacheDirectories {
         Path staging = Path.of(STAGING_PREFIX + setName);
         if (NoFollowTree.attributes(root, staging).isPresent()) {
             // Left by an interrupted start; it holds at most an empty directory and a marker.
-            removeTree(root, staging);
+            removeTree(staging);
         }
         Files.createDirectory(hostRoot.resolve(staging));
         applyOwnership(hostRoot.resolve(staging));
@@ -229,40 +253,28 @@ final class CacheDirectories {
         }
     }
 
-    /** Whether a cleanup finished, or stopped untouched because a pod mounts the set's directory. */
+    /** Whether a cleanup finished, or stopped because its watch said so: a pod mounts the set's directory, or leadership ended. */
     enum Cleanup {
         DONE,
-        IN_USE
+        STOPPED
     }
 
     /**
      * Removes the set's directory: everything but the marker goes to the trash, the trash is emptied, and
-     * only then the marker and the directory go. {@code free} is asked right before each rename and each
-     * deletion starts; once it says no, nothing more is touched. Throws if something could not be removed,
+     * only then the marker and the directory go. {@code watch} is asked right before each rename and each
+     * deletion starts, and while a deletion runs; once it says no, nothing more is touched. Throws if something could not be removed,
      * and then keeps the marker.
      */
-    Cleanup delete(String setName, BooleanSupplier free) throws IOException {
+    Cleanup delete(String setName, Watch watch) throws IOException {
         return inSetDirectory(setName, (root, name, set) -> {
             if (CacheMarker.read(set).isEmpty()) {
                 throw new IOException(setName + " has no " + CacheMarker.FILE_NAME + " (any more); left alone");
             }
-            try (SecureDirectoryStream<Path> trash = openTrash(set, name);
-                    SecureDirectoryStream<Path> listing = NoFollowTree.reopen(set)) {
-                for (Path entry : listing) {
-                    Path entryName = entry.getFileName();
-                    if (entryName.equals(CacheMarker.FILE_NAME) || entryName.equals(TRASH)) {
-                        continue;
-                    }
-                    if (!free.getAsBoolean()) {
-                        return Cleanup.IN_USE;
-                    }
-                    set.move(entryName, trash, NoFollowTree.freshName(trash, entryName.toString()));
-                }
-            } catch (DirectoryIteratorException e) {
-                throw e.getCause();
+            if (moveAllToTrash(set, name, watch) == Cleanup.STOPPED) {
+                return Cleanup.STOPPED;
             }
-            if (emptyTrash(set, setName, free) == Cleanup.IN_USE) {
-                return Cleanup.IN_USE;
+            if (emptyTrash(set, setName, watch) == Cleanup.STOPPED) {
+                return Cleanup.STOPPED;
             }
             try (SecureDirectoryStream<Path> listing = NoFollowTree.reopen(set)) {
                 for (Path entry : listing) {
@@ -281,9 +293,9 @@ final class CacheDirectories {
     /**
      * Empties the set's caches: each is renamed into the trash and recreated empty, so a job starting
      * meanwhile finds a clean directory, never one being deleted under it. Then the trash is emptied.
-     * {@code free} is asked right before each rename and each deletion starts.
+     * {@code watch} is asked right before each rename and each deletion starts, and while a deletion runs.
      */
-    Cleanup clear(String setName, List<CachePath> caches, BooleanSupplier free) throws IOException {
+    Cleanup clear(String setName, List<CachePath> caches, Watch watch) throws IOException {
         return inSetDirectory(setName, (root, name, set) -> {
             try (SecureDirectoryStream<Path> trash = openTrash(set, name)) {
                 for (CachePath cache : caches) {
@@ -291,21 +303,44 @@ final class CacheDirectories {
                     if (NoFollowTree.attributes(set, cacheName).isEmpty()) {
                         continue;
                     }
-                    if (!free.getAsBoolean()) {
-                        return Cleanup.IN_USE;
+                    if (!watch.keepGoing().getAsBoolean()) {
+                        return Cleanup.STOPPED;
                     }
                     set.move(cacheName, trash, NoFollowTree.freshName(trash, cache.name()));
                     Files.createDirectory(hostRoot.resolve(name).resolve(cacheName));
                     applyOwnership(hostRoot.resolve(name).resolve(cacheName));
                 }
             }
-            return emptyTrash(set, setName, free);
+            return emptyTrash(set, setName, watch);
         });
     }
 
+    /**
+     * Renames everything in the set directory but the marker and the trash into the trash, asking {@code watch}
+     * right before each rename.
+     */
+    private Cleanup moveAllToTrash(SecureDirectoryStream<Path> set, Path name, Watch watch) throws IOException {
+        try (SecureDirectoryStream<Path> trash = openTrash(set, name);
+                SecureDirectoryStream<Path> listing = NoFollowTree.reopen(set)) {
+            for (Path entry : listing) {
+                Path entryName = entry.getFileName();
+                if (entryName.equals(CacheMarker.FILE_NAME) || entryName.equals(TRASH)) {
+                    continue;
+                }
+                if (!watch.keepGoing().getAsBoolean()) {
+                    return Cleanup.STOPPED;
+                }
+                set.move(entryName, trash, NoFollowTree.freshName(trash, entryName.toString()));
+            }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
+        }
+        return Cleanup.DONE;
+    }
+
     /** Deletes what an earlier clearing or deletion left in the set's trash. */
-    Cleanup emptyTrash(String setName, BooleanSupplier free) throws IOException {
-        return inSetDirectory(setName, (root, name, set) -> emptyTrash(set, setName, free));
+    Cleanup emptyTrash(String setName, Watch watch) throws IOException {
+        return inSetDirectory(setName, (root, name, set) -> emptyTrash(set, setName, watch));
     }
 
     @FunctionalInterface
@@ -326,18 +361,37 @@ final class CacheDirectories {
         }
     }
 
-    private Cleanup emptyTrash(SecureDirectoryStream<Path> set, String setName, BooleanSupplier free) throws IOException {
+    /**
+     * Removes the trash's entries one by one with {@link TreeRemoval}, asking {@code watch} before each starts and
+     * while it runs; the trash itself goes once it is empty. The trash is entered by path: it sits in the set
+     * directory, which no pod mounts; the caches renamed into it are walked only by the tool.
+     */
+    private Cleanup emptyTrash(SecureDirectoryStream<Path> set, String setName, Watch watch) throws IOException {
         if (NoFollowTree.attributes(set, TRASH).isEmpty()) {
             return Cleanup.DONE;
         }
-        NoFollowTree.Failures failures = new NoFollowTree.Failures();
+        Path trashPath = hostRoot.resolve(entryName(setName)).resolve(TRASH);
+        long failures = 0;
+        String firstFailure = "";
         try (SecureDirectoryStream<Path> trash = NoFollowTree.openChild(set, TRASH)) {
-            if (NoFollowTree.empty(trash, setName + "/" + TRASH, free, failures) == NoFollowTree.Emptied.IN_USE) {
-                return Cleanup.IN_USE;
+            for (Path entry : trash) {
+                if (!watch.keepGoing().getAsBoolean()) {
+                    return Cleanup.STOPPED;
+                }
+                TreeRemoval removal = TreeRemoval.of(trashPath, entry.getFileName().toString(), watch);
+                if (removal.stopped()) {
+                    return Cleanup.STOPPED;
+                }
+                if (failures == 0 && removal.failures() > 0) {
+                    firstFailure = setName + "/" + TRASH + ": " + String.join("; ", removal.firstFailures());
+                }
+                failures += removal.failures();
             }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
         }
-        if (failures.any()) {
-            throw new IOException(failures.summary());
+        if (failures > 0) {
+            throw new IOException(failures + (failures == 1 ? " entry" : " entries") + " could not be removed, first " + firstFailure);
         }
         set.deleteDirectory(TRASH);
         return Cleanup.DONE;
@@ -351,42 +405,41 @@ final class CacheDirectories {
     }
 
     /** Removes a whole directory of host-root that is arcfleet's own scratch, never a set's. */
-    private static void removeTree(SecureDirectoryStream<Path> root, Path name) throws IOException {
-        NoFollowTree.Failures failures = new NoFollowTree.Failures();
-        try (SecureDirectoryStream<Path> directory = NoFollowTree.openChild(root, name)) {
-            NoFollowTree.empty(directory, name.toString(), () -> true, failures);
+    private void removeTree(Path name) throws IOException {
+        TreeRemoval removal = TreeRemoval.of(hostRoot, name.toString(), Watch.unwatched());
+        if (!removal.done()) {
+            throw new IOException(hostRoot.resolve(name) + " could not be removed: " + removal.firstFailures());
         }
-        if (failures.any()) {
-            throw new IOException(failures.summary());
-        }
-        root.deleteDirectory(name);
     }
 
     /**
-     * Sums the sizes of the regular files in the set's directory, the trash separately, without following
-     * links, stopping after {@code maxEntries} entries.
+     * What the set's directory takes on disk, the trash separately, by {@link DiskUsage}: complete at any depth
+     * and for any number of entries, never following a link or leaving the filesystem, never waiting on a FIFO.
+     * The set directory is entered by path: no pod mounts it.
      */
-    CacheUsage measure(String setName, int maxEntries) throws IOException {
+    CacheUsage measure(String setName, Watch watch) throws IOException {
         long started = System.nanoTime();
-        NoFollowTree.Tally tally = new NoFollowTree.Tally(maxEntries);
-        long trashBytes = 0;
-        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot);
-                SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, entryName(setName))) {
-            for (Path entry : set) {
-                Path name = entry.getFileName();
-                if (name.equals(CacheMarker.FILE_NAME)) {
-                    continue;
-                }
-                long before = tally.bytes;
-                NoFollowTree.measure(set, name, tally, 1);
-                if (name.equals(TRASH)) {
-                    trashBytes = tally.bytes - before;
-                }
+        Path name = entryName(setName);
+        boolean hasTrash;
+        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot)) {
+            Optional<BasicFileAttributes> attributes = NoFollowTree.attributes(root, name);
+            if (attributes.isEmpty()) {
+                throw new NoSuchFileException(hostRoot.resolve(name).toString());
             }
-        } catch (DirectoryIteratorException e) {
-            throw e.getCause();
+            if (!attributes.get().isDirectory()) {
+                throw new IOException(hostRoot.resolve(name) + " is not a directory");
+            }
+            try (SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, name)) {
+                hasTrash = NoFollowTree.attributes(set, TRASH).isPresent();
+            }
         }
-        return new CacheUsage(tally.bytes, tally.files, trashBytes, tally.complete, Duration.ofNanos(System.nanoTime() - started));
+        DiskUsage usage = DiskUsage.of(hostRoot.resolve(name), List.of(CacheMarker.FILE_NAME.toString()),
+                hasTrash ? Optional.of(TRASH.toString()) : Optional.empty(), watch);
+        if (usage.stopped()) {
+            throw new IOException("measuring " + setName + " was stopped");
+        }
+        return new CacheUsage(usage.bytes(), usage.files(), usage.apartBytes(), usage.skipped(),
+                usage.firstSkipped().stream().findFirst(), Duration.ofNanos(System.nanoTime() - started));
     }
 
     /** The set's name as an entry of host-root, refusing anything that would reach elsewhere. */

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,11 +27,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.walk.Watch;
 
 /**
  * Keeps the node's cache directories in line with the desired sets, on threads of its own so that
@@ -38,6 +41,8 @@ import dev.arcfleet.settings.ArcfleetConfig;
  * set's directory for the retention period counted from the marker, measures usage in the background
  * from the start, and clears a cache over its limit. It deletes and clears only while no pod mounts the
  * set's directory, asking again right before each rename and deletion, and retries failures with backoff.
+ * Creating, measuring and deleting each have a thread, so neither a long deletion nor a long walk holds up
+ * a new set's directory; an operation that makes no progress for {@code stall-after} shows in the report.
  */
 public final class CacheManager implements AutoCloseable {
 
@@ -53,16 +58,21 @@ public final class CacheManager implements AutoCloseable {
     private final CacheDirectories directories;
     private final Clock clock;
     private final Optional<Duration> retention;
-    private final int measureMaxEntries;
     private final Function<String, Optional<String>> cacheUser;
     private final Runnable onSetReady;
-    /** Every change to the directories happens here, one at a time. */
+    /** The leadership token: false from the moment this daemon may no longer be the Lease's holder. */
+    private final BooleanSupplier leading;
+    /** Creating, repairing and deciding what to collect happen here, one at a time. */
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "arcfleet-cache"));
+    /** Deleting and clearing, which take long on a big tree, happen here, one at a time, apart from creating. */
+    private final ExecutorService cleaner = Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "arcfleet-cache-cleanup"));
     /** Measuring only reads, so a long walk never holds up creating a new set's directory. */
     private final ScheduledExecutorService measurer = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "arcfleet-cache-measure"));
     private final AtomicReference<Map<String, DesiredCache>> desired = new AtomicReference<>();
+    /** Whether the configuration {@link #desired} came from is still the ConfigMap's current one, by a fresh read. */
+    private volatile BooleanSupplier desiredIsCurrent = () -> false;
     private final AtomicBoolean syncQueued = new AtomicBoolean();
     /** Set for syncs that must do everything: retries, in-use rechecks, retention deadlines, caches over their limit. */
     private final AtomicBoolean fullSyncRequested = new AtomicBoolean();
@@ -71,12 +81,20 @@ public final class CacheManager implements AutoCloseable {
     private final Map<String, CacheUsage> usage = new ConcurrentHashMap<>();
     private final Map<String, String> measureProblems = new ConcurrentHashMap<>();
     private final AtomicLong cleanupFailures = new AtomicLong();
-    /** Worker thread only: per directory, the cleanups that failed in a row. */
-    private final Map<String, Retry> retries = new HashMap<>();
+    /** Per directory, the cleanups that failed in a row; written by the cleaner, read by the worker. */
+    private final Map<String, Retry> retries = new ConcurrentHashMap<>();
+    /** Per directory, the cleanup queued or running on the cleaner. */
+    private final Map<String, String> underWay = new ConcurrentHashMap<>();
+    private final Duration stallAfter;
+    private final Activity syncing = new Activity();
+    private final Activity cleaning = new Activity();
+    private final Activity measuring = new Activity();
     /** Worker thread only: the sets the last full sync was for, and how their directories looked right before it. */
     private Map<String, DesiredCache> syncedSets = Map.of();
     private final Map<String, String> glances = new HashMap<>();
     private Optional<String> hostRootGlance = Optional.empty();
+    /** Worker thread only: the last sync left removed sets' directories alone, its configuration unconfirmed. */
+    private boolean collectionUnconfirmed;
     private ScheduledFuture<?> wake;
     private Instant nextWake;
     private volatile Map<String, String> cleanup = Map.of();
@@ -85,10 +103,10 @@ public final class CacheManager implements AutoCloseable {
     private record Retry(int failures, Instant next, String note) {
     }
 
-    /** One deletion or clearing, given whether the set's directory is still free to touch. */
+    /** One deletion or clearing, given a watch that says whether the set's directory is still free to touch. */
     @FunctionalInterface
     private interface CleanupAction {
-        CacheDirectories.Cleanup run(BooleanSupplier free) throws IOException;
+        CacheDirectories.Cleanup run(Watch watch) throws IOException;
     }
 
     /**
@@ -97,16 +115,20 @@ public final class CacheManager implements AutoCloseable {
      * @param onSetReady called when a set's directory becomes ready, so its runner set can be created
      * @param owner the configuration ({@code dev.arcfleet.settings.Owner}) recorded in new markers; other owners'
      *        directories are never collected
+     * @param leading whether this daemon still leads, asked before each sync and each deletion or clearing
+     *        starts, and a few times a second while one runs, which then stops: a deposed leader must not go on
+     *        deleting beside the new one
      */
     public CacheManager(ArcfleetConfig.Cache settings, String owner, Clock clock, Function<String, Optional<String>> cacheUser,
-            Runnable onSetReady) {
+            Runnable onSetReady, BooleanSupplier leading) {
         this.directories = new CacheDirectories(settings.hostRoot(), settings.uid(), settings.gid(),
                 Integer.parseInt(settings.mode(), 8), owner);
         this.clock = clock;
         this.retention = settings.orphanRetention().keep();
-        this.measureMaxEntries = settings.measureMaxEntries();
+        this.stallAfter = settings.stallAfter();
         this.cacheUser = cacheUser;
         this.onSetReady = onSetReady;
+        this.leading = leading;
         long measureMillis = settings.measureInterval().toMillis();
         // The first measurement starts at once: usage shows seconds after a restart, not an interval later.
         measurer.scheduleWithFixedDelay(this::measureAll, 0, measureMillis, TimeUnit.MILLISECONDS);
@@ -115,8 +137,14 @@ public final class CacheManager implements AutoCloseable {
     /**
      * The sets a valid configuration wants; only ever called with one, so a bad ConfigMap cannot
      * orphan anything. Returns at once; the work runs on the cache thread.
+     *
+     * @param isCurrent whether that configuration is still the ConfigMap's current version, by a read that
+     *        bypasses the API server's watch cache; asked before a directory is orphaned or deleted, so a lagging
+     *        server handing out an older ConfigMap cannot start the retention of sets just added
      */
-    public void desire(Map<String, DesiredCache> sets) {
+    public void desire(Map<String, DesiredCache> sets, BooleanSupplier isCurrent) {
+        // Set before the sets, so the worker never pairs new sets with the check of an older configuration.
+        desiredIsCurrent = isCurrent;
         desired.set(Map.copyOf(sets));
         requestSync();
     }
@@ -129,7 +157,16 @@ public final class CacheManager implements AutoCloseable {
     public CacheReport report() {
         CacheReport synced = report;
         return new CacheReport(synced.problem(), synced.setProblems(), Map.copyOf(usage), synced.orphans(), synced.unknown(),
-                cleanup, Map.copyOf(measureProblems));
+                cleanup, Map.copyOf(measureProblems), stalled());
+    }
+
+    /** Per thread, the operation that made no progress for {@code stall-after}. */
+    private Map<String, String> stalled() {
+        Map<String, String> stalled = new TreeMap<>();
+        syncing.stalled(stallAfter).ifPresent(what -> stalled.put("directories", what));
+        cleaning.stalled(stallAfter).ifPresent(what -> stalled.put("cleanup", what));
+        measuring.stalled(stallAfter).ifPresent(what -> stalled.put("measure", what));
+        return stalled;
     }
 
     /** Deletions, clearings and trash emptyings that failed, since start; for {@code arcfleet_cache_cleanup_failures_total}. */
@@ -140,15 +177,24 @@ public final class CacheManager implements AutoCloseable {
     /** Measures every directory now, and runs any clearing that follows, before returning; for tests and benchmarks. */
     public void measureNow() throws InterruptedException {
         awaitIdle(measurer.submit(this::measureAll));
-        awaitIdle(worker.submit(() -> { }));
+        awaitSynced();
+        awaitIdle(measurer.submit(() -> { }));
     }
 
-    /** Waits until the directory work requested so far has run; for tests. */
+    /** Waits until the directory work requested so far has run, deletions and clearings included; for tests. */
     public void awaitSynced() throws InterruptedException {
+        do {
+            awaitIdle(worker.submit(() -> { }));
+            awaitIdle(cleaner.submit(() -> { }));
+            // A finished cleanup asks for a sync, which the next round waits for.
+        } while (!underWay.isEmpty() || syncQueued.get());
         awaitIdle(worker.submit(() -> { }));
     }
 
-    /** Waits at most {@code timeout} for the directory work requested so far; false if it is still running. */
+    /**
+     * Waits at most {@code timeout} for the creating and repairing requested so far, not for deletions or
+     * clearings; false if it is still running.
+     */
     public boolean awaitSynced(Duration timeout) throws InterruptedException {
         try {
             worker.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -185,7 +231,11 @@ public final class CacheManager implements AutoCloseable {
     private void sync() {
         syncQueued.set(false);
         boolean full = fullSyncRequested.getAndSet(false);
+        syncing.start("checking the cache directories", clock.instant());
         try {
+            if (!leading.getAsBoolean()) {
+                return;
+            }
             if (!full && unchangedSinceLastSync()) {
                 // Its wake, if any, stays as the last full sync set it.
                 return;
@@ -199,15 +249,18 @@ public final class CacheManager implements AutoCloseable {
                 LOG.error(problem, e);
             }
             report = new CacheReport(Optional.of(problem), report.setProblems(), Map.of(), report.orphans(), report.unknown(),
-                    Map.of(), Map.of());
+                    Map.of(), Map.of(), Map.of());
             wakeAt(clock.instant().plus(FIRST_RETRY));
+        } finally {
+            syncing.finish();
         }
         scheduleWake();
     }
 
     private boolean unchangedSinceLastSync() throws IOException {
         Map<String, DesiredCache> sets = desired.get();
-        if (sets == null || !sets.equals(syncedSets) || report.problem().isPresent() || !report.setProblems().isEmpty()
+        if (sets == null || collectionUnconfirmed || !sets.equals(syncedSets) || report.problem().isPresent()
+                || !report.setProblems().isEmpty()
                 || nextWake != null && !clock.instant().isBefore(nextWake) || hostRootGlance.isEmpty()
                 || !directories.glanceAtHostRoot().equals(hostRootGlance)) {
             return false;
@@ -241,15 +294,21 @@ public final class CacheManager implements AutoCloseable {
         Optional<String> rootBefore = directories.glanceAtHostRoot();
         Instant now = clock.instant();
         Map<String, String> setProblems = new TreeMap<>();
-        boolean newlyReady = false;
+        List<String> newlyReady = new ArrayList<>();
         for (DesiredCache set : sets.values()) {
+            syncing.progressed();
             try {
                 // Taken before the check, so that a change during it shows as a difference next time.
                 directories.glance(set.setName(), set.caches()).ifPresent(glance -> glances.put(set.setName(), glance));
-                if (directories.ensure(set.setName(), set.repository(), set.caches(), now)) {
-                    LOG.infof("Cache directory of %s revived as it was", set.setName());
+                switch (directories.ensure(set.setName(), set.repository(), set.caches(), now)) {
+                    case REVIVED -> LOG.infof("Cache directory of %s revived as it was", set.setName());
+                    case EMPTIED_FOR_ANOTHER_REPOSITORY -> LOG.warnf("Cache directory of %s held another repository's cache; "
+                            + "emptied into its trash before handing it to %s", set.setName(), set.repository());
+                    case READY -> { }
                 }
-                newlyReady |= readySets.add(set.setName());
+                if (readySets.add(set.setName())) {
+                    newlyReady.add(set.setName());
+                }
             } catch (Exception e) {
                 readySets.remove(set.setName());
                 setProblems.put(set.setName(), describe(e));
@@ -259,10 +318,14 @@ public final class CacheManager implements AutoCloseable {
         overLimit.retainAll(readySets);
         Map<String, Optional<Instant>> orphans = new TreeMap<>();
         Map<String, String> notes = new TreeMap<>();
+        BooleanSupplier isCurrent = desiredIsCurrent;
+        Optional<Boolean> confirmed = Optional.empty();
+        collectionUnconfirmed = false;
         List<String> unknown = new ArrayList<>();
         Set<String> present = new HashSet<>();
         try {
             for (CacheDirectories.Entry entry : directories.scan()) {
+                syncing.progressed();
                 String name = entry.name();
                 present.add(name);
                 if (entry.marker().isEmpty()) {
@@ -272,12 +335,23 @@ public final class CacheManager implements AutoCloseable {
                 } else if (!sets.containsKey(name)) {
                     // Another configuration's directory is never collected by this one.
                     if (directories.owned(entry.marker().get())) {
-                        collectOrphan(entry, now, notes).ifPresent(deleteAt -> orphans.put(name, deleteAt));
+                        if (confirmed.isEmpty() && dueForCollection(entry.marker().get(), now)) {
+                            confirmed = Optional.of(isCurrent.getAsBoolean());
+                        }
+                        if (confirmed.orElse(true)) {
+                            collectOrphan(entry, now, notes).ifPresent(deleteAt -> orphans.put(name, deleteAt));
+                        } else {
+                            note(notes, name, "not orphaned or deleted yet: the configuration it is missing from could not be "
+                                    + "confirmed as the ConfigMap's current one", Logger.Level.WARN);
+                            // Asked again at the next cycle's sync, or after a while without one.
+                            collectionUnconfirmed = true;
+                            wakeAt(now.plus(FIRST_RETRY));
+                        }
                     }
                 } else if (overLimit.contains(name) && readySets.contains(name)) {
                     clear(sets.get(name), now, notes);
                 } else if (entry.hasTrash()) {
-                    attempt(name, now, "emptying its trash", free -> directories.emptyTrash(name, free), notes);
+                    attempt(name, now, "emptying its trash", watch -> directories.emptyTrash(name, watch), outcome -> { }, notes);
                 }
             }
         } catch (IOException e) {
@@ -294,12 +368,20 @@ public final class CacheManager implements AutoCloseable {
         });
         cleanup = Map.copyOf(notes);
         report = new CacheReport(Optional.empty(), Map.copyOf(setProblems), Map.of(), orphans, List.copyOf(unknown), Map.of(),
-                Map.of());
+                Map.of(), Map.of());
         syncedSets = sets;
         hostRootGlance = rootBefore;
-        if (newlyReady) {
+        if (!newlyReady.isEmpty()) {
+            // Usage shows as soon as a directory exists, not a measure interval later.
+            measurer.execute(() -> newlyReady.forEach(this::measureOne));
             onSetReady.run();
         }
+    }
+
+    /** Whether collecting this removed set's directory now would mark it orphaned or delete it. */
+    private boolean dueForCollection(CacheMarker marker, Instant now) {
+        return marker.orphanedSince().isEmpty()
+                || retention.map(kept -> !now.isBefore(marker.orphanedSince().get().plus(kept))).orElse(false);
     }
 
     /** Marks, keeps or deletes a removed set's directory; returns when it will be deleted if it is kept. */
@@ -326,70 +408,91 @@ public final class CacheManager implements AutoCloseable {
             wakeAt(deleteAt);
             return Optional.of(Optional.of(deleteAt));
         }
-        if (attempt(name, now, "deleting it", free -> directories.delete(name, free), notes) == Attempt.DONE) {
-            usage.remove(name);
-            measureProblems.remove(name);
-            LOG.infof("Deleted the cache directory of %s, removed from the configuration at %s", name, since);
-            return Optional.empty();
-        }
+        attempt(name, now, "deleting it", watch -> directories.delete(name, watch), outcome -> {
+            if (outcome == Attempt.DONE) {
+                usage.remove(name);
+                measureProblems.remove(name);
+                LOG.infof("Deleted the cache directory of %s, removed from the configuration at %s", name, since);
+            }
+        }, notes);
         return Optional.of(Optional.of(deleteAt));
     }
 
     private void clear(DesiredCache set, Instant now, Map<String, String> notes) {
         String name = set.setName();
         CacheUsage measured = usage.get(name);
-        Attempt attempt = attempt(name, now, "clearing it", free -> directories.clear(name, set.caches(), free), notes);
-        if (attempt != Attempt.WAITING) {
+        attempt(name, now, "clearing it", watch -> directories.clear(name, set.caches(), watch), outcome -> {
             // Cleared, or failed after renaming the caches away: what is left belongs to the trash's retries.
             overLimit.remove(name);
-        }
-        if (attempt == Attempt.DONE) {
-            LOG.infof("Cleared the cache of %s: %s exceeded maxCacheSize %d bytes", name, measured, set.maxBytes().orElse(0L));
-            measureOne(name);
-        }
+            if (outcome == Attempt.DONE) {
+                LOG.infof("Cleared the cache of %s: %s exceeded maxCacheSize %d bytes", name, measured, set.maxBytes().orElse(0L));
+                measurer.execute(() -> measureOne(name));
+            }
+        }, notes);
     }
 
+    /** How a cleanup that ran ended; one that found the directory in use meanwhile is simply looked at again. */
     private enum Attempt {
         DONE,
-        /** Something mounts the directory, or the last attempt failed too recently. */
-        WAITING,
         FAILED
     }
 
     /**
-     * Runs one cleanup of a directory unless it failed recently or something uses the directory, and notes
-     * why not.
+     * Hands one cleanup of a directory to the cleaner unless one is under way, it failed recently or something
+     * uses the directory, and notes why not. {@code finished} runs on the cleaner once it ends.
      */
-    private Attempt attempt(String name, Instant now, String what, CleanupAction action, Map<String, String> notes) {
+    private void attempt(String name, Instant now, String what, CleanupAction action, Consumer<Attempt> finished,
+            Map<String, String> notes) {
+        String running = underWay.get(name);
+        if (running != null) {
+            notes.put(name, running + ": under way");
+            return;
+        }
         Retry retry = retries.get(name);
         if (retry != null && now.isBefore(retry.next())) {
             notes.put(name, retry.note());
             wakeAt(retry.next());
-            return Attempt.WAITING;
+            return;
         }
         Optional<String> user = cacheUser.apply(name);
+        if (user.isPresent()) {
+            note(notes, name, what + " waits until nothing mounts the directory: " + user.get(), Logger.Level.INFO);
+            wakeAt(now.plus(IN_USE_RECHECK));
+            return;
+        }
+        underWay.put(name, what);
+        notes.put(name, what + ": under way");
+        cleaner.execute(() -> cleanUp(name, what, action, finished));
+    }
+
+    /** Runs one cleanup on the cleaner: stops as soon as a pod mounts the directory, retries failures with backoff. */
+    private void cleanUp(String name, String what, CleanupAction action, Consumer<Attempt> finished) {
+        Instant started = clock.instant();
+        cleaning.start(name + ": " + what, started);
         try {
-            if (user.isEmpty()) {
-                if (action.run(() -> cacheUser.apply(name).isEmpty()) == CacheDirectories.Cleanup.DONE) {
-                    retries.remove(name);
-                    return Attempt.DONE;
-                }
-                user = cacheUser.apply(name).or(() -> Optional.of("something that has gone since"));
+            Watch watch = new Watch(() -> leading.getAsBoolean() && cacheUser.apply(name).isEmpty(), cleaning::progressed);
+            if (action.run(watch) == CacheDirectories.Cleanup.DONE) {
+                retries.remove(name);
+                finished.accept(Attempt.DONE);
             }
         } catch (Throwable e) {
             cleanupFailures.incrementAndGet();
-            int failures = retry == null ? 1 : retry.failures() + 1;
-            Instant next = now.plus(backoff(failures));
+            Retry previous = retries.get(name);
+            int failures = previous == null ? 1 : previous.failures() + 1;
+            Instant next = started.plus(backoff(failures));
             String note = what + " failed (" + failures + (failures == 1 ? " time" : " times in a row") + "): " + describe(e)
                     + "; next attempt after " + next;
             retries.put(name, new Retry(failures, next, note));
-            note(notes, name, note, Logger.Level.WARN);
-            wakeAt(next);
-            return Attempt.FAILED;
+            LOG.warnf("Cache directory of %s: %s", name, note);
+            finished.accept(Attempt.FAILED);
+        } finally {
+            cleaning.finish();
+            underWay.remove(name);
+            if (!worker.isShutdown()) {
+                // The report and what waits on this directory are brought up to date by a sync.
+                requestFullSync();
+            }
         }
-        note(notes, name, what + " waits until nothing mounts the directory: " + user.get(), Logger.Level.INFO);
-        wakeAt(now.plus(IN_USE_RECHECK));
-        return Attempt.WAITING;
     }
 
     /** Records why a directory's cleanup has not happened, and logs it when that changed since the last sync. */
@@ -461,8 +564,9 @@ public final class CacheManager implements AutoCloseable {
     }
 
     private void measureOne(String name) {
+        measuring.start("measuring " + name, clock.instant());
         try {
-            CacheUsage measured = directories.measure(name, measureMaxEntries);
+            CacheUsage measured = directories.measure(name, new Watch(() -> true, measuring::progressed));
             CacheUsage previous = usage.put(name, measured);
             measureProblems.remove(name);
             // A first measurement counts from nothing: a line for each new, empty cache says nothing.
@@ -477,6 +581,8 @@ public final class CacheManager implements AutoCloseable {
             if (!problem.equals(measureProblems.put(name, problem))) {
                 LOG.warnf("Cannot measure the cache of %s: %s", name, problem);
             }
+        } finally {
+            measuring.finish();
         }
     }
 
@@ -494,6 +600,7 @@ public final class CacheManager implements AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
+        cleaner.shutdownNow();
         measurer.shutdownNow();
     }
 }

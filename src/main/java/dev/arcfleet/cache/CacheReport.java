@@ -16,13 +16,15 @@ import java.util.Optional;
  * @param cleanup per directory, why a deletion or clearing it needs has not happened yet: a pod mounts
  *        it, or it failed and when it is tried again
  * @param measureProblems per directory, why it could not be measured
+ * @param stalled per cache thread (directories, cleanup, measure), the operation that has made no progress for
+ *        {@code arcfleet.cache.stall-after}
  */
 public record CacheReport(Optional<String> problem, Map<String, String> setProblems, Map<String, CacheUsage> usage,
         Map<String, Optional<Instant>> orphans, List<String> unknown, Map<String, String> cleanup,
-        Map<String, String> measureProblems) {
+        Map<String, String> measureProblems, Map<String, String> stalled) {
 
     /** Before any directory work, or when none can run. */
     public static CacheReport stopped(String why) {
-        return new CacheReport(Optional.of(why), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of());
+        return new CacheReport(Optional.of(why), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of());
     }
 }

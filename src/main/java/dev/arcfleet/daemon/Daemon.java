@@ -113,7 +113,7 @@ public class Daemon {
     }
 
     private synchronized void lead() {
-        term = Term.begin(client, config, cache, applyPool, this::requestCycle);
+        term = Term.begin(client, config, cache, applyPool, this::requestCycle, leadership::leading);
         statusStale = true;
         LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
                 config.reconcile().interval());

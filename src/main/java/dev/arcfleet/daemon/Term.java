@@ -3,6 +3,7 @@ package dev.arcfleet.daemon;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
+import java.util.function.BooleanSupplier;
 
 import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cluster.ClusterCache;
@@ -20,12 +21,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 record Term(KubernetesClient client, CacheManager caches, FleetReconciler reconciler, Instant startedAt)
         implements AutoCloseable {
 
+    /** @param leading the leadership token, which the cache manager asks before and during each directory change */
     static Term begin(KubernetesClient daemonClient, ArcfleetConfig config, ClusterCache cache, ExecutorService applyPool,
-            Runnable requestCycle) {
+            Runnable requestCycle, BooleanSupplier leading) {
         KubernetesClient client = new KubernetesClientBuilder().withConfig(daemonClient.getConfiguration())
                 .withKubernetesSerialization(daemonClient.getKubernetesSerialization()).build();
         CacheManager caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::cacheUser,
-                requestCycle);
+                requestCycle, leading);
         FleetReconciler reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
         return new Term(client, caches, reconciler, Instant.now());
     }

@@ -94,7 +94,8 @@ public class ReadinessChecks {
             }
             CacheReport report = daemon.cacheReport();
             HealthCheckResponseBuilder check = HealthCheckResponse.named("cache")
-                    .status(report.problem().isEmpty() && report.setProblems().isEmpty());
+                    .status(report.problem().isEmpty() && report.setProblems().isEmpty() && report.stalled().isEmpty());
+            report.stalled().forEach((thread, what) -> check.withData("stalled " + thread, what));
             report.problem().ifPresent(problem -> check.withData("error", problem));
             report.setProblems().forEach((set, problem) -> check.withData("error " + set, problem));
             report.usage().forEach((set, usage) -> check.withData("usage " + set, usage.toString()));

@@ -4,6 +4,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -262,9 +265,27 @@ public final class LeaderGate implements AutoCloseable {
         }
     }
 
-    /** Notes each renewal this daemon wrote, the moment it counts from being the renewTime it wrote. */
+    /** A Lease record as this daemon last saw it change, and when, by its own clock. */
+    private record Observed(String holder, ZonedDateTime renewTime, int transitions, ZonedDateTime at) {
+
+        boolean same(LeaderElectionRecord record) {
+            return Objects.equals(holder, record.getHolderIdentity()) && Objects.equals(renewTime, record.getRenewTime())
+                    && transitions == record.getLeaderTransitions();
+        }
+    }
+
+    /**
+     * Notes each renewal this daemon wrote, the moment it counts from being the renewTime it wrote; and hands
+     * fabric8's elector every other holder's record with its renewTime replaced by the moment this daemon saw
+     * the record change. fabric8 takes a Lease over once {@code renewTime + leaseDuration} has passed by the
+     * local clock, comparing one replica's clock with another's: a leader whose clock runs 10 s behind, renewing
+     * every 8 s, looked expired to a standby and both led. client-go times the Lease from when it observed the
+     * record change instead, which no clock difference can shorten; this does the same, since fabric8's check
+     * ({@code canBecomeLeader}) is final and its clock static.
+     */
     private final class RenewalRecordingLock implements Lock {
         private final Lock lease;
+        private Observed observed;
 
         RenewalRecordingLock(Lock lease) {
             this.lease = lease;
@@ -272,7 +293,15 @@ public final class LeaderGate implements AutoCloseable {
 
         @Override
         public LeaderElectionRecord get(KubernetesClient client) {
-            return lease.get(client);
+            LeaderElectionRecord record = lease.get(client);
+            if (record == null || identity.equals(record.getHolderIdentity()) || record.getRenewTime() == null) {
+                return record;
+            }
+            if (observed == null || !observed.same(record)) {
+                observed = new Observed(record.getHolderIdentity(), record.getRenewTime(), record.getLeaderTransitions(),
+                        ZonedDateTime.now(ZoneOffset.UTC));
+            }
+            return record.toBuilder().renewTime(observed.at()).build();
         }
 
         @Override

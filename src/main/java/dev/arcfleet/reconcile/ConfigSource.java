@@ -44,6 +44,11 @@ final class ConfigSource {
         return Optional.ofNullable(lastValid);
     }
 
+    /** The ConfigMap's resourceVersion that {@link #lastValid()} was read from. */
+    String lastValidVersion() {
+        return lastValidVersion;
+    }
+
     Optional<ConfigMap> configMap() {
         return cache.configMap(name);
     }
@@ -54,9 +59,14 @@ final class ConfigSource {
      * older ConfigMap, and sets just added would be pruned. Asked before anything is deleted.
      */
     boolean confirmedCurrent() {
+        return confirmedCurrent(lastValidVersion);
+    }
+
+    /** The same check for the configuration that was in force when {@code version} was read. */
+    boolean confirmedCurrent(String version) {
         try {
             ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
-            return current != null && current.getMetadata().getResourceVersion().equals(lastValidVersion);
+            return current != null && current.getMetadata().getResourceVersion().equals(version);
         } catch (KubernetesClientException e) {
             return false;
         }

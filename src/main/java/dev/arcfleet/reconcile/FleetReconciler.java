@@ -161,8 +161,9 @@ public final class FleetReconciler implements AutoCloseable {
         Set<String> desiredSetNames = fleet.runnerSets().stream().map(RunnerSet::name).collect(Collectors.toSet());
         rearmBreaker(fleet, arcController, desiredSetNames);
         // A set whose caches live in a claim has no directory: its old one, if any, is an orphan like a removed set's.
+        String version = configSource.lastValidVersion();
         caches.desire(fleet.runnerSets().stream().filter(set -> !claimCache(set))
-                .collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)));
+                .collect(Collectors.toMap(RunnerSet::name, DesiredCache::of)), () -> configSource.confirmedCurrent(version));
         awaitNewDirectories(fleet);
 
         Map<String, SetStatus> statuses = new LinkedHashMap<>();

@@ -103,9 +103,9 @@ public interface ArcfleetConfig {
         @WithDefault("5m")
         Duration measureInterval();
 
-        /** A walk stops counting here, so a huge tree cannot keep the measuring thread busy. */
-        @WithDefault("1000000")
-        int measureMaxEntries();
+        /** A cache operation that makes no progress for this long shows in readiness and {@code arcfleet_cache_stalled}. */
+        @WithDefault("5m")
+        Duration stallAfter();
     }
 
     /** Only the holder of a coordination.k8s.io Lease reconciles; docs/high-availability.md. */

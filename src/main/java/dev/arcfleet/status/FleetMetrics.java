@@ -78,6 +78,9 @@ public final class FleetMetrics {
         kept(Gauge.builder("arcfleet.arc.controller.known", this,
                 metrics -> flag(metrics.last != null && metrics.last.arcController().value().isPresent()))
                 .description("1 when the ARC controller's version is known, so sets can be created").register(registry));
+        kept(Gauge.builder("arcfleet.cache.stalled", caches, report -> report.get().stalled().size())
+                .description("Cache operations (creating, deleting, measuring) that made no progress for arcfleet.cache.stall-after")
+                .register(registry));
         kept(Gauge.builder("arcfleet.cache.problems", caches, report -> problems(report.get()))
                 .description("Problems of the cache directories that readiness reports: host-root unusable, a set's directory not ready")
                 .register(registry));

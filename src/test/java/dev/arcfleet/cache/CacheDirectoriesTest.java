@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -180,18 +181,43 @@ class CacheDirectoriesTest {
 
         fleet.clock.advance(Duration.ofDays(6));
         try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.settings.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
-        })) {
-            restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")));
+        }, () -> true)) {
+            restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")), () -> true);
             restarted.awaitSynced();
             assertTrue(Files.isDirectory(orphan), "6 of 7 days: kept");
             assertEquals(Optional.of(java.time.Instant.parse("2026-01-08T00:00:00Z")), restarted.report().orphans().get(SET));
 
             fleet.clock.advance(Duration.ofDays(1));
-            restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")));
+            restarted.desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")), () -> true);
             restarted.awaitSynced();
             assertFalse(Files.exists(orphan, LinkOption.NOFOLLOW_LINKS), "7 days after removal: deleted");
             assertTrue(Files.isDirectory(fleet.cacheHostRoot().resolve("arc-runner-acme-web-1")));
         }
+    }
+
+    /**
+     * As pruning does, orphan collection reads the ConfigMap freshly first: a lagging API server could hand out an
+     * older ConfigMap without a set just added, whose directory must not start its retention, let alone go.
+     */
+    @Test
+    void noDirectoryIsOrphanedUnlessItsConfigurationIsConfirmedCurrent() throws Exception {
+        fleet.settings.orphanRetention("0");
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n  - name: acme/web\n");
+        fleet.converge();
+        Path setDirectory = fleet.cacheHostRoot().resolve(SET);
+        AtomicBoolean current = new AtomicBoolean();
+
+        fleet.caches().desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")), current::get);
+        fleet.caches().awaitSynced();
+
+        assertEquals(Optional.empty(), marker(setDirectory).orElseThrow().orphanedSince(), "not orphaned");
+        assertThat(fleet.caches().report().cleanup().get(SET), containsString("could not be confirmed"));
+
+        current.set(true);
+        fleet.caches().desire(Map.of("arc-runner-acme-web-1", desired("arc-runner-acme-web-1")), current::get);
+        fleet.caches().awaitSynced();
+
+        assertFalse(Files.exists(setDirectory, LinkOption.NOFOLLOW_LINKS), "confirmed: orphaned and, with retention 0, deleted");
     }
 
     @Test
@@ -225,7 +251,8 @@ class CacheDirectoriesTest {
 
         fleet.caches().measureNow();
         CacheUsage usage = fleet.caches().report().usage().get(SET);
-        assertEquals(5, usage.bytes(), "only the cache's own file counts");
+        assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), usage.bytes(),
+                "only the cache's own entries count");
         assertEquals(1, usage.files());
 
         fleet.writeRepositories("repositories: []\n");
@@ -271,7 +298,8 @@ class CacheDirectoriesTest {
         assertEquals(List.of(), list(cache));
         assertEquals(1001, Files.getAttribute(cache, "unix:uid"));
         assertEquals(List.of(".arcfleet-cache", "cache"), list(fleet.cacheHostRoot().resolve(SET)), "no trash left");
-        assertEquals(0, fleet.caches().report().usage().get(SET).bytes());
+        assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), fleet.caches().report().usage().get(SET).bytes(),
+                "the empty cache directory");
         assertEquals(Map.of(), fleet.caches().report().cleanup());
     }
 
@@ -322,11 +350,22 @@ class CacheDirectoriesTest {
 
         // A restart: the measure interval is an hour, and no configuration has been read yet.
         try (CacheManager restarted = new CacheManager(fleet.settings.cache(), dev.arcfleet.settings.Owner.of(fleet.settings).value(), fleet.clock, set -> Optional.empty(), () -> {
-        })) {
+        }, () -> true)) {
             CacheUsage usage = Poll.until(java.time.Duration.ofSeconds(10), "a first measurement",
                     () -> restarted.report().usage().get(SET), measured -> measured != null);
-            assertEquals(3000, usage.bytes());
+            assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), usage.bytes());
         }
+    }
+
+    /** The measure interval is an hour here: the first measurement, at start, found no directory yet. */
+    @Test
+    void aNewSetIsMeasuredAsSoonAsItsDirectoryExists() {
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n");
+        fleet.converge();
+
+        CacheUsage usage = Poll.until(java.time.Duration.ofSeconds(10), "a measurement of the new set",
+                () -> fleet.caches().report().usage().get(SET), measured -> measured != null);
+        assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), usage.bytes());
     }
 
     /**
@@ -355,8 +394,8 @@ class CacheDirectoriesTest {
             assertEquals(1, fleet.caches().cleanupFailures());
             fleet.caches().measureNow();
             CacheUsage usage = fleet.caches().report().usage().get(SET);
-            assertEquals(2000, usage.bytes(), "the trash is measured");
-            assertEquals(2000, usage.trashBytes());
+            assertEquals(Allocated.inSetDirectory(setDirectory), usage.bytes(), "the trash is measured");
+            assertEquals(Allocated.tree(setDirectory.resolve(CacheDirectories.TRASH)), usage.trashBytes());
 
             fleet.converge();
             fleet.caches().awaitSynced();

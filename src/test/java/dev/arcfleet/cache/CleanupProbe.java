@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.walk.Watch;
 
 /**
  * One operation of {@link CacheDirectories} in a process of its own, so that tests can run it under the
@@ -32,11 +33,11 @@ public final class CleanupProbe {
         long cpuStarted = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         try {
             String outcome = switch (args[0]) {
-                case "delete" -> directories.delete(set, () -> true).name();
-                case "clear" -> directories.clear(set, caches, () -> true).name();
+                case "delete" -> directories.delete(set, Watch.unwatched()).name();
+                case "clear" -> directories.clear(set, caches, Watch.unwatched()).name();
                 case "ensure" -> String.valueOf(directories.ensure(set, "acme/tools", caches, Instant.now()));
                 case "measure" -> {
-                    CacheUsage usage = directories.measure(set, 1_000_000);
+                    CacheUsage usage = directories.measure(set, Watch.unwatched());
                     yield usage.bytes() + " bytes " + usage.files() + " files " + (usage.complete() ? "complete" : "incomplete");
                 }
                 default -> throw new IllegalArgumentException("unknown operation " + args[0]);

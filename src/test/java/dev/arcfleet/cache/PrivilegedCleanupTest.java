@@ -113,7 +113,7 @@ class PrivilegedCleanupTest {
         Result result = ShippedPrivileges.probe(who, "measure", hostRoot.toString(), SET);
 
         assertEquals(0, result.exitCode(), result::output);
-        assertEquals(Optional.of(RootWrittenTree.BYTES + " bytes " + RootWrittenTree.FILES + " files complete"),
+        assertEquals(Optional.of(Allocated.inSetDirectory(hostRoot.resolve(SET)) + " bytes " + RootWrittenTree.FILES + " files complete"),
                 result.line("outcome"));
     }
 

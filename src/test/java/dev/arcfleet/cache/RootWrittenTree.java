@@ -13,8 +13,7 @@ import java.nio.file.Path;
  */
 public final class RootWrittenTree {
 
-    /** The regular files' sizes added up, and how many there are. */
-    static final long BYTES = 100 + 1000 + 10 + 20 + 30 + 40;
+    /** How many regular files there are. */
     static final long FILES = 6;
 
     private RootWrittenTree() {

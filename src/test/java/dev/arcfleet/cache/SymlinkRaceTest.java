@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.walk.Watch;
 
 /**
  * A job that swaps directories of its cache for links to another set's cache, or out of host-root, as fast
@@ -77,14 +78,14 @@ class SymlinkRaceTest {
         for (int round = 0; round < ROUNDS; round++) {
             prepareVictim();
             try {
-                underAttack(() -> directories.delete(VICTIM, () -> true));
+                underAttack(() -> directories.delete(VICTIM, Watch.unwatched()));
             } catch (IOException e) {
                 // An entry that kept changing under the deletion is left for the next attempt; never followed.
                 failed++;
             }
             assertCanariesIntact(round);
             if (Files.exists(hostRoot.resolve(VICTIM), LinkOption.NOFOLLOW_LINKS)) {
-                assertEquals(CacheDirectories.Cleanup.DONE, directories.delete(VICTIM, () -> true), "the retry, unattacked");
+                assertEquals(CacheDirectories.Cleanup.DONE, directories.delete(VICTIM, Watch.unwatched()), "the retry, unattacked");
             }
             assertFalse(Files.exists(hostRoot.resolve(VICTIM), LinkOption.NOFOLLOW_LINKS));
         }
@@ -95,12 +96,12 @@ class SymlinkRaceTest {
     void measuringUnderAttackCountsOnlyTheSetsOwnFiles() throws Exception {
         for (int round = 0; round < ROUNDS; round++) {
             prepareVictim();
-            CacheUsage usage = underAttack(() -> directories.measure(VICTIM, 1_000_000));
+            CacheUsage usage = underAttack(() -> directories.measure(VICTIM, Watch.unwatched()));
             // A directory renamed mid-walk may be listed under both names, so the set's own files can count
             // twice; a canary, a gigabyte, cannot hide in that.
             assertTrue(usage.bytes() < CANARY_BYTES, "round " + round + ": measured " + usage + ", a canary among them");
             assertCanariesIntact(round);
-            directories.delete(VICTIM, () -> true);
+            directories.delete(VICTIM, Watch.unwatched());
         }
         report("measure", 0);
     }
@@ -111,12 +112,12 @@ class SymlinkRaceTest {
         for (int round = 0; round < ROUNDS; round++) {
             prepareVictim();
             try {
-                underAttack(() -> directories.clear(VICTIM, CACHES, () -> true));
+                underAttack(() -> directories.clear(VICTIM, CACHES, Watch.unwatched()));
             } catch (IOException e) {
                 failed++;
             }
             assertCanariesIntact(round);
-            directories.delete(VICTIM, () -> true);
+            directories.delete(VICTIM, Watch.unwatched());
         }
         report("clear", failed);
     }

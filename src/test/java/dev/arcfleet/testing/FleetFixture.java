@@ -123,7 +123,7 @@ public final class FleetFixture implements AutoCloseable {
                 throw new AssertionError(e);
             }
             caches = new CacheManager(settings.cache(), dev.arcfleet.settings.Owner.of(settings).value(), clock, cache::cacheUser, () -> {
-            });
+            }, () -> true);
             reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC());
         }
         return reconciler;

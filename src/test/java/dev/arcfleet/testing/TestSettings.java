@@ -19,6 +19,7 @@ public final class TestSettings implements ArcfleetConfig {
     private Path cacheHostRoot;
     private String cacheNodeRoot = "/tmp/github-runner-cache";
     private String orphanRetention = "7d";
+    private Duration cacheStallAfter = Duration.ofMinutes(5);
     private String configMap = "arcfleet-repositories";
     private Optional<String> credentialsNamespace = Optional.empty();
     private Optional<Boolean> leaderElection = Optional.empty();
@@ -54,6 +55,11 @@ public final class TestSettings implements ArcfleetConfig {
 
     public TestSettings orphanRetention(String value) {
         orphanRetention = value;
+        return this;
+    }
+
+    public TestSettings cacheStallAfter(Duration value) {
+        cacheStallAfter = value;
         return this;
     }
 
@@ -188,8 +194,8 @@ public final class TestSettings implements ArcfleetConfig {
             }
 
             @Override
-            public int measureMaxEntries() {
-                return 1_000_000;
+            public Duration stallAfter() {
+                return cacheStallAfter;
             }
         };
     }
