@@ -37,18 +37,29 @@ final class DeleteLoopBreaker {
                 .map(object -> object.getMetadata().getUid());
         String previous = watched.get(setName);
         if (previous != null && !aliveUid.equals(Optional.of(previous))) {
-            Deque<Instant> times = deletions.computeIfAbsent(setName, name -> new ArrayDeque<>());
-            synchronized (times) {
-                times.addLast(clock.instant());
-            }
+            count(setName);
             watched.remove(setName);
         }
         aliveUid.ifPresent(uid -> watched.put(setName, uid));
     }
 
-    /** arcfleet wrote the set's AutoscalingRunnerSet, and the API server stored it with this uid. */
+    /**
+     * arcfleet wrote the set's AutoscalingRunnerSet, and the API server stored it with this uid. A uid other than the
+     * one last seen alive means the write created the set anew: someone deleted it after the informer last showed
+     * it, which {@link #observe} could not see, and which counts all the same.
+     */
     void applied(String setName, String uid) {
-        watched.put(setName, uid);
+        String previous = watched.put(setName, uid);
+        if (previous != null && !previous.equals(uid)) {
+            count(setName);
+        }
+    }
+
+    private void count(String setName) {
+        Deque<Instant> times = deletions.computeIfAbsent(setName, name -> new ArrayDeque<>());
+        synchronized (times) {
+            times.addLast(clock.instant());
+        }
     }
 
     /** arcfleet deletes the set itself: not a deletion by someone else. */

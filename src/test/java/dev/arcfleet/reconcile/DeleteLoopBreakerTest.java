@@ -28,6 +28,33 @@ class DeleteLoopBreakerTest {
         assertTrue(breaker.tripped(SET));
     }
 
+    /**
+     * Someone deletes the set between two informer updates: the cycle still sees it alive, and its write creates it
+     * anew under another uid. Seen under load in ArcLifecycleTest, as a fourth creation where three trip the breaker.
+     */
+    @Test
+    void aDeletionTheInformerNeverShowedCountsWhenTheWriteRecreatesTheSet() {
+        breaker.applied(SET, "uid-1");
+        breaker.observe(SET, Optional.of(object("uid-1", false)));
+        breaker.applied(SET, "uid-2");
+        breaker.observe(SET, Optional.of(object("uid-2", false)));
+        breaker.applied(SET, "uid-3");
+        breaker.observe(SET, Optional.of(object("uid-3", false)));
+        assertFalse(breaker.tripped(SET));
+        breaker.applied(SET, "uid-4");
+        assertTrue(breaker.tripped(SET));
+    }
+
+    @Test
+    void anUpdateOfTheLiveSetCountsNothing() {
+        breaker.applied(SET, "uid-1");
+        for (int cycle = 0; cycle < 5; cycle++) {
+            breaker.observe(SET, Optional.of(object("uid-1", false)));
+            breaker.applied(SET, "uid-1");
+        }
+        assertFalse(breaker.tripped(SET));
+    }
+
     @Test
     void aDeletionSeenTerminatingThenGoneCountsOnce() {
         breaker.applied(SET, "uid-1");
