@@ -43,11 +43,7 @@ final class DeleteLoopBreaker {
         aliveUid.ifPresent(uid -> watched.put(setName, uid));
     }
 
-    /**
-     * arcfleet wrote the set's AutoscalingRunnerSet, and the API server stored it with this uid. A uid other than the
-     * one last seen alive means the write created the set anew: someone deleted it after the informer last showed
-     * it, which {@link #observe} could not see, and which counts all the same.
-     */
+    /** arcfleet wrote the set, stored with this uid: another uid than the last seen is a deletion observe missed. */
     void applied(String setName, String uid) {
         String previous = watched.put(setName, uid);
         if (previous != null && !previous.equals(uid)) {

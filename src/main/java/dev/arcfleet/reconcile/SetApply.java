@@ -2,6 +2,7 @@ package dev.arcfleet.reconcile;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 final class SetApply {
 
     private static final Logger LOG = Logger.getLogger(SetApply.class);
+    private static final Set<Ownership> WRITTEN_BY_ARCFLEET = EnumSet.of(Ownership.OURS, Ownership.UNCLAIMED);
 
     private final ClusterCache cache;
     private final ApiWriter writer;
@@ -280,7 +282,8 @@ final class SetApply {
     private Optional<SetStatus> claimedByInstaller(RenderedSet desired) {
         Map<Reason, Map<Claimant, List<String>>> claims = new java.util.EnumMap<>(Reason.class);
         for (RenderedObject object : desired.allObjects()) {
-            Optional<HasMetadata> live = live(object).filter(this::arcfleets);
+            // Only what arcfleet writes: this configuration's, or handed over by label.
+            Optional<HasMetadata> live = live(object).filter(found -> WRITTEN_BY_ARCFLEET.contains(Ownership.of(found, owner)));
             if (live.isEmpty()) {
                 continue;
             }
@@ -319,12 +322,6 @@ final class SetApply {
                         .map(claim -> claim.getKey().who() + " still owns, left untouched: "
                                 + String.join(", ", claim.getValue()) + " (" + claim.getKey().howToEnd() + ")")
                         .collect(Collectors.joining("; "))));
-    }
-
-    /** Whether arcfleet writes the object: this configuration's, or handed over by label. */
-    private boolean arcfleets(HasMetadata live) {
-        Ownership ownership = Ownership.of(live, owner);
-        return ownership == Ownership.OURS || ownership == Ownership.UNCLAIMED;
     }
 
     /** Who claims objects of a set, and how the claim ends, for people. */

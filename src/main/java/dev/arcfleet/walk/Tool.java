@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,7 +102,7 @@ final class Tool {
                     eachLine.accept(line);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // The tool was stopped (fenced, or the daemon shutting down) and its pipe closed: nothing more to read.
             }
         }, name);
         thread.setDaemon(true);
