@@ -38,6 +38,8 @@ public final class CacheClaims {
     private final Clock clock;
     /** The resourceVersion of each claim (by uid) as this daemon last wrote it here. */
     private final Map<String, String> written = new ConcurrentHashMap<>();
+    /** Claims (by uid) this daemon deleted, until the informer shows them terminating or gone. */
+    private final Set<String> deletedClaims = ConcurrentHashMap.newKeySet();
 
     public CacheClaims(ClusterCache cache, ApiWriter writer, OrphanRetention retention, Owner owner, Clock clock) {
         this.cache = cache;
@@ -63,9 +65,10 @@ public final class CacheClaims {
         for (HasMetadata claim : cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM).toList()) {
             Optional<String> setName = setOf(claim);
             // A terminating claim is going (a user clearing the cache, or a delete waiting for its last pod).
-            // Nor is one whose copy is older than this daemon's last write of it: every write here is exact to the
-            // version it was decided on, so deciding on an older copy would only earn a 409 Conflict.
-            if (setName.isEmpty() || claim.getMetadata().getDeletionTimestamp() != null || !seenAsWritten(claim)) {
+            // Nor is one whose copy is older than this daemon's last write of it, or that it deleted already: every
+            // write here is exact to the version it was decided on, so deciding on an older copy earns a 409 Conflict.
+            if (setName.isEmpty() || claim.getMetadata().getDeletionTimestamp() != null || !seenAsWritten(claim)
+                    || deletedClaims.contains(claim.getMetadata().getUid())) {
                 continue;
             }
             Optional<String> removedAt = Optional.ofNullable(claim.getMetadata().getAnnotations())
@@ -101,6 +104,7 @@ public final class CacheClaims {
                                 retention.keep().map(keep -> "until " + now.plus(keep)).orElse("for ever"));
                     });
                 } else if (!inUse(claim) && writer.deleteUnchanged(claim)) {
+                    deletedClaims.add(claim.getMetadata().getUid());
                     // In use is asked again after confirming the configuration, right before the delete: a pod may
                     // have come meanwhile. The delete is exact to the claim as looked at.
                     LOG.infof("Deleted cache claim %s after its orphan retention", name(claim));
@@ -110,8 +114,11 @@ public final class CacheClaims {
                 LOG.warnf("Cache claim %s, retrying next cycle: %s", name(claim), e.getMessage());
             }
         }
-        written.keySet().retainAll(cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM).map(claim -> claim.getMetadata().getUid())
-                .collect(Collectors.toSet()));
+        Set<String> pending = cache.all(ManagedKind.PERSISTENT_VOLUME_CLAIM)
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null)
+                .map(claim -> claim.getMetadata().getUid()).collect(Collectors.toSet());
+        written.keySet().retainAll(pending);
+        deletedClaims.retainAll(pending);
         return new Changes(annotated, deleted);
     }
 

@@ -90,7 +90,7 @@ class CacheClaimStatusTest {
         assertThat(lines.get(1), matchesRegex("acme/widgets +" + BOUND + " +ready +-/1 +no +pvc Bound kind-worker2:"
                 + path + " +.*"));
         assertThat(lines.get(2), matchesRegex("acme/gadgets +" + PENDING + " +ready +-/1 +no +pvc Pending +.*"));
-        assertThat(lines.get(3), matchesRegex("acme/tools +" + NODE_LOCAL + " +ready +-/1 +no +(-|0) +.*"));
+        assertThat(lines.get(3), matchesRegex("acme/tools +" + NODE_LOCAL + " +ready +-/1 +no +(-|0|[0-9]+Ki) +.*"));
     }
 
     /** What a local provisioner and the PV controller do: a volume pinned to a node, and the claim bound to it. */
