@@ -12,7 +12,11 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -36,6 +40,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 /**
  * {@code bash src/bench/run.sh fleet}: arcfleet end to end as a user sees it, against the demo's API server,
@@ -67,7 +73,10 @@ public final class FleetBenchmark {
     private final KubernetesClient client;
     private final int kubernetesMinorVersion;
     private final List<String[]> rows = new ArrayList<>();
-    private boolean limitWarmedUp;
+    /** Per fleet size: arcfleet, then every limit, with arcfleet's ratio against each. */
+    private final List<String[]> limitRows = new ArrayList<>();
+    private final Set<RawApply.Limit> limitsWarmedUp = new HashSet<>();
+    private final RawApply raw;
 
     private FleetBenchmark(Path runner, Settings settings, Demo demo) {
         this.runner = runner;
@@ -75,10 +84,12 @@ public final class FleetBenchmark {
         this.demo = demo;
         this.client = demo.client();
         this.kubernetesMinorVersion = Integer.parseInt(client.getKubernetesVersion().getMinor().replaceAll("\\D", ""));
+        // Daemon threads: the event loops must not keep the JVM alive after a failed run.
+        this.raw = new RawApply(TestApiServer.config(), Vertx.vertx(new VertxOptions().setUseDaemonThread(true)));
     }
 
     /** {@code bench.*} settings; see docs/benchmarks/how-to-run.md, Properties, for each. */
-    record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, int connections) {
+    record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, List<RawApply.Limit> limits) {
 
         static Settings fromEnvironment() {
             Map<String, String> given = new HashMap<>();
@@ -92,22 +103,30 @@ public final class FleetBenchmark {
                 }
             }
             Settings settings = new Settings(
-                    Arrays.stream(given.getOrDefault("bench.sizes", "30,300,1000,3000").split(",")).map(String::trim)
-                            .map(Integer::parseInt).toList(),
+                    list(given.getOrDefault("bench.sizes", "30,300,1000,3000")).stream().map(Integer::parseInt).toList(),
                     Integer.parseInt(given.getOrDefault("bench.starts", "5")),
                     Integer.parseInt(given.getOrDefault("bench.syncs", "3")),
                     Integer.parseInt(given.getOrDefault("bench.edits", "20")),
                     duration(given.getOrDefault("bench.idle", "5m")),
-                    Integer.parseInt(given.getOrDefault("bench.connections", "16")));
+                    RawApply.limits(list(given.getOrDefault("bench.clients", "jdk,vertx-http1,vertx-h2")).stream()
+                            .map(RawApply.Client::of).toList(),
+                            list(given.getOrDefault("bench.connections", "16,32,64")).stream().map(Integer::parseInt).toList()));
             if (settings.syncs() < 1) {
                 throw new IllegalArgumentException("bench.syncs: at least 1, not " + settings.syncs());
             }
+            if (settings.limits().isEmpty()) {
+                throw new IllegalArgumentException("bench.clients and bench.connections: at least one limit");
+            }
             List<String> known = List.of("bench.sizes", "bench.starts", "bench.syncs", "bench.edits", "bench.idle",
-                    "bench.connections");
+                    "bench.clients", "bench.connections");
             given.keySet().stream().filter(key -> !known.contains(key)).findFirst().ifPresent(key -> {
                 throw new IllegalArgumentException("unknown property -D" + key + "; known: " + known);
             });
             return settings;
+        }
+
+        private static List<String> list(String text) {
+            return Arrays.stream(text.split(",")).map(String::trim).filter(item -> !item.isEmpty()).toList();
         }
 
         private static Duration duration(String text) {
@@ -187,41 +206,70 @@ public final class FleetBenchmark {
     }
 
     /**
-     * Rows 2 and 5, and at {@link #DETAIL_SETS} rows 3 and 4. arcfleet and the limit take turns, {@code bench.syncs}
-     * times each, so that the machine's drift during the run falls on both; the row gives their medians.
+     * Rows 2 and 5, and at {@link #DETAIL_SETS} rows 3 and 4. arcfleet and every limit take turns, {@code bench.syncs}
+     * times each, so that the machine's drift during the run falls on all; the row gives their medians, and the
+     * strongest limit is the one of the fastest median. Each run starts at the next limit, so that none always
+     * comes first after the daemon has stopped.
      */
     private void fullSync(int sets) {
         BenchFleet fleet = new BenchFleet(sets);
         String fleetText = "";
-        List<Long> syncs = new ArrayList<>();
-        List<Long> limits = new ArrayList<>();
+        int objects = 0;
+        List<Synced> syncs = new ArrayList<>();
+        Map<RawApply.Limit, List<RawApply.Applied>> limits = new LinkedHashMap<>();
+        settings.limits().forEach(limit -> limits.put(limit, new ArrayList<>()));
         long addedMillis = -1;
         for (int run = 1; run <= settings.syncs(); run++) {
             String suffix = sets + (run == 1 ? "" : "-" + run);
             Synced synced = syncFromEmpty(fleet, "fleet-" + suffix, run == 1);
             fleetText = synced.fleetText();
-            syncs.add(synced.millis());
+            objects = synced.objects();
+            syncs.add(synced);
             if (synced.addedMillis().isPresent()) {
                 addedMillis = synced.addedMillis().getAsLong();
             }
-            limits.add(limit(fleet, "limit-" + suffix));
+            List<RawApply.Limit> order = new ArrayList<>(settings.limits());
+            Collections.rotate(order, -(run - 1));
+            for (RawApply.Limit limit : order) {
+                limits.get(limit).add(limit(fleet, limit, "limit-" + suffix + "-" + limit.id()));
+            }
         }
         long kubectlMillis = kubectl(fleet, "kubectl-" + sets);
-        long syncMillis = median(syncs);
-        long limitMillis = median(limits);
+        List<Long> syncMillis = syncs.stream().map(Synced::millis).toList();
+        long syncMedian = median(syncMillis);
+        RawApply.Limit strongest = limits.keySet().stream()
+                .min(Comparator.comparing(limit -> median(millisOf(limits.get(limit))))).orElseThrow();
+        List<Long> strongestMillis = millisOf(limits.get(strongest));
+        long limitMillis = median(strongestMillis);
         String of = syncs.size() == 1 ? "" : ", median of " + syncs.size();
-        row(2, "full sync: ConfigMap write → every object readable" + of, fleetText, seconds(syncMillis) + spread(syncs),
-                seconds(limitMillis) + spread(limits), seconds(kubectlMillis), ratio(syncMillis, limitMillis),
-                ratio(syncMillis, kubectlMillis));
+        String limitText = seconds(limitMillis) + spread(strongestMillis) + "; " + strongest;
+        row(2, "full sync: ConfigMap write → every object readable" + of, fleetText, seconds(syncMedian) + spread(syncMillis),
+                limitText, seconds(kubectlMillis), ratio(syncMedian, limitMillis), ratio(syncMedian, kubectlMillis));
         if (addedMillis >= 0) {
             row(2, "full sync of as many sets again, added to the running fleet by one ConfigMap write → every new object"
-                    + " readable", fleetText + " more", seconds(addedMillis), seconds(limitMillis) + spread(limits),
-                    seconds(kubectlMillis), ratio(addedMillis, limitMillis), ratio(addedMillis, kubectlMillis));
+                    + " readable", fleetText + " more", seconds(addedMillis), limitText, seconds(kubectlMillis),
+                    ratio(addedMillis, limitMillis), ratio(addedMillis, kubectlMillis));
+        }
+        limitRows.add(new String[] {fleetText, "arcfleet full sync (client CPU: the daemon's)", seconds(syncMedian)
+                + spread(syncMillis), perObject(syncMedian, objects),
+                cpu(syncs.stream().map(Synced::daemonCpu).toList()), cpu(syncs.stream().map(Synced::serverCpu).toList()), ""});
+        for (Map.Entry<RawApply.Limit, List<RawApply.Applied>> limit : limits.entrySet()) {
+            List<RawApply.Applied> applied = limit.getValue();
+            List<Long> millis = millisOf(applied);
+            long median = median(millis);
+            limitRows.add(new String[] {fleetText, (limit.getKey().equals(strongest) ? "**strongest**: " : "") + limit.getKey(),
+                    seconds(median) + spread(millis), perObject(median, objects),
+                    cpu(applied.stream().map(RawApply.Applied::clientCpu).toList()),
+                    cpu(applied.stream().map(RawApply.Applied::serverCpu).toList()), ratio(syncMedian, median)});
         }
     }
 
-    /** A full sync's time, and on the first run at {@link #DETAIL_SETS} that of adding as many sets again. */
-    private record Synced(long millis, String fleetText, OptionalLong addedMillis) {
+    /**
+     * A full sync's time, its objects, what the daemon and the API server with etcd spent of CPU meanwhile, and on
+     * the first run at {@link #DETAIL_SETS} the time of adding as many sets again.
+     */
+    private record Synced(long millis, String fleetText, int objects, Duration daemonCpu, Duration serverCpu,
+            OptionalLong addedMillis) {
     }
 
     /** One daemon, started on {@code repositories: []}, until the fleet's objects are readable; the first run does the rest. */
@@ -234,17 +282,24 @@ public final class FleetBenchmark {
         Demo.populate(client, namespace, EMPTY);
         Demo.Launched app = launchReady(namespace);
         long syncMillis;
+        Duration daemonCpu;
+        Duration serverCpu;
         OptionalLong addedMillis = OptionalLong.empty();
         try {
             try (Arrivals arrivals = new Arrivals(client, namespace)) {
+                double daemonCpuBefore = app.cpuSeconds();
+                Duration serverCpuBefore = RawApply.serverCpu();
                 long start = System.nanoTime();
                 writeRepositories(namespace, fleet.yaml());
                 long at = awaitArrivals(arrivals, keys, Duration.ofMinutes(5 + sets / 50));
                 syncMillis = Duration.ofNanos(at - start).toMillis();
-                progress("arcfleet: every object readable %d ms after the ConfigMap write", syncMillis);
+                daemonCpu = Duration.ofMillis(Math.round(1000 * (app.cpuSeconds() - daemonCpuBefore)));
+                serverCpu = RawApply.serverCpu().minus(serverCpuBefore);
+                progress("arcfleet: every object readable %d ms after the ConfigMap write; CPU meanwhile: daemon %d ms, "
+                        + "API server and etcd %d ms", syncMillis, daemonCpu.toMillis(), serverCpu.toMillis());
                 checkCounts(namespace, expected);
                 if (!first) {
-                    return new Synced(syncMillis, fleetText, addedMillis);
+                    return new Synced(syncMillis, fleetText, expected.size(), daemonCpu, serverCpu, addedMillis);
                 }
                 row(5, "RSS after the full sync (VmRSS, peak VmHWM); cycles", fleetText, resident(app) + "; " + cycles(app),
                         "", "", "", "");
@@ -261,7 +316,7 @@ public final class FleetBenchmark {
         } finally {
             app.stop();
         }
-        return new Synced(syncMillis, fleetText, addedMillis);
+        return new Synced(syncMillis, fleetText, expected.size(), daemonCpu, serverCpu, addedMillis);
     }
 
     /**
@@ -389,21 +444,20 @@ public final class FleetBenchmark {
         }
     }
 
-    /** The limit: the same objects for a namespace of their own, raw server-side apply; warmed up once per run. */
-    private long limit(BenchFleet fleet, String namespace) {
-        RawApply raw = new RawApply(TestApiServer.config(), settings.connections());
-        if (!limitWarmedUp) {
-            limitWarmedUp = true;
-            createNamespace("limit-warm-up");
-            raw.apply(new BenchFleet(30).render("limit-warm-up", kubernetesMinorVersion));
+    /** One limit: the same objects for a namespace of their own, raw server-side apply; each limit warmed up once per run. */
+    private RawApply.Applied limit(BenchFleet fleet, RawApply.Limit limit, String namespace) {
+        if (limitsWarmedUp.add(limit)) {
+            String warmUp = "warm-up-" + limit.id();
+            createNamespace(warmUp);
+            raw.apply(limit, new BenchFleet(30).render(warmUp, kubernetesMinorVersion));
         }
         createNamespace(namespace);
         List<HasMetadata> objects = fleet.render(namespace, kubernetesMinorVersion);
-        long millis = raw.apply(objects);
-        progress("limit: %d objects server-side applied over %d connections in %d ms", objects.size(),
-                settings.connections(), millis);
+        RawApply.Applied applied = raw.apply(limit, objects);
+        progress("limit: %d objects server-side applied, %s, in %d ms; CPU meanwhile: client %d ms, API server and etcd %d ms",
+                objects.size(), limit, applied.millis(), applied.clientCpu().toMillis(), applied.serverCpu().toMillis());
         checkCounts(namespace, objects);
-        return millis;
+        return applied;
     }
 
     /** The second anchor: kubectl apply --server-side of the same objects, one file per set, from process start to exit. */
@@ -574,10 +628,20 @@ public final class FleetBenchmark {
     }
 
     private void printTable() {
-        System.out.printf("| # | measurement | fleet | arcfleet | limit: raw server-side apply, %d connections | "
-                + "kubectl apply --server-side | arcfleet / limit | arcfleet / kubectl |%n", settings.connections());
+        System.out.println("| # | measurement | fleet | arcfleet | strongest limit: raw server-side apply | "
+                + "kubectl apply --server-side | arcfleet / strongest limit | arcfleet / kubectl |");
         System.out.println("|---|---|---|---|---|---|---|---|");
-        rows.stream().sorted(java.util.Comparator.comparing(row -> row[0])).forEach(row -> System.out.println("| " + String.join(" | ", row) + " |"));
+        rows.stream().sorted(Comparator.comparing(row -> row[0])).forEach(FleetBenchmark::printRow);
+        if (!limitRows.isEmpty()) {
+            System.out.printf("%nEvery limit of row 2 (medians, ranges in parentheses), and arcfleet's full sync against each%n%n");
+            System.out.println("| fleet | client | time | per object | client CPU | API server and etcd CPU | arcfleet / this limit |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            limitRows.forEach(FleetBenchmark::printRow);
+        }
+    }
+
+    private static void printRow(String[] row) {
+        System.out.println("| " + String.join(" | ", row) + " |");
     }
 
     private static Path logFile(String namespace) {
@@ -594,7 +658,7 @@ public final class FleetBenchmark {
 
     private static void deleteTree(Path directory) throws IOException {
         try (Stream<Path> files = Files.walk(directory)) {
-            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(file);
             }
         }
@@ -637,6 +701,19 @@ public final class FleetBenchmark {
         }
         return String.format(" (%.2f–%.2f s)", millis.stream().mapToLong(Long::longValue).min().orElseThrow() / 1000.0,
                 millis.stream().mapToLong(Long::longValue).max().orElseThrow() / 1000.0);
+    }
+
+    private static List<Long> millisOf(List<RawApply.Applied> applied) {
+        return applied.stream().map(RawApply.Applied::millis).toList();
+    }
+
+    private static String perObject(long millis, int objects) {
+        return String.format("%.2f ms", (double) millis / objects);
+    }
+
+    /** The median of CPU times, in seconds. */
+    private static String cpu(List<Duration> durations) {
+        return seconds(median(durations.stream().map(Duration::toMillis).toList()));
     }
 
     private static String ratio(long millis, long anchorMillis) {

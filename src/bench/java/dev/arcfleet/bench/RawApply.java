@@ -1,29 +1,54 @@
 package dev.arcfleet.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLContext;
 
 import dev.arcfleet.arc.ArcApi;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.internal.SSLUtils;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.netty.handler.ssl.JdkSslContext;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.spi.tls.SslContextFactory;
 
 /**
- * The API server's limit for a fleet's objects: each one server-side applied by one request, as fast as
- * {@code connections} keep-alive HTTP/1.1 connections carry them, bodies serialised beforehand. Nothing a
- * client could do with these objects over these connections is faster, so arcfleet is measured against it.
+ * The API server's limit for a fleet's objects: each one server-side applied by one request, bodies serialised
+ * beforehand, as fast as one {@link Limit} (a client, its protocol and how many requests it keeps in flight) carries
+ * them. The benchmark measures several and takes the fastest as the anchor: a limit that another client beats over
+ * the same requests is no limit.
  */
 final class RawApply {
 
@@ -35,59 +60,274 @@ final class RawApply {
             "Role", "/apis/rbac.authorization.k8s.io/v1/namespaces/%s/roles/%s",
             "RoleBinding", "/apis/rbac.authorization.k8s.io/v1/namespaces/%s/rolebindings/%s",
             ArcApi.AUTOSCALING_RUNNER_SET_KIND, "/apis/actions.github.com/v1alpha1/namespaces/%s/autoscalingrunnersets/%s");
+    private static final String QUERY = "?fieldManager=bench&force=true";
+    private static final String APPLY_PATCH = "application/apply-patch+yaml";
+    private static final Duration WITHIN = Duration.ofMinutes(10);
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-    private final Config config;
-    private final int connections;
+    /** The clients a limit is measured with; {@code id} is how {@code bench.clients} names them. */
+    enum Client {
+        JDK("jdk", "JDK HttpClient, HTTP/1.1", "connections"),
+        VERTX_HTTP_1_1("vertx-http1", "Vert.x HttpClient, HTTP/1.1", "connections"),
+        VERTX_HTTP_2("vertx-h2", "Vert.x HttpClient, HTTP/2 (ALPN)", "streams on one connection");
 
-    RawApply(Config config, int connections) {
-        this.config = config;
-        this.connections = connections;
+        final String id;
+        final String title;
+        final String widthUnit;
+
+        Client(String id, String title, String widthUnit) {
+            this.id = id;
+            this.title = title;
+            this.widthUnit = widthUnit;
+        }
+
+        static Client of(String id) {
+            return Arrays.stream(values()).filter(client -> client.id.equals(id)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("bench.clients: one of "
+                            + Arrays.stream(values()).map(client -> client.id).toList() + ", not " + id));
+        }
     }
 
-    /** Applies {@code objects} (all in one namespace) and returns the milliseconds it took. */
-    long apply(List<HasMetadata> objects) {
-        List<HttpRequest> requests = objects.stream().map(this::request).toList();
+    /** One way of measuring the limit: {@code client} with at most {@code width} requests in flight. */
+    record Limit(Client client, int width) {
+
+        /** A name for namespaces and properties, such as {@code vertx-h2-32}. */
+        String id() {
+            return client.id + "-" + width;
+        }
+
+        @Override
+        public String toString() {
+            return client.title + ", " + width + " " + client.widthUnit;
+        }
+    }
+
+    /** A limit's time, and the CPU the benchmark's own process (the client) and the API server with etcd spent meanwhile. */
+    record Applied(long millis, Duration clientCpu, Duration serverCpu) {
+    }
+
+    private final Config config;
+    private final Vertx vertx;
+
+    /** {@code vertx} carries the Vert.x clients' event loops; it outlives every apply, as a daemon's would. */
+    RawApply(Config config, Vertx vertx) {
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    /** Applies {@code objects} (all in one namespace) with {@code limit}'s client. */
+    Applied apply(Limit limit, List<HasMetadata> objects) {
+        List<Prepared> requests = objects.stream().map(this::prepare).toList();
+        SSLContext tls = sslContext();
+        long clientCpuBefore = clientCpuNanos();
+        Duration serverCpuBefore = serverCpu();
+        long start = System.nanoTime();
+        List<Integer> statuses = switch (limit.client()) {
+            case JDK -> applyJdk(tls, limit.width(), requests);
+            case VERTX_HTTP_1_1 -> applyVertx(tls, limit.width(), false, requests);
+            case VERTX_HTTP_2 -> applyVertx(tls, limit.width(), true, requests);
+        };
+        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        Applied applied = new Applied(millis, Duration.ofNanos(clientCpuNanos() - clientCpuBefore),
+                serverCpu().minus(serverCpuBefore));
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            if (statuses.get(i) != 200 && statuses.get(i) != 201) {
+                failed.add(BenchFleet.key(objects.get(i)) + ": HTTP " + statuses.get(i));
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException(limit + ": " + failed.size() + " server-side applies failed, such as " + failed.get(0));
+        }
+        return applied;
+    }
+
+    /** A request ready to send: the object's URI and its serialised body. */
+    private record Prepared(URI uri, String body) {
+    }
+
+    private Prepared prepare(HasMetadata object) {
+        String path = String.format(PATHS.get(object.getKind()), object.getMetadata().getNamespace(), object.getMetadata().getName());
+        String master = config.getMasterUrl().replaceAll("/+$", "");
+        return new Prepared(URI.create(master + path + QUERY), SERIALIZATION.asJson(object));
+    }
+
+    /** One blocking send per worker thread: the JDK client opens a connection per request in flight and keeps it. */
+    private static List<Integer> applyJdk(SSLContext tls, int connections, List<Prepared> requests) {
         ExecutorService workers = Executors.newFixedThreadPool(connections);
         try {
-            // The client opens a connection per request in flight and keeps it: at most one per worker.
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .sslContext(SSLUtils.sslContext(config)).build();
-            long start = System.nanoTime();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
             List<Future<Integer>> responses = new ArrayList<>();
-            for (HttpRequest request : requests) {
+            for (Prepared prepared : requests) {
+                HttpRequest request = HttpRequest.newBuilder(prepared.uri()).header("Content-Type", APPLY_PATCH)
+                        .method("PATCH", HttpRequest.BodyPublishers.ofString(prepared.body())).timeout(Duration.ofMinutes(1)).build();
                 responses.add(workers.submit(() -> http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode()));
             }
-            List<String> failed = new ArrayList<>();
-            for (int i = 0; i < responses.size(); i++) {
-                int status = responses.get(i).get();
-                if (status != 200 && status != 201) {
-                    failed.add(BenchFleet.key(objects.get(i)) + ": HTTP " + status);
-                }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> response : responses) {
+                statuses.add(response.get());
             }
-            long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
-            if (!failed.isEmpty()) {
-                throw new IllegalStateException(failed.size() + " server-side applies failed, such as " + failed.get(0));
-            }
-            return millis;
+            return statuses;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("a server-side apply failed", e.getCause());
-        } catch (IOException | java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS to the API server", e);
         } finally {
             workers.shutdownNow();
         }
     }
 
-    private HttpRequest request(HasMetadata object) {
-        String path = String.format(PATHS.get(object.getKind()), object.getMetadata().getNamespace(), object.getMetadata().getName());
-        String master = config.getMasterUrl().replaceAll("/+$", "");
-        return HttpRequest.newBuilder(URI.create(master + path + "?fieldManager=bench&force=true"))
-                .header("Content-Type", "application/apply-patch+yaml")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(SERIALIZATION.asJson(object)))
-                .timeout(Duration.ofMinutes(1)).build();
+    /**
+     * At most {@code width} requests in flight, the next sent as one completes: over HTTP/1.1 a pool of at most
+     * {@code width} keep-alive connections; over HTTP/2 one connection, negotiated by ALPN, with {@code width}
+     * concurrent streams. Each response must come back in the protocol asked for, or the limit would measure another.
+     */
+    private List<Integer> applyVertx(SSLContext tls, int width, boolean http2, List<Prepared> requests) {
+        HttpClientOptions options = new HttpClientOptions().setSsl(true).setSslEngineOptions(new SharedTls(tls));
+        PoolOptions pool = new PoolOptions();
+        if (http2) {
+            options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true).setHttp2MultiplexingLimit(width);
+            pool.setHttp2MaxSize(1);
+        } else {
+            options.setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(true);
+            pool.setHttp1MaxSize(width);
+        }
+        HttpVersion expected = http2 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
+        io.vertx.core.http.HttpClient http = vertx.createHttpClient(options, pool);
+        Integer[] statuses = new Integer[requests.size()];
+        Set<HttpVersion> versions = ConcurrentHashMap.newKeySet();
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        Runnable[] sendNext = new Runnable[1];
+        sendNext[0] = () -> {
+            int index = next.getAndIncrement();
+            if (index >= requests.size()) {
+                return;
+            }
+            Prepared prepared = requests.get(index);
+            http.request(new RequestOptions().setMethod(HttpMethod.PATCH).setAbsoluteURI(prepared.uri().toString())
+                            .putHeader("Content-Type", APPLY_PATCH))
+                    .compose(request -> request.send(Buffer.buffer(prepared.body())))
+                    .compose(response -> {
+                        versions.add(response.version());
+                        return response.end().map(ignored -> response.statusCode());
+                    })
+                    .onComplete(result -> {
+                        if (result.failed()) {
+                            all.completeExceptionally(result.cause());
+                            return;
+                        }
+                        statuses[index] = result.result();
+                        if (done.incrementAndGet() == requests.size()) {
+                            all.complete(null);
+                        } else {
+                            sendNext[0].run();
+                        }
+                    });
+        };
+        try {
+            for (int i = 0; i < Math.min(width, requests.size()); i++) {
+                sendNext[0].run();
+            }
+            all.get(WITHIN.toMinutes(), TimeUnit.MINUTES);
+            if (!versions.equals(Set.of(expected))) {
+                throw new IllegalStateException("asked for " + expected + ", the API server answered in " + versions);
+            }
+            return Arrays.asList(statuses);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a server-side apply failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(requests.size() - done.get() + " server-side applies unanswered after " + WITHIN, e);
+        } finally {
+            http.close();
+        }
+    }
+
+    /** The TLS of the JDK client, the API server's CA and the kubeconfig's client certificate, as fabric8 builds it. */
+    private SSLContext sslContext() {
+        try {
+            return SSLUtils.sslContext(config);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS to the API server", e);
+        }
+    }
+
+    /**
+     * Vert.x over the same {@link SSLContext}: Vert.x asks its factory for ALPN and the protocols to offer, and
+     * this one passes them on (fabric8's own, in kubernetes-httpclient-vertx 7.5, disables ALPN and so HTTP/2).
+     */
+    private static final class SharedTls extends JdkSSLEngineOptions {
+
+        private final SSLContext context;
+
+        SharedTls(SSLContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public JdkSSLEngineOptions copy() {
+            return this;
+        }
+
+        @Override
+        public SslContextFactory sslContextFactory() {
+            return new SslContextFactory() {
+                private boolean alpn;
+                private List<String> protocols = List.of();
+
+                @Override
+                public SslContextFactory useAlpn(boolean useAlpn) {
+                    this.alpn = useAlpn;
+                    return this;
+                }
+
+                @Override
+                public SslContextFactory applicationProtocols(List<String> applicationProtocols) {
+                    this.protocols = applicationProtocols == null ? List.of() : List.copyOf(applicationProtocols);
+                    return this;
+                }
+
+                @Override
+                public io.netty.handler.ssl.SslContext create() {
+                    ApplicationProtocolConfig negotiation = alpn && !protocols.isEmpty()
+                            ? new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols)
+                            : ApplicationProtocolConfig.DISABLED;
+                    return new JdkSslContext(context, true, null, IdentityCipherSuiteFilter.INSTANCE, negotiation,
+                            io.netty.handler.ssl.ClientAuth.NONE, null, false);
+                }
+            };
+        }
+    }
+
+    /** CPU time of this process, which while a limit runs is the client's: the daemon has stopped, no watch is open. */
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU time so far of the API server and etcd, the benchmark's own child processes. */
+    static Duration serverCpu() {
+        return ProcessHandle.current().descendants()
+                .filter(process -> process.info().command().map(command -> command.endsWith("kube-apiserver")
+                        || command.endsWith("/etcd")).orElse(false))
+                .map(process -> process.info().totalCpuDuration().orElse(Duration.ZERO))
+                .reduce(Duration.ZERO, Duration::plus);
+    }
+
+    /** Every limit of {@code clients} at each of {@code widths}, in that order. */
+    static List<Limit> limits(List<Client> clients, List<Integer> widths) {
+        List<Limit> limits = new ArrayList<>();
+        for (Client client : clients) {
+            for (int width : widths) {
+                limits.add(new Limit(client, width));
+            }
+        }
+        return Collections.unmodifiableList(limits);
     }
 }
