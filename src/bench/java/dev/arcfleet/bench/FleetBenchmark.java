@@ -89,7 +89,8 @@ public final class FleetBenchmark {
     }
 
     /** {@code bench.*} settings; see docs/benchmarks/how-to-run.md, Properties, for each. */
-    record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, List<RawApply.Limit> limits) {
+    record Settings(List<Integer> sizes, int starts, int syncs, int edits, Duration idle, List<RawApply.Limit> limits,
+            boolean jfr) {
 
         static Settings fromEnvironment() {
             Map<String, String> given = new HashMap<>();
@@ -110,7 +111,8 @@ public final class FleetBenchmark {
                     duration(given.getOrDefault("bench.idle", "5m")),
                     RawApply.limits(list(given.getOrDefault("bench.clients", "jdk,vertx-http1,vertx-h2")).stream()
                             .map(RawApply.Client::of).toList(),
-                            list(given.getOrDefault("bench.connections", "16,32,64")).stream().map(Integer::parseInt).toList()));
+                            list(given.getOrDefault("bench.connections", "16,32,64")).stream().map(Integer::parseInt).toList()),
+                    Boolean.parseBoolean(given.getOrDefault("bench.jfr", "false")));
             if (settings.syncs() < 1) {
                 throw new IllegalArgumentException("bench.syncs: at least 1, not " + settings.syncs());
             }
@@ -118,7 +120,7 @@ public final class FleetBenchmark {
                 throw new IllegalArgumentException("bench.clients and bench.connections: at least one limit");
             }
             List<String> known = List.of("bench.sizes", "bench.starts", "bench.syncs", "bench.edits", "bench.idle",
-                    "bench.clients", "bench.connections");
+                    "bench.clients", "bench.connections", "bench.jfr");
             given.keySet().stream().filter(key -> !known.contains(key)).findFirst().ifPresent(key -> {
                 throw new IllegalArgumentException("unknown property -D" + key + "; known: " + known);
             });
@@ -145,7 +147,13 @@ public final class FleetBenchmark {
         String loadAtStart = loadAverage();
         progress("settings: %s; starting the API server", settings);
         FleetBenchmark benchmark = new FleetBenchmark(Path.of(args[0]), settings, Demo.start());
-        benchmark.run();
+        try {
+            benchmark.run();
+        } catch (RuntimeException | AssertionError e) {
+            // The API server's and the clients' threads would keep the JVM, and so Maven, waiting.
+            e.printStackTrace();
+            System.exit(1);
+        }
         System.out.printf("%narcfleet end to end, %s, %s%nload average (1, 5, 15 min) at start %s, at end %s%n%n",
                 startedAt, machine(), loadAtStart, loadAverage());
         benchmark.printTable();
@@ -287,12 +295,20 @@ public final class FleetBenchmark {
         OptionalLong addedMillis = OptionalLong.empty();
         try {
             try (Arrivals arrivals = new Arrivals(client, namespace)) {
+                if (settings.jfr()) {
+                    jcmd(app, "JFR.start", "name=sync", "settings=profile");
+                }
                 double daemonCpuBefore = app.cpuSeconds();
                 Duration serverCpuBefore = RawApply.serverCpu();
                 long start = System.nanoTime();
                 writeRepositories(namespace, fleet.yaml());
                 long at = awaitArrivals(arrivals, keys, Duration.ofMinutes(5 + sets / 50));
                 syncMillis = Duration.ofNanos(at - start).toMillis();
+                if (settings.jfr()) {
+                    Path recording = temporaryFile("arcfleet-bench-" + namespace + "-", ".jfr");
+                    jcmd(app, "JFR.stop", "name=sync", "filename=" + recording);
+                    progress("arcfleet's flight recording of the sync: %s", recording);
+                }
                 daemonCpu = Duration.ofMillis(Math.round(1000 * (app.cpuSeconds() - daemonCpuBefore)));
                 serverCpu = RawApply.serverCpu().minus(serverCpuBefore);
                 progress("arcfleet: every object readable %d ms after the ConfigMap write; CPU meanwhile: daemon %d ms, "
@@ -487,6 +503,26 @@ public final class FleetBenchmark {
             checkCounts(namespace, objects);
             deleteTree(directory);
             return millis;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A diagnostic command to the daemon's JVM, by the jcmd beside the java that runs the benchmark. */
+    private static void jcmd(Demo.Launched app, String... command) {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> line = new ArrayList<>(List.of(Path.of(java).resolveSibling("jcmd").toString(),
+                String.valueOf(app.process().pid())));
+        line.addAll(List.of(command));
+        try {
+            Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+            String output = new String(jcmd.getInputStream().readAllBytes());
+            if (jcmd.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", line) + " failed: " + output);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
