@@ -119,6 +119,9 @@ public final class FleetBenchmark {
             if (settings.limits().isEmpty()) {
                 throw new IllegalArgumentException("bench.clients and bench.connections: at least one limit");
             }
+            settings.limits().stream().filter(limit -> limit.width() < 1).findFirst().ifPresent(limit -> {
+                throw new IllegalArgumentException("bench.connections: each at least 1, not " + limit.width());
+            });
             List<String> known = List.of("bench.sizes", "bench.starts", "bench.syncs", "bench.edits", "bench.idle",
                     "bench.clients", "bench.connections", "bench.jfr");
             given.keySet().stream().filter(key -> !known.contains(key)).findFirst().ifPresent(key -> {
