@@ -39,9 +39,13 @@ import dev.arcfleet.migrate.Finding.Kind;
  */
 public final class RepositoriesFromValues {
 
-    private static final String RUNNER_COMMAND = RunnerPodNames.RUNNER_COMMAND;
-
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The chart's own {@code template.spec.containers} of values.yaml, the image taken out: what arcfleet renders
+     * for a template without containers, so import writes none for it.
+     */
+    private static final ArrayNode CHART_CONTAINERS = JSON.createArrayNode().add(JSON.createObjectNode()
+            .put("name", RunnerPodNames.RUNNER_CONTAINER).set("command", JSON.createArrayNode().add(RunnerPodNames.RUNNER_COMMAND)));
     private static final YAMLMapper YAML = new YAMLMapper();
     /** A set name that may be {@code <prefix>-<index>}; its siblings decide whether it is. */
     private static final Pattern INSTANCE = Pattern.compile("(.+)-(0|[1-9][0-9]{0,2})");
@@ -230,7 +234,7 @@ public final class RepositoriesFromValues {
         if (!runnerFound) {
             if (spec.has("containers")) {
                 out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers",
-                        "no runner container: the chart renders one with only a name; arcfleet's has the image and command");
+                        "no runner container: the chart renders one with only a name; arcfleet's has runnerImage's image too");
             }
         }
     }
@@ -257,22 +261,14 @@ public final class RepositoriesFromValues {
                 out.fields.put("runnerImage", image);
             }
             runner.remove("image");
-            JsonNode command = runner.path("command");
-            if (command.isArray() && command.size() == 1 && RUNNER_COMMAND.equals(command.get(0).asText())) {
-                runner.remove("command");
-            } else if (!command.isArray() || command.isEmpty()) {
-                out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers[runner].command",
-                        "the chart renders the runner without a command (the values' container list replaced the"
-                                + " chart's); arcfleet's has [" + RUNNER_COMMAND + "]");
-            }
             if (mode.usesKubeModeServiceAccount()) {
                 ownHookTemplate(runner, out);
             }
-            if (runner.size() > 1) {
-                kept.add(runner);
-            }
+            // Kept with its command or without one, as the release had it: a container list of the user's renders
+            // the runner with the user's keys only, in the chart and in arcfleet.
+            kept.add(runner);
         }
-        if (!kept.isEmpty()) {
+        if (!kept.isEmpty() && !kept.equals(CHART_CONTAINERS)) {
             out.templateSpec().set("containers", kept);
         }
         return runnerFound;

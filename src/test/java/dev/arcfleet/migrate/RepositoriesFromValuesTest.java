@@ -90,7 +90,7 @@ class RepositoriesFromValuesTest {
                     template:
                       spec:
                         nodeSelector: {kubernetes.io/os: linux}
-                        containers: [{name: runner, resources: {requests: {cpu: 500m}}}]
+                        containers: [{name: runner, command: [/home/runner/run.sh], resources: {requests: {cpu: 500m}}}]
                 """), result.repositories());
         RepositoryConfig repository = result.config().orElseThrow().repositories().get(0);
         assertEquals(List.of("arc-runner-acme-tools-1", "arc-runner-acme-tools-2"),
@@ -201,6 +201,37 @@ class RepositoriesFromValuesTest {
         assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
     }
 
+    /**
+     * A container list of the release's replaces the chart's, whose runner alone has a command: the runner keeps the
+     * command it had, or has none, in the chart and after import alike.
+     */
+    @Test
+    void theRunnersCommandIsImportedAsTheReleaseHadIt() {
+        RepositoriesFromValues.Result result = importing(
+                release("arc-runner-acme-tools-1", """
+                        githubConfigUrl: https://github.com/acme/tools
+                        maxRunners: 1
+                        template: {spec: {containers: [{name: runner, image: ghcr.io/acme/entrypoint:1}]}}
+                        """),
+                release("arc-runner-acme-web-1", """
+                        githubConfigUrl: https://github.com/acme/web
+                        maxRunners: 1
+                        template:
+                          spec:
+                            containers:
+                              - {name: runner, image: ghcr.io/acme/entrypoint:1, command: [/home/runner/run.sh]}
+                              - {name: sidecar, image: busybox}
+                        """));
+
+        JsonNode repositories = result.repositories().path("repositories");
+        assertEquals(yaml("[{name: runner}]"), repositories.get(0).path("template").path("spec").path("containers"));
+        assertEquals(yaml("[{name: runner, command: [/home/runner/run.sh]}, {name: sidecar, image: busybox}]"),
+                repositories.get(1).path("template").path("spec").path("containers"));
+        List<RepositoryConfig> parsed = result.config().orElseThrow().repositories();
+        assertEquals(List.of(), parsed.get(0).chart().template().orElseThrow().getSpec().getContainers().get(0).getCommand());
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
     /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
     @Test
     void aReleaseWithoutMaxRunnersStaysUnlimited() {
@@ -231,7 +262,7 @@ class RepositoriesFromValuesTest {
                 """));
 
         assertTrue(result.config().isPresent(), result.findings().toString());
-        assertEquals(yaml("[{name: runner, env: [{name: TEAM, value: ci}]}]"),
+        assertEquals(yaml("[{name: runner, command: [/home/runner/run.sh], env: [{name: TEAM, value: ci}]}]"),
                 result.repositories().path("repositories").get(0).path("template").path("spec").path("containers"));
         List<Finding> lost = findings(result, Kind.NOT_IMPORTED);
         assertEquals(List.of("template.spec.containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE]"),
