@@ -231,11 +231,10 @@ public final class RepositoriesFromValues {
                 default -> out.templateSpec().set(field.getKey(), field.getValue());
             }
         }
-        if (!runnerFound) {
-            if (spec.has("containers")) {
-                out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers",
-                        "no runner container: the chart renders one with only a name; arcfleet's has runnerImage's image too");
-            }
+        // Without a container mode neither renders a runner the list does not have.
+        if (!runnerFound && spec.has("containers") && mode != ContainerMode.NONE) {
+            out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers",
+                    "no runner container: the chart renders one with only a name; arcfleet's has runnerImage's image too");
         }
     }
 

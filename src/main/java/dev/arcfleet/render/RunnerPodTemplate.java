@@ -190,14 +190,15 @@ final class RunnerPodTemplate {
         return runner;
     }
 
-    /** Without containerMode the user's containers keep their order; the runner comes first if the user has none. */
+    /**
+     * Without containerMode the chart renders the containers of {@code template} alone, in their order: the user's
+     * list, or else values.yaml's, the runner alone. A user's list without a runner has none.
+     */
     private static List<Container> inUserOrder(List<Container> userContainers, Container runner) {
-        List<Container> containers = userContainers.stream()
-                .map(container -> RUNNER.equals(container.getName()) ? runner : container).collect(Collectors.toList());
-        if (!containers.contains(runner)) {
-            containers.add(0, runner);
+        if (userContainers.isEmpty()) {
+            return List.of(runner);
         }
-        return containers;
+        return userContainers.stream().map(container -> RUNNER.equals(container.getName()) ? runner : container).toList();
     }
 
     private static Optional<Volume> named(List<Volume> volumes, String name) {

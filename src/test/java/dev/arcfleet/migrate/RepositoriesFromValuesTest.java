@@ -232,6 +232,20 @@ class RepositoriesFromValuesTest {
         assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
     }
 
+    /** Without a container mode the chart renders the release's containers alone, and so does arcfleet: no change. */
+    @Test
+    void noContainerModeAndNoRunnerContainerIsImportedAsItIs() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 1
+                template: {spec: {containers: [{name: worker, image: ghcr.io/acme/worker:1}]}}
+                """));
+
+        assertEquals(yaml("[{name: worker, image: 'ghcr.io/acme/worker:1'}]"),
+                result.repositories().path("repositories").get(0).path("template").path("spec").path("containers"));
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
     /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
     @Test
     void aReleaseWithoutMaxRunnersStaysUnlimited() {

@@ -241,6 +241,25 @@ class ChartValuesRenderTest {
         assertGolden("containerModeNone-" + golden, actual);
     }
 
+    /**
+     * Without containerMode the chart renders {@code default-mode-runner-containers} (autoscalingrunnerset.yaml lines
+     * 268-269 of 0.14.2), which ranges over {@code template.spec.containers} and nothing else (_helpers.tpl lines
+     * 493-497): a list of the user's without a runner renders no runner. Without containers of the user's the list is
+     * values.yaml's (lines 416-420), the runner alone.
+     */
+    @Test
+    void containerModeNoneWithoutARunnerInTheUsersContainersRendersNone() {
+        DesiredRunnerSet own = render("""
+                containerMode: none
+                template: {spec: {containers: [{name: worker, image: ghcr.io/acme/worker:1}, {name: proxy, image: envoy}]}}
+                """);
+        assertEquals(yaml("[{name: worker, image: 'ghcr.io/acme/worker:1'}, {name: proxy, image: envoy}]"),
+                withoutArcfleetAdditions(at(own, "AutoscalingRunnerSet/" + SET, "spec.template.spec.containers")));
+        DesiredRunnerSet chartList = render("containerMode: none\ntemplate: {spec: {nodeSelector: {kubernetes.io/arch: amd64}}}\n");
+        assertEquals(yaml("[{name: runner, image: 'ghcr.io/actions/actions-runner:latest', command: [/home/runner/run.sh]}]"),
+                withoutArcfleetAdditions(at(chartList, "AutoscalingRunnerSet/" + SET, "spec.template.spec.containers")));
+    }
+
     @Test
     void containerModeNoneHasTheNoPermissionServiceAccountAndItsCleanupAnnotation() {
         DesiredRunnerSet desired = render("containerMode: none\n");
