@@ -133,6 +133,7 @@ public final class RepositoriesFromValues {
             fields.set("runnerScaleSetLabels", values.get("scaleSetLabels"));
         }
         metadata(values, out);
+        controllerServiceAccount(values.path("controllerServiceAccount"), out);
         notSupported(values, out);
         for (Iterator<String> keys = values.fieldNames(); keys.hasNext();) {
             String key = keys.next();
@@ -396,6 +397,19 @@ public final class RepositoriesFromValues {
         return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
     }
 
+    /** The chart reads only its name and namespace, and only those given: the others are looked up. */
+    private static void controllerServiceAccount(JsonNode account, Fields out) {
+        ObjectNode kept = JSON.createObjectNode();
+        for (String key : List.of("name", "namespace")) {
+            if (account.path(key).isTextual() && !account.get(key).asText().isEmpty()) {
+                kept.put(key, account.get(key).asText());
+            }
+        }
+        if (!kept.isEmpty()) {
+            out.fields.set("controllerServiceAccount", kept);
+        }
+    }
+
     private static void notSupported(ObjectNode values, Fields out) {
         if (values.path("keyVault").path("type").asText("").length() > 0) {
             out.finding(Kind.NOT_IMPORTED, "keyVault", FleetSchema.NOT_SUPPORTED.get("keyVault") + "; the set loses"
@@ -404,10 +418,6 @@ public final class RepositoriesFromValues {
         if (values.path("namespaceOverride").asText("").length() > 0) {
             out.finding(Kind.TO_DO, "namespaceOverride", "arcfleet keeps every set in arcfleet.namespace; set that to "
                     + values.get("namespaceOverride").asText());
-        }
-        if (present(values.path("controllerServiceAccount"))) {
-            out.finding(Kind.TO_DO, "controllerServiceAccount", "arcfleet reads the controller's ServiceAccount from its"
-                    + " Deployment; set arcfleet.arc.controller-service-account if that is wrong");
         }
         if (values.path("nameOverride").asText("").length() > 0) {
             out.finding(Kind.IGNORED_BY_THE_CHART, "nameOverride", "no template of the chart uses it");

@@ -246,6 +246,22 @@ class RepositoriesFromValuesTest {
         assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
     }
 
+    @Test
+    void controllerServiceAccountIsImportedForTheRepository() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 1
+                controllerServiceAccount: {namespace: arc-tools, name: tools-controller}
+                """));
+
+        assertEquals(yaml("{namespace: arc-tools, name: tools-controller}"),
+                result.repositories().path("repositories").get(0).path("controllerServiceAccount"));
+        assertEquals(Optional.of("arc-tools"),
+                result.config().orElseThrow().repositories().get(0).chart().controllerServiceAccount().namespace());
+        assertEquals(List.of(), findings(result, Kind.TO_DO).stream().filter(finding -> finding.subject()
+                .equals("controllerServiceAccount")).toList());
+    }
+
     /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
     @Test
     void aReleaseWithoutMaxRunnersStaysUnlimited() {

@@ -169,6 +169,23 @@ class ChartValuesRenderTest {
         return fail("no runner container");
     }
 
+    /**
+     * manager_role_binding.yaml lines 40-43 (0.14.2) bind {@code managerServiceAccountName} and {@code …Namespace};
+     * _helpers.tpl lines 567-574 and 624-631 take each from {@code controllerServiceAccount} when it is given there,
+     * else from the controller's Deployment, which arcfleet has found ({@code CONTROLLER}).
+     */
+    @Test
+    void controllerServiceAccountIsBoundByTheManagerRoleBinding() {
+        assertRendersAsTheChart(runnerSet("controllerServiceAccount: {namespace: arc-tools, name: tools-controller}\n"),
+                "RoleBinding/" + SET + "-gha-rs-manager", "subjects",
+                yaml("[{kind: ServiceAccount, name: tools-controller, namespace: arc-tools}]"));
+        assertRendersAsTheChart(runnerSet("controllerServiceAccount: {name: tools-controller}\n"),
+                "RoleBinding/" + SET + "-gha-rs-manager", "subjects",
+                yaml("[{kind: ServiceAccount, name: tools-controller, namespace: arc-systems}]"));
+        assertRendersAsTheChart(runnerSet(""), "RoleBinding/" + SET + "-gha-rs-manager", "subjects",
+                yaml("[{kind: ServiceAccount, name: arc-gha-rs-controller, namespace: arc-systems}]"));
+    }
+
     // ---------------------------------------------------------------- githubConfigUrl
 
     @ParameterizedTest
