@@ -62,8 +62,14 @@ public final class RepositoriesFromValues {
      */
     private static final Set<String> WORK_VOLUME_CLAIM_KEYS = Set.of("accessModes", "storageClassName", "resources");
 
-    /** @param credentialsSecret arcfleet.github.credentials-secret, which replaces credentials inlined in values */
-    public record Settings(String githubUrl, String credentialsSecret) {
+    /**
+     * @param credentialsSecret arcfleet.github.credentials-secret, which replaces credentials inlined in values
+     * @param credentialsNamespace where arcfleet reads that Secret and every githubConfigSecret from
+     * @param credentialsNamespaceSource why it is that namespace, for people
+     * @param releaseNamespace where the releases' sets are, and a Secret a release names by name with them
+     */
+    public record Settings(String githubUrl, String credentialsSecret, String credentialsNamespace,
+            String credentialsNamespaceSource, String releaseNamespace) {
     }
 
     /** @param config the imported file as the daemon reads it; empty if the daemon would refuse it (see findings) */
@@ -331,9 +337,19 @@ public final class RepositoriesFromValues {
 
     private static void credentials(JsonNode secret, String set, Settings settings, Fields out) {
         if (secret.isTextual() && !secret.asText().isEmpty()) {
-            out.fields.put("githubConfigSecret", secret.asText());
-            out.finding(Kind.CHANGES_ON_HAND_OVER, "spec.githubConfigSecret", "arcfleet copies Secret " + secret.asText()
+            String name = secret.asText();
+            out.fields.put("githubConfigSecret", name);
+            out.finding(Kind.CHANGES_ON_HAND_OVER, "spec.githubConfigSecret", "arcfleet copies Secret " + name
                     + " into " + set + "-gha-rs-github-secret and points the set at that copy");
+            String from = "arcfleet reads Secret " + name + " from namespace " + settings.credentialsNamespace() + " ("
+                    + settings.credentialsNamespaceSource() + ")";
+            // The copy is piped, never printed: only its name and type and data reach the other namespace.
+            out.finding(Kind.TO_DO, "githubConfigSecret", settings.credentialsNamespace().equals(settings.releaseNamespace())
+                    ? from + ", where the release's is: nothing to copy"
+                    : from + ", not the release's in " + settings.releaseNamespace() + "; copy it there first: kubectl -n "
+                            + settings.releaseNamespace() + " get secret " + name + " -o json | jq '{apiVersion, kind, type,"
+                            + " data, metadata: {name: .metadata.name}}' | kubectl -n " + settings.credentialsNamespace()
+                            + " apply -f -");
             return;
         }
         // Inline credentials, or the chart-made Secret seen in a cluster: never read, never printed.

@@ -70,7 +70,8 @@ class MigrationHandOverTest {
             List<Finding> readingRecords = new ArrayList<>();
             ClusterImport.Result result = ClusterImport.of(fleet.namespace, helmMade,
                     ImportCommand.releaseRecords(fleet.client, fleet.namespace, readingRecords),
-                    new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github"), facts);
+                    new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github", "arcfleet",
+                            "arcfleet.github.credentials-namespace", fleet.namespace), facts);
             RepositoriesFromValues.Result imported = result.imported();
             assertEquals(List.of(), readingRecords);
 

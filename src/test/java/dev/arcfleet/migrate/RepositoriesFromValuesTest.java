@@ -23,7 +23,7 @@ class RepositoriesFromValuesTest {
 
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final RepositoriesFromValues.Settings SETTINGS = new RepositoriesFromValues.Settings("https://github.com",
-            "arcfleet-github");
+            "arcfleet-github", "arcfleet", "arcfleet.github.credentials-namespace", "arc-runners");
 
     private static HelmRelease release(String name, String values) {
         try {
@@ -260,6 +260,35 @@ class RepositoriesFromValuesTest {
                 result.config().orElseThrow().repositories().get(0).chart().controllerServiceAccount().namespace());
         assertEquals(List.of(), findings(result, Kind.TO_DO).stream().filter(finding -> finding.subject()
                 .equals("controllerServiceAccount")).toList());
+    }
+
+    /**
+     * The chart reads a Secret named in githubConfigSecret from the set's namespace (values.yaml lines 33-35 of 0.14.2),
+     * arcfleet from its credentials namespace: import says which, and how to copy the release's there without
+     * printing it.
+     */
+    @Test
+    void aSecretByNameIsReadFromTheCredentialsNamespaceAndImportSaysHowToCopyIt() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-web-1", """
+                githubConfigUrl: https://github.com/acme/web
+                githubConfigSecret: web-creds
+                maxRunners: 1
+                """));
+
+        List<Finding> toDo = findings(result, Kind.TO_DO);
+        assertEquals(1, toDo.size(), result.findings().toString());
+        assertEquals("githubConfigSecret", toDo.get(0).subject());
+        assertEquals("arcfleet reads Secret web-creds from namespace arcfleet (arcfleet.github.credentials-namespace), not"
+                + " the release's in arc-runners; copy it there first: kubectl -n arc-runners get secret web-creds -o json"
+                + " | jq '{apiVersion, kind, type, data, metadata: {name: .metadata.name}}' | kubectl -n arcfleet apply -f -",
+                toDo.get(0).text());
+
+        RepositoriesFromValues.Result sameNamespace = RepositoriesFromValues.of(List.of(release("arc-runner-acme-web-1",
+                "githubConfigUrl: https://github.com/acme/web\ngithubConfigSecret: web-creds\nmaxRunners: 1\n")),
+                new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github", "arc-runners", "arcfleet.namespace",
+                        "arc-runners"));
+        assertEquals(List.of("arcfleet reads Secret web-creds from namespace arc-runners (arcfleet.namespace), where the"
+                + " release's is: nothing to copy"), findings(sameNamespace, Kind.TO_DO).stream().map(Finding::text).toList());
     }
 
     /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
