@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
  * @param labels for every object of the set, beside the chart's and arcfleet's own
  * @param listenerMetrics the chart's {@code listenerMetrics}, as a JSON tree
  * @param runnerScaleSetLabels the chart's {@code scaleSetLabels}: extra labels of the scale set on GitHub (ARC 0.14+)
+ * @param controllerServiceAccount the ServiceAccount the manager RoleBinding binds, where it is not the controller's found
  */
 public record ChartValues(
         Optional<String> githubConfigUrl,
@@ -36,7 +37,8 @@ public record ChartValues(
         Optional<Map<String, Object>> listenerMetrics,
         Optional<GithubServerTls> githubServerTls,
         Optional<Proxy> proxy,
-        List<String> runnerScaleSetLabels) {
+        List<String> runnerScaleSetLabels,
+        ControllerServiceAccount controllerServiceAccount) {
 
     /** The chart's dind sidecar. */
     public static final Dind CHART_DIND = new Dind("docker:dind",
@@ -45,7 +47,7 @@ public record ChartValues(
     /** Nothing set: what the chart renders from its own values.yaml. */
     public static final ChartValues NONE = new ChartValues(Optional.empty(), Optional.empty(), CHART_DIND, List.of(),
             new TreeMap<>(), new TreeMap<>(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
-            Optional.empty(), List.of());
+            Optional.empty(), List.of(), ControllerServiceAccount.FOUND);
 
     public ChartValues {
         kubernetesModeAdditionalRoleRules = List.copyOf(kubernetesModeAdditionalRoleRules);
@@ -57,6 +59,14 @@ public record ChartValues(
 
     public ResourceMeta resourceMeta(ResourceMetaTarget target) {
         return resourceMeta.getOrDefault(target, ResourceMeta.NONE);
+    }
+
+    /**
+     * The chart's {@code controllerServiceAccount}: each part given replaces the one read from the controller's
+     * Deployment, as the chart's {@code managerServiceAccountName} and {@code …Namespace} replace their lookup.
+     */
+    public record ControllerServiceAccount(Optional<String> name, Optional<String> namespace) {
+        public static final ControllerServiceAccount FOUND = new ControllerServiceAccount(Optional.empty(), Optional.empty());
     }
 
     public record Dind(String image, List<String> args) {

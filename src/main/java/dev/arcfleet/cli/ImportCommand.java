@@ -30,6 +30,7 @@ import dev.arcfleet.migrate.HelmReleaseRecord;
 import dev.arcfleet.migrate.RepositoriesFromValues;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.settings.ArcfleetConfig;
+import dev.arcfleet.settings.Placement;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -309,6 +310,9 @@ public class ImportCommand implements Callable<Integer> {
     }
 
     private RepositoriesFromValues.Settings settings() {
-        return new RepositoriesFromValues.Settings(config.github().url(), config.github().credentialsSecret());
+        Placement placement = Placement.current();
+        return new RepositoriesFromValues.Settings(config.github().url(), config.github().credentialsSecret(),
+                placement.credentialsNamespace(config), placement.credentialsNamespaceSource(config),
+                namespace != null ? namespace : config.namespace());
     }
 }

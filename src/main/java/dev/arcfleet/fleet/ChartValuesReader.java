@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arcfleet.chart.ChartValues;
+import dev.arcfleet.chart.ChartValues.ControllerServiceAccount;
 import dev.arcfleet.chart.ChartValues.Dind;
 import dev.arcfleet.chart.ChartValues.GithubServerTls;
 import dev.arcfleet.chart.ChartValues.Proxy;
@@ -53,6 +54,7 @@ final class ChartValuesReader {
     private static final Set<String> CONFIG_MAP_KEY_REF_KEYS = Set.of("name", "key");
     private static final Set<String> PROXY_KEYS = Set.of("http", "https", "noProxy");
     private static final Set<String> PROXY_SERVER_KEYS = Set.of("url", "credentialSecretRef");
+    private static final Set<String> CONTROLLER_SERVICE_ACCOUNT_KEYS = Set.of("name", "namespace");
     private static final Set<String> DIND_CONTAINERS = Set.of(RunnerPodNames.DIND_CONTAINER,
             RunnerPodNames.DIND_EXTERNALS_CONTAINER);
     private static final Set<String> DIND_VOLUMES = Set.of(RunnerPodNames.DIND_SOCKET_VOLUME,
@@ -88,8 +90,20 @@ final class ChartValuesReader {
                 .or(inherited::githubServerTls);
         Optional<Proxy> proxy = fields.mapping("proxy", PROXY_KEYS).map(ChartValuesReader::proxy).or(inherited::proxy);
         List<String> scaleSetLabels = scaleSetLabels(fields).orElse(inherited.runnerScaleSetLabels());
+        ControllerServiceAccount controller = fields.mapping("controllerServiceAccount", CONTROLLER_SERVICE_ACCOUNT_KEYS)
+                .map(ChartValuesReader::controllerServiceAccount).orElse(inherited.controllerServiceAccount());
         return new ChartValues(githubConfigUrl, template, dind, rules, labels, annotations, resourceMeta, listenerTemplate,
-                listenerMetrics, tls, proxy, scaleSetLabels);
+                listenerMetrics, tls, proxy, scaleSetLabels, controller);
+    }
+
+    private static ControllerServiceAccount controllerServiceAccount(Fields block) {
+        Optional<String> name = block.text("name");
+        name.filter(value -> !DNS_SUBDOMAIN.matcher(value).matches())
+                .ifPresent(value -> block.problem("name", "must be a ServiceAccount name, got '" + value + "'"));
+        Optional<String> namespace = block.text("namespace");
+        namespace.filter(value -> !FleetConfigParser.DNS_LABEL.matcher(value).matches())
+                .ifPresent(value -> block.problem("namespace", "must be a namespace name, got '" + value + "'"));
+        return new ControllerServiceAccount(name, namespace);
     }
 
     /**

@@ -35,7 +35,7 @@ public final class FleetConfigParser {
 
     private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?");
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9._-]{1,100}");
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?");
+    static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("(?=.{1,253}$)[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?");
     /** Kubernetes resource.Quantity, positive: a decimal number with a binary or decimal SI suffix or an exponent. */
     private static final Pattern QUANTITY = Pattern.compile(

@@ -34,7 +34,7 @@ public final class FleetSchema {
     public static final List<String> CHART = List.of("githubConfigUrl", "containerMode", "runnerImage", "minRunners",
             "maxRunners", "runnerGroup", "githubConfigSecret", "workVolumeClaimTemplate", "kubernetesModeAdditionalRoleRules",
             "runnerScaleSetLabels", "scaleSetLabels", "labels", "annotations", "resourceMeta", "githubServerTLS", "proxy", "listenerTemplate",
-            "listenerMetrics", "dind", "template");
+            "listenerMetrics", "controllerServiceAccount", "dind", "template");
     public static final Set<String> DEFAULTABLE = union(ARCFLEET, CHART);
     /** Chart values arcfleet refuses, and why: a repository giving one learns that, not that the key is unknown. */
     public static final Map<String, String> NOT_SUPPORTED = Map.of("keyVault", "arcfleet reads credentials from"

@@ -39,9 +39,13 @@ import dev.arcfleet.migrate.Finding.Kind;
  */
 public final class RepositoriesFromValues {
 
-    private static final String RUNNER_COMMAND = RunnerPodNames.RUNNER_COMMAND;
-
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The chart's own {@code template.spec.containers} of values.yaml, the image taken out: what arcfleet renders
+     * for a template without containers, so import writes none for it.
+     */
+    private static final ArrayNode CHART_CONTAINERS = JSON.createArrayNode().add(JSON.createObjectNode()
+            .put("name", RunnerPodNames.RUNNER_CONTAINER).set("command", JSON.createArrayNode().add(RunnerPodNames.RUNNER_COMMAND)));
     private static final YAMLMapper YAML = new YAMLMapper();
     /** A set name that may be {@code <prefix>-<index>}; its siblings decide whether it is. */
     private static final Pattern INSTANCE = Pattern.compile("(.+)-(0|[1-9][0-9]{0,2})");
@@ -58,8 +62,14 @@ public final class RepositoriesFromValues {
      */
     private static final Set<String> WORK_VOLUME_CLAIM_KEYS = Set.of("accessModes", "storageClassName", "resources");
 
-    /** @param credentialsSecret arcfleet.github.credentials-secret, which replaces credentials inlined in values */
-    public record Settings(String githubUrl, String credentialsSecret) {
+    /**
+     * @param credentialsSecret arcfleet.github.credentials-secret, which replaces credentials inlined in values
+     * @param credentialsNamespace where arcfleet reads that Secret and every githubConfigSecret from
+     * @param credentialsNamespaceSource why it is that namespace, for people
+     * @param releaseNamespace where the releases' sets are, and a Secret a release names by name with them
+     */
+    public record Settings(String githubUrl, String credentialsSecret, String credentialsNamespace,
+            String credentialsNamespaceSource, String releaseNamespace) {
     }
 
     /** @param config the imported file as the daemon reads it; empty if the daemon would refuse it (see findings) */
@@ -129,6 +139,7 @@ public final class RepositoriesFromValues {
             fields.set("runnerScaleSetLabels", values.get("scaleSetLabels"));
         }
         metadata(values, out);
+        controllerServiceAccount(values.path("controllerServiceAccount"), out);
         notSupported(values, out);
         for (Iterator<String> keys = values.fieldNames(); keys.hasNext();) {
             String key = keys.next();
@@ -227,11 +238,10 @@ public final class RepositoriesFromValues {
                 default -> out.templateSpec().set(field.getKey(), field.getValue());
             }
         }
-        if (!runnerFound) {
-            if (spec.has("containers")) {
-                out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers",
-                        "no runner container: the chart renders one with only a name; arcfleet's has the image and command");
-            }
+        // Without a container mode neither renders a runner the list does not have.
+        if (!runnerFound && spec.has("containers") && mode != ContainerMode.NONE) {
+            out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers",
+                    "no runner container: the chart renders one with only a name; arcfleet's has runnerImage's image too");
         }
     }
 
@@ -257,22 +267,14 @@ public final class RepositoriesFromValues {
                 out.fields.put("runnerImage", image);
             }
             runner.remove("image");
-            JsonNode command = runner.path("command");
-            if (command.isArray() && command.size() == 1 && RUNNER_COMMAND.equals(command.get(0).asText())) {
-                runner.remove("command");
-            } else if (!command.isArray() || command.isEmpty()) {
-                out.finding(Kind.CHANGES_ON_HAND_OVER, "template.spec.containers[runner].command",
-                        "the chart renders the runner without a command (the values' container list replaced the"
-                                + " chart's); arcfleet's has [" + RUNNER_COMMAND + "]");
-            }
             if (mode.usesKubeModeServiceAccount()) {
                 ownHookTemplate(runner, out);
             }
-            if (runner.size() > 1) {
-                kept.add(runner);
-            }
+            // Kept with its command or without one, as the release had it: a container list of the user's renders
+            // the runner with the user's keys only, in the chart and in arcfleet.
+            kept.add(runner);
         }
-        if (!kept.isEmpty()) {
+        if (!kept.isEmpty() && !kept.equals(CHART_CONTAINERS)) {
             out.templateSpec().set("containers", kept);
         }
         return runnerFound;
@@ -335,9 +337,19 @@ public final class RepositoriesFromValues {
 
     private static void credentials(JsonNode secret, String set, Settings settings, Fields out) {
         if (secret.isTextual() && !secret.asText().isEmpty()) {
-            out.fields.put("githubConfigSecret", secret.asText());
-            out.finding(Kind.CHANGES_ON_HAND_OVER, "spec.githubConfigSecret", "arcfleet copies Secret " + secret.asText()
+            String name = secret.asText();
+            out.fields.put("githubConfigSecret", name);
+            out.finding(Kind.CHANGES_ON_HAND_OVER, "spec.githubConfigSecret", "arcfleet copies Secret " + name
                     + " into " + set + "-gha-rs-github-secret and points the set at that copy");
+            String from = "arcfleet reads Secret " + name + " from namespace " + settings.credentialsNamespace() + " ("
+                    + settings.credentialsNamespaceSource() + ")";
+            // The copy is piped, never printed: only its name and type and data reach the other namespace.
+            out.finding(Kind.TO_DO, "githubConfigSecret", settings.credentialsNamespace().equals(settings.releaseNamespace())
+                    ? from + ", where the release's is: nothing to copy"
+                    : from + ", not the release's in " + settings.releaseNamespace() + "; copy it there first: kubectl -n "
+                            + settings.releaseNamespace() + " get secret " + name + " -o json | jq '{apiVersion, kind, type,"
+                            + " data, metadata: {name: .metadata.name}}' | kubectl -n " + settings.credentialsNamespace()
+                            + " apply -f -");
             return;
         }
         // Inline credentials, or the chart-made Secret seen in a cluster: never read, never printed.
@@ -401,6 +413,19 @@ public final class RepositoriesFromValues {
         return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
     }
 
+    /** The chart reads only its name and namespace, and only those given: the others are looked up. */
+    private static void controllerServiceAccount(JsonNode account, Fields out) {
+        ObjectNode kept = JSON.createObjectNode();
+        for (String key : List.of("name", "namespace")) {
+            if (account.path(key).isTextual() && !account.get(key).asText().isEmpty()) {
+                kept.put(key, account.get(key).asText());
+            }
+        }
+        if (!kept.isEmpty()) {
+            out.fields.set("controllerServiceAccount", kept);
+        }
+    }
+
     private static void notSupported(ObjectNode values, Fields out) {
         if (values.path("keyVault").path("type").asText("").length() > 0) {
             out.finding(Kind.NOT_IMPORTED, "keyVault", FleetSchema.NOT_SUPPORTED.get("keyVault") + "; the set loses"
@@ -409,10 +434,6 @@ public final class RepositoriesFromValues {
         if (values.path("namespaceOverride").asText("").length() > 0) {
             out.finding(Kind.TO_DO, "namespaceOverride", "arcfleet keeps every set in arcfleet.namespace; set that to "
                     + values.get("namespaceOverride").asText());
-        }
-        if (present(values.path("controllerServiceAccount"))) {
-            out.finding(Kind.TO_DO, "controllerServiceAccount", "arcfleet reads the controller's ServiceAccount from its"
-                    + " Deployment; set arcfleet.arc.controller-service-account if that is wrong");
         }
         if (values.path("nameOverride").asText("").length() > 0) {
             out.finding(Kind.IGNORED_BY_THE_CHART, "nameOverride", "no template of the chart uses it");

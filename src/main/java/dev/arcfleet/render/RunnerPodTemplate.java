@@ -33,8 +33,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * The runner pod template, as the chart renders {@code template} in each container mode
  * ({@code autoscalingrunnerset.yaml} and {@code _helpers.tpl}, 0.13.0 to 0.14.2), then arcfleet's cache mounts:
  * <ul>
- * <li>the user's {@code runner} container keeps its fields; its env and volumeMounts come first, and the mode's
- * own follow unless the user named them already;</li>
+ * <li>the user's {@code runner} container keeps its fields, and only those: the chart's command is its values.yaml's,
+ * rendered only while the template gives no containers of its own; its env and volumeMounts come first, and the
+ * mode's own follow unless the user named them already;</li>
  * <li>other containers, init containers and volumes follow the mode's; a user volume {@code work} replaces the
  * mode's;</li>
  * <li>every other pod field is the user's; {@code restartPolicy} defaults to Never and {@code serviceAccountName}
@@ -142,7 +143,9 @@ final class RunnerPodTemplate {
         Container runner = userSpec.getContainers().stream().filter(container -> RUNNER.equals(container.getName()))
                 .findFirst().map(SERIALIZATION::clone).orElseGet(() -> new ContainerBuilder().withName(RUNNER).build());
         runner.setImage(repository.runnerImage());
-        if (runner.getCommand().isEmpty()) {
+        // The command is the chart's values.yaml's, in its container list; a template's own list replaces that one
+        // (Helm merges maps, not lists), and the chart then copies only the user's keys into the runner.
+        if (userSpec.getContainers().isEmpty()) {
             runner.setCommand(List.of(RunnerPodNames.RUNNER_COMMAND));
         }
         List<EnvVar> defaults = new ArrayList<>(switch (mode) {
@@ -187,14 +190,15 @@ final class RunnerPodTemplate {
         return runner;
     }
 
-    /** Without containerMode the user's containers keep their order; the runner comes first if the user has none. */
+    /**
+     * Without containerMode the chart renders the containers of {@code template} alone, in their order: the user's
+     * list, or else values.yaml's, the runner alone. A user's list without a runner has none.
+     */
     private static List<Container> inUserOrder(List<Container> userContainers, Container runner) {
-        List<Container> containers = userContainers.stream()
-                .map(container -> RUNNER.equals(container.getName()) ? runner : container).collect(Collectors.toList());
-        if (!containers.contains(runner)) {
-            containers.add(0, runner);
+        if (userContainers.isEmpty()) {
+            return List.of(runner);
         }
-        return containers;
+        return userContainers.stream().map(container -> RUNNER.equals(container.getName()) ? runner : container).toList();
     }
 
     private static Optional<Volume> named(List<Volume> volumes, String name) {

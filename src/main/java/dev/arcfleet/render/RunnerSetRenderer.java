@@ -143,8 +143,9 @@ public final class RunnerSetRenderer {
                 .withMetadata(meta(managerName(name), set, facts, "manager-role-binding", ResourceMetaTarget.MANAGER_ROLE_BINDING))
                 .withNewRoleRef(RBAC_API_GROUP, "Role", managerName(name))
                 .withSubjects(new SubjectBuilder().withKind("ServiceAccount")
-                        .withName(facts.arcController().serviceAccountName())
-                        .withNamespace(facts.arcController().serviceAccountNamespace()).build())
+                        .withName(chart.controllerServiceAccount().name().orElse(facts.arcController().serviceAccountName()))
+                        .withNamespace(chart.controllerServiceAccount().namespace()
+                                .orElse(facts.arcController().serviceAccountNamespace())).build())
                 .build());
         companions.add(new SecretBuilder()
                 .withMetadata(meta(githubSecretName(name), set, facts, null, ResourceMetaTarget.GITHUB_CONFIG_SECRET))

@@ -52,6 +52,19 @@ public record Placement(Optional<String> podNamespace) {
         return config.github().credentialsNamespace().orElse(ownNamespace(config));
     }
 
+    /**
+     * Why {@link #credentialsNamespace} is what it is, for a command to tell a person: a command run outside the
+     * cluster cannot know the namespace a daemon in it runs in.
+     */
+    public String credentialsNamespaceSource(ArcfleetConfig config) {
+        if (config.github().credentialsNamespace().isPresent()) {
+            return "arcfleet.github.credentials-namespace";
+        }
+        return inCluster() ? "the namespace arcfleet runs in; arcfleet.github.credentials-namespace is unset"
+                : "arcfleet.namespace, as outside a cluster; a daemon in a cluster reads the namespace it runs in"
+                        + " (arcfleet with deploy/kubernetes) unless arcfleet.github.credentials-namespace is set";
+    }
+
     public boolean leaderElection(ArcfleetConfig config) {
         return config.leaderElection().enabled().orElse(inCluster());
     }

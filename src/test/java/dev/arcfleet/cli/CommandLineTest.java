@@ -63,6 +63,19 @@ class CommandLineTest {
         assertThat(result.getOutput(), containsString("is valid: 2 repositories, 4 runner sets"));
     }
 
+    /** Valid, with a notice: the Secret is not read where the chart read it from. */
+    @Test
+    void validateSaysWhereAGithubConfigSecretIsReadFrom(QuarkusMainLauncher launcher) throws IOException {
+        LaunchResult result = launcher.launch("validate", "-f",
+                write("repositories:\n  - name: acme/web\n    githubConfigSecret: web-creds\n").toString());
+
+        assertEquals(0, result.exitCode(), result.getErrorOutput());
+        // Outside a cluster and without arcfleet.github.credentials-namespace, as in this test.
+        assertThat(result.getOutput(), containsString("notice: acme/web: githubConfigSecret web-creds is read from namespace"
+                + " arc-runners (arcfleet.namespace, as outside a cluster; a daemon in a cluster reads the namespace it runs"
+                + " in (arcfleet with deploy/kubernetes) unless arcfleet.github.credentials-namespace is set)"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "repositories: [ {name: acme/tools",

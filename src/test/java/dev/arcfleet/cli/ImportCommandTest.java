@@ -65,7 +65,8 @@ class ImportCommandTest {
                 keyVault: {type: azure_key_vault}
                 """);
 
-        LaunchResult result = launcher.launch("import", "-f", tools1.toString(), "-f", tools2.toString(), "-f", web.toString());
+        LaunchResult result = launcher.launch("import", "-n", "ci-runners", "-f", tools1.toString(), "-f", tools2.toString(),
+                "-f", web.toString());
 
         assertEquals(0, result.exitCode(), result.getErrorOutput());
         FleetConfig imported = new FleetConfigParser().parse(CommandLineTest.commandOutput(result));
@@ -75,6 +76,11 @@ class ImportCommandTest {
         assertThat(result.getErrorOutput(), containsString("arc-runner-acme-web-1: not imported: keyVault"));
         assertThat(result.getErrorOutput(), containsString("arc-runner-acme-tools-1: to do: githubConfigSecret"));
         assertThat(result.getOutput() + result.getErrorOutput(), not(containsString("ghp_neverPrinted")));
+        assertThat(result.getErrorOutput(), containsString("arc-runner-acme-web-1: to do: githubConfigSecret (arcfleet reads"
+                + " Secret web-github from namespace arc-runners (arcfleet.namespace, as outside a cluster;"));
+        assertThat(result.getErrorOutput(), containsString("not the release's in ci-runners; copy it there first: kubectl -n"
+                + " ci-runners get secret web-github -o json | jq '{apiVersion, kind, type, data, metadata: {name:"
+                + " .metadata.name}}' | kubectl -n arc-runners apply -f -)"));
     }
 
     @Test

@@ -70,7 +70,8 @@ class MigrationHandOverTest {
             List<Finding> readingRecords = new ArrayList<>();
             ClusterImport.Result result = ClusterImport.of(fleet.namespace, helmMade,
                     ImportCommand.releaseRecords(fleet.client, fleet.namespace, readingRecords),
-                    new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github"), facts);
+                    new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github", "arcfleet",
+                            "arcfleet.github.credentials-namespace", fleet.namespace), facts);
             RepositoriesFromValues.Result imported = result.imported();
             assertEquals(List.of(), readingRecords);
 
@@ -87,7 +88,7 @@ class MigrationHandOverTest {
                         template:
                           spec:
                             nodeSelector: {kubernetes.io/os: linux}
-                            containers: [{name: runner, resources: {requests: {cpu: 500m}}}]
+                            containers: [{name: runner, command: [/home/runner/run.sh], resources: {requests: {cpu: 500m}}}]
                       - name: acme/web
                         instances: 1
                         containerMode: dind
@@ -96,7 +97,7 @@ class MigrationHandOverTest {
                         annotations: {example.com/owner: web-team}
                         template:
                           spec:
-                            containers: [{name: runner, resources: {limits: {memory: 8Gi}}}]
+                            containers: [{name: runner, command: [/home/runner/run.sh], resources: {limits: {memory: 8Gi}}}]
                     """), imported.repositories());
             List<String> report = imported.findings().stream().map(Finding::toString).toList();
             String tools1 = "arc-runner-acme-tools-1: changes on hand over: ";

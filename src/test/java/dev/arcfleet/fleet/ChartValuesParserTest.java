@@ -53,6 +53,32 @@ class ChartValuesParserTest {
         assertEquals(ChartValues.NONE, repository("").chart());
     }
 
+    /** The chart's {@code controllerServiceAccount}, per repository, from {@code defaults} unless the repository gives one. */
+    @Test
+    void controllerServiceAccountIsARepositorysOrItsDefaults() throws Exception {
+        List<RepositoryConfig> repositories = parser.parse("""
+                defaults:
+                  controllerServiceAccount: {namespace: arc-systems, name: arc-gha-rs-controller}
+                repositories:
+                  - name: acme/widgets
+                  - name: acme/tools
+                    controllerServiceAccount: {namespace: arc-tools, name: tools-controller}
+                  - name: acme/web
+                    controllerServiceAccount: {name: web-controller}
+                """).repositories();
+        assertEquals(new ChartValues.ControllerServiceAccount(Optional.of("arc-gha-rs-controller"), Optional.of("arc-systems")),
+                repositories.get(0).chart().controllerServiceAccount());
+        assertEquals(new ChartValues.ControllerServiceAccount(Optional.of("tools-controller"), Optional.of("arc-tools")),
+                repositories.get(1).chart().controllerServiceAccount());
+        // A repository's value replaces the defaults' as a whole, as every chart value's does.
+        assertEquals(new ChartValues.ControllerServiceAccount(Optional.of("web-controller"), Optional.empty()),
+                repositories.get(2).chart().controllerServiceAccount());
+        assertEquals(ChartValues.ControllerServiceAccount.FOUND, repository("").chart().controllerServiceAccount());
+        singleProblem("controllerServiceAccount: {name: Not_A_Name}\n", "controllerServiceAccount.name");
+        singleProblem("controllerServiceAccount: {namespace: arc.systems}\n", "controllerServiceAccount.namespace");
+        singleProblem("controllerServiceAccount: {account: x}\n", "controllerServiceAccount");
+    }
+
     @Test
     void templateIsReadIntoThePodModel() {
         ChartValues chart = repository("""

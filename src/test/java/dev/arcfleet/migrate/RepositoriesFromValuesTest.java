@@ -23,7 +23,7 @@ class RepositoriesFromValuesTest {
 
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final RepositoriesFromValues.Settings SETTINGS = new RepositoriesFromValues.Settings("https://github.com",
-            "arcfleet-github");
+            "arcfleet-github", "arcfleet", "arcfleet.github.credentials-namespace", "arc-runners");
 
     private static HelmRelease release(String name, String values) {
         try {
@@ -90,7 +90,7 @@ class RepositoriesFromValuesTest {
                     template:
                       spec:
                         nodeSelector: {kubernetes.io/os: linux}
-                        containers: [{name: runner, resources: {requests: {cpu: 500m}}}]
+                        containers: [{name: runner, command: [/home/runner/run.sh], resources: {requests: {cpu: 500m}}}]
                 """), result.repositories());
         RepositoryConfig repository = result.config().orElseThrow().repositories().get(0);
         assertEquals(List.of("arc-runner-acme-tools-1", "arc-runner-acme-tools-2"),
@@ -201,6 +201,96 @@ class RepositoriesFromValuesTest {
         assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
     }
 
+    /**
+     * A container list of the release's replaces the chart's, whose runner alone has a command: the runner keeps the
+     * command it had, or has none, in the chart and after import alike.
+     */
+    @Test
+    void theRunnersCommandIsImportedAsTheReleaseHadIt() {
+        RepositoriesFromValues.Result result = importing(
+                release("arc-runner-acme-tools-1", """
+                        githubConfigUrl: https://github.com/acme/tools
+                        maxRunners: 1
+                        template: {spec: {containers: [{name: runner, image: ghcr.io/acme/entrypoint:1}]}}
+                        """),
+                release("arc-runner-acme-web-1", """
+                        githubConfigUrl: https://github.com/acme/web
+                        maxRunners: 1
+                        template:
+                          spec:
+                            containers:
+                              - {name: runner, image: ghcr.io/acme/entrypoint:1, command: [/home/runner/run.sh]}
+                              - {name: sidecar, image: busybox}
+                        """));
+
+        JsonNode repositories = result.repositories().path("repositories");
+        assertEquals(yaml("[{name: runner}]"), repositories.get(0).path("template").path("spec").path("containers"));
+        assertEquals(yaml("[{name: runner, command: [/home/runner/run.sh]}, {name: sidecar, image: busybox}]"),
+                repositories.get(1).path("template").path("spec").path("containers"));
+        List<RepositoryConfig> parsed = result.config().orElseThrow().repositories();
+        assertEquals(List.of(), parsed.get(0).chart().template().orElseThrow().getSpec().getContainers().get(0).getCommand());
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    /** Without a container mode the chart renders the release's containers alone, and so does arcfleet: no change. */
+    @Test
+    void noContainerModeAndNoRunnerContainerIsImportedAsItIs() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 1
+                template: {spec: {containers: [{name: worker, image: ghcr.io/acme/worker:1}]}}
+                """));
+
+        assertEquals(yaml("[{name: worker, image: 'ghcr.io/acme/worker:1'}]"),
+                result.repositories().path("repositories").get(0).path("template").path("spec").path("containers"));
+        assertEquals(List.of(), findings(result, Kind.CHANGES_ON_HAND_OVER), result.findings().toString());
+    }
+
+    @Test
+    void controllerServiceAccountIsImportedForTheRepository() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-tools-1", """
+                githubConfigUrl: https://github.com/acme/tools
+                maxRunners: 1
+                controllerServiceAccount: {namespace: arc-tools, name: tools-controller}
+                """));
+
+        assertEquals(yaml("{namespace: arc-tools, name: tools-controller}"),
+                result.repositories().path("repositories").get(0).path("controllerServiceAccount"));
+        assertEquals(Optional.of("arc-tools"),
+                result.config().orElseThrow().repositories().get(0).chart().controllerServiceAccount().namespace());
+        assertEquals(List.of(), findings(result, Kind.TO_DO).stream().filter(finding -> finding.subject()
+                .equals("controllerServiceAccount")).toList());
+    }
+
+    /**
+     * The chart reads a Secret named in githubConfigSecret from the set's namespace (values.yaml lines 33-35 of 0.14.2),
+     * arcfleet from its credentials namespace: import says which, and how to copy the release's there without
+     * printing it.
+     */
+    @Test
+    void aSecretByNameIsReadFromTheCredentialsNamespaceAndImportSaysHowToCopyIt() {
+        RepositoriesFromValues.Result result = importing(release("arc-runner-acme-web-1", """
+                githubConfigUrl: https://github.com/acme/web
+                githubConfigSecret: web-creds
+                maxRunners: 1
+                """));
+
+        List<Finding> toDo = findings(result, Kind.TO_DO);
+        assertEquals(1, toDo.size(), result.findings().toString());
+        assertEquals("githubConfigSecret", toDo.get(0).subject());
+        assertEquals("arcfleet reads Secret web-creds from namespace arcfleet (arcfleet.github.credentials-namespace), not"
+                + " the release's in arc-runners; copy it there first: kubectl -n arc-runners get secret web-creds -o json"
+                + " | jq '{apiVersion, kind, type, data, metadata: {name: .metadata.name}}' | kubectl -n arcfleet apply -f -",
+                toDo.get(0).text());
+
+        RepositoriesFromValues.Result sameNamespace = RepositoriesFromValues.of(List.of(release("arc-runner-acme-web-1",
+                "githubConfigUrl: https://github.com/acme/web\ngithubConfigSecret: web-creds\nmaxRunners: 1\n")),
+                new RepositoriesFromValues.Settings("https://github.com", "arcfleet-github", "arc-runners", "arcfleet.namespace",
+                        "arc-runners"));
+        assertEquals(List.of("arcfleet reads Secret web-creds from namespace arc-runners (arcfleet.namespace), where the"
+                + " release's is: nothing to copy"), findings(sameNamespace, Kind.TO_DO).stream().map(Finding::text).toList());
+    }
+
     /** A release without maxRunners is unlimited to ARC; imported as arcfleet's default 1 it would cap the set. */
     @Test
     void aReleaseWithoutMaxRunnersStaysUnlimited() {
@@ -231,7 +321,7 @@ class RepositoriesFromValuesTest {
                 """));
 
         assertTrue(result.config().isPresent(), result.findings().toString());
-        assertEquals(yaml("[{name: runner, env: [{name: TEAM, value: ci}]}]"),
+        assertEquals(yaml("[{name: runner, command: [/home/runner/run.sh], env: [{name: TEAM, value: ci}]}]"),
                 result.repositories().path("repositories").get(0).path("template").path("spec").path("containers"));
         List<Finding> lost = findings(result, Kind.NOT_IMPORTED);
         assertEquals(List.of("template.spec.containers[runner].env[ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE]"),

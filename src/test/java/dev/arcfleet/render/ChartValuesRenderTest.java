@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,7 +63,7 @@ class ChartValuesRenderTest {
         return Stream.of(
                 // containerMode: {type: kubernetes, kubernetesModeWorkVolumeClaim: {accessModes: [ReadWriteOnce],
                 //   resources: {requests: {storage: 10Gi}}}}
-                // template: the same as arcfleet's in the golden, with image and command in the runner container
+                // template: the same as arcfleet's in the golden, with the image in the runner container
                 Arguments.of("kubernetes",
                         "kubernetes mode: scalars set, containers, init containers, env, mounts and volumes appended", """
                         template:
@@ -74,13 +75,14 @@ class ChartValuesRenderTest {
                             initContainers: [{name: prepare, image: busybox, command: [sh, -c, "true"]}]
                             containers:
                               - name: runner
+                                command: [/home/runner/run.sh]
                                 resources: {requests: {cpu: "1"}, limits: {memory: 4Gi}}
                                 env: [{name: EXTRA, value: "yes"}]
                                 volumeMounts: [{name: scratch, mountPath: /scratch}]
                               - {name: sidecar, image: busybox}
                             volumes: [{name: scratch, emptyDir: {}}]
                         """),
-                // containerMode: {type: dind}; template: the same as arcfleet's in the golden, with image and command
+                // containerMode: {type: dind}; template: the same as arcfleet's in the golden, with the image
                 Arguments.of("dind", "dind mode: a user work volume replaces the mode's, a user DOCKER_HOST the mode's", """
                         containerMode: dind
                         template:
@@ -90,6 +92,7 @@ class ChartValuesRenderTest {
                             securityContext: {fsGroup: 123}
                             containers:
                               - name: runner
+                                command: [/home/runner/run.sh]
                                 env: [{name: DOCKER_HOST, value: "tcp://localhost:2375"}]
                             volumes:
                               - name: work
@@ -137,6 +140,52 @@ class ChartValuesRenderTest {
         assertGolden("aUserServiceAccountReplacesTheModesAsInTheChart", actual);
     }
 
+    /**
+     * The runner's command is the chart's values.yaml's ({@code template.spec.containers[0].command}, values.yaml line
+     * 420 of 0.14.2, 417 of 0.13.0). A template with containers of its own replaces that list, as Helm replaces lists,
+     * and each mode copies only the user's keys of the runner: {@code range $key, $val := $container} in
+     * {@code _helpers.tpl} of 0.14.2, {@code dind-runner-container} lines 216-222, {@code
+     * kubernetes-mode-runner-container} 305-311, {@code kubernetes-novolume-mode-runner-container} 396-406 and
+     * {@code default-mode-runner-containers} 495-504. A template without containers keeps the chart's list, and so
+     * its command.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "kubernetes", "kubernetes-novolume", "dind", "none" })
+    void aRunnerWithoutACommandRendersNoneAsInTheChart(String mode) {
+        JsonNode own = runnerContainer(render("containerMode: " + mode + "\n"
+                + "template: {spec: {containers: [{name: runner, env: [{name: EXTRA, value: 'yes'}]}]}}\n"));
+        assertTrue(own.path("command").isMissingNode(), mode + ": " + own);
+        JsonNode chartList = runnerContainer(render("containerMode: " + mode + "\n"
+                + "template: {spec: {nodeSelector: {kubernetes.io/arch: amd64}}}\n"));
+        assertEquals(yaml("[/home/runner/run.sh]"), chartList.path("command"), mode);
+    }
+
+    private static JsonNode runnerContainer(DesiredRunnerSet desired) {
+        for (JsonNode container : at(desired, "AutoscalingRunnerSet/" + SET, "spec.template.spec.containers")) {
+            if (container.path("name").asText().equals("runner")) {
+                return container;
+            }
+        }
+        return fail("no runner container");
+    }
+
+    /**
+     * manager_role_binding.yaml lines 40-43 (0.14.2) bind {@code managerServiceAccountName} and {@code …Namespace};
+     * _helpers.tpl lines 567-574 and 624-631 take each from {@code controllerServiceAccount} when it is given there,
+     * else from the controller's Deployment, which arcfleet has found ({@code CONTROLLER}).
+     */
+    @Test
+    void controllerServiceAccountIsBoundByTheManagerRoleBinding() {
+        assertRendersAsTheChart(runnerSet("controllerServiceAccount: {namespace: arc-tools, name: tools-controller}\n"),
+                "RoleBinding/" + SET + "-gha-rs-manager", "subjects",
+                yaml("[{kind: ServiceAccount, name: tools-controller, namespace: arc-tools}]"));
+        assertRendersAsTheChart(runnerSet("controllerServiceAccount: {name: tools-controller}\n"),
+                "RoleBinding/" + SET + "-gha-rs-manager", "subjects",
+                yaml("[{kind: ServiceAccount, name: tools-controller, namespace: arc-systems}]"));
+        assertRendersAsTheChart(runnerSet(""), "RoleBinding/" + SET + "-gha-rs-manager", "subjects",
+                yaml("[{kind: ServiceAccount, name: arc-gha-rs-controller, namespace: arc-systems}]"));
+    }
+
     // ---------------------------------------------------------------- githubConfigUrl
 
     @ParameterizedTest
@@ -177,6 +226,7 @@ class ChartValuesRenderTest {
                                 securityContext: {privileged: true, runAsUser: 1001}
                                 volumeMounts: [{name: dind-sock, mountPath: /run/user/1001}]
                               - name: runner
+                                command: [/home/runner/run.sh]
                                 env: [{name: DOCKER_HOST, value: "unix:///run/user/1001/docker.sock"}]
                                 volumeMounts: [{name: dind-sock, mountPath: /run/user/1001}]
                             volumes:
@@ -193,6 +243,7 @@ class ChartValuesRenderTest {
                           spec:
                             containers:
                               - name: runner
+                                command: [/home/runner/run.sh]
                                 env: [{name: RUNNER_UPDATE_CA_CERTS, value: "0"}]
                                 volumeMounts: [{name: data, mountPath: /data}]
                             volumes: [{name: data, emptyDir: {}}]
@@ -205,6 +256,25 @@ class ChartValuesRenderTest {
         ObjectNode actual = JSON.createObjectNode();
         chartPart(actual, render(fields), "AutoscalingRunnerSet/" + SET, "spec.template");
         assertGolden("containerModeNone-" + golden, actual);
+    }
+
+    /**
+     * Without containerMode the chart renders {@code default-mode-runner-containers} (autoscalingrunnerset.yaml lines
+     * 268-269 of 0.14.2), which ranges over {@code template.spec.containers} and nothing else (_helpers.tpl lines
+     * 493-497): a list of the user's without a runner renders no runner. Without containers of the user's the list is
+     * values.yaml's (lines 416-420), the runner alone.
+     */
+    @Test
+    void containerModeNoneWithoutARunnerInTheUsersContainersRendersNone() {
+        DesiredRunnerSet own = render("""
+                containerMode: none
+                template: {spec: {containers: [{name: worker, image: ghcr.io/acme/worker:1}, {name: proxy, image: envoy}]}}
+                """);
+        assertEquals(yaml("[{name: worker, image: 'ghcr.io/acme/worker:1'}, {name: proxy, image: envoy}]"),
+                withoutArcfleetAdditions(at(own, "AutoscalingRunnerSet/" + SET, "spec.template.spec.containers")));
+        DesiredRunnerSet chartList = render("containerMode: none\ntemplate: {spec: {nodeSelector: {kubernetes.io/arch: amd64}}}\n");
+        assertEquals(yaml("[{name: runner, image: 'ghcr.io/actions/actions-runner:latest', command: [/home/runner/run.sh]}]"),
+                withoutArcfleetAdditions(at(chartList, "AutoscalingRunnerSet/" + SET, "spec.template.spec.containers")));
     }
 
     @Test
