@@ -109,16 +109,20 @@ class HealthEndpointsTest {
         Path cache = Path.of(hostRoot, set, "cache");
         Pod runner = null;
         try {
-            client.resource(ArcFixtures.repositories(namespace, DaemonTestResource.VALID_REPOSITORIES.replace(
-                    "- name: acme/tools\n", "- name: acme/tools\n    minRunners: 1\n    maxCacheSize: 16Ki\n")))
-                    .forceConflicts().serverSideApply();
-            Files.write(cache.resolve("big.bin"), new byte[64 * 1024]);
             // Stands in for the idle runner ARC keeps for minRunners: 1; it mounts the cache, so only a drain frees it.
             runner = client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withName(set + "-runner")
                     .addToLabels(ArcKeys.SCALE_SET_NAME, set).endMetadata().withNewSpec().addNewContainer().withName("runner")
                     .withImage("ghcr.io/actions/actions-runner").endContainer().addNewVolume().withName("cache-cache")
                     .withNewHostPath().withPath("/tmp/github-runner-cache/" + set + "/cache").endHostPath().endVolume()
                     .endSpec().build()).create();
+            client.resource(ArcFixtures.repositories(namespace, DaemonTestResource.VALID_REPOSITORIES.replace(
+                    "- name: acme/tools\n", "- name: acme/tools\n    minRunners: 1\n    maxCacheSize: 16Ki\n")))
+                    .forceConflicts().serverSideApply();
+            // The cycle that applies the limit comes after the pod's watch event, so the daemon sees the pod by then.
+            Poll.until(TIMEOUT, "the limit applied", () -> Integer.valueOf(1).equals(((Map<?, ?>) client.genericKubernetesResources(
+                    ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).withName(set).get().getAdditionalProperties()
+                    .get("spec")).get("minRunners")));
+            Files.write(cache.resolve("big.bin"), new byte[64 * 1024]);
 
             JsonPath drained = new JsonPath(Poll.until(TIMEOUT, "readiness to name the drained set",
                     () -> given().when().get("/q/health/ready").then().extract().asString(),
