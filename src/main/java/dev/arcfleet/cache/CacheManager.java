@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -382,8 +383,13 @@ public final class CacheManager implements AutoCloseable {
         syncedSets = sets;
         hostRootGlance = rootBefore;
         if (!newlyReady.isEmpty()) {
-            // Usage shows as soon as a directory exists, not a measure interval later.
-            measurer.execute(() -> newlyReady.forEach(this::measureOne));
+            // Usage shows as soon as a directory exists, not a measure interval later; after a restart, this is the
+            // first measurement towards a drain.
+            List<DesiredCache> measuredNow = newlyReady.stream().map(sets::get).toList();
+            measurer.execute(() -> {
+                newlyReady.forEach(this::measureOne);
+                judge(measuredNow);
+            });
             requestCycle.run();
         }
     }
@@ -556,15 +562,7 @@ public final class CacheManager implements AutoCloseable {
             usage.keySet().retainAll(present);
             measureProblems.keySet().retainAll(present);
             Map<String, DesiredCache> sets = desired.get();
-            for (DesiredCache set : sets == null ? List.<DesiredCache>of() : sets.values()) {
-                CacheUsage measured = usage.get(set.setName());
-                if (measured != null && !measureProblems.containsKey(set.setName())) {
-                    judge(set, measured);
-                }
-            }
-            if (limits.values().stream().anyMatch(CacheState::clearing)) {
-                requestFullSync();
-            }
+            judge(sets == null ? List.of() : sets.values());
         } catch (Throwable e) {
             String problem = "cannot measure under " + directories.hostRoot() + ": " + describe(e);
             if (!problem.equals(measureProblems.put(HOST_ROOT, problem))) {
@@ -573,7 +571,22 @@ public final class CacheManager implements AutoCloseable {
         }
     }
 
-    /** Moves a set's state on by one periodic measurement; only these count towards a drain. */
+    /**
+     * Moves each set's state on by the measurement just taken: a periodic one, or a set's first. The one after a
+     * clearing does not count, so that the clearing shows until the next.
+     */
+    private void judge(Collection<DesiredCache> sets) {
+        for (DesiredCache set : sets) {
+            CacheUsage measured = usage.get(set.setName());
+            if (measured != null && !measureProblems.containsKey(set.setName())) {
+                judge(set, measured);
+            }
+        }
+        if (limits.values().stream().anyMatch(CacheState::clearing)) {
+            requestFullSync();
+        }
+    }
+
     private void judge(DesiredCache set, CacheUsage measured) {
         boolean over = set.maxBytes().isPresent() && measured.cacheBytes() > set.maxBytes().get();
         CacheState[] before = new CacheState[1];

@@ -35,7 +35,7 @@ public enum CacheState {
         return this == OVER_LIMIT || this == DRAINED;
     }
 
-    /** The state after a periodic measurement that found the cache over its limit, or not. */
+    /** The state after a measurement that counts (a periodic one, or a set's first) found the cache over its limit, or not. */
     CacheState measured(boolean over) {
         if (over) {
             return clearing() ? DRAINED : OVER_LIMIT;

@@ -61,6 +61,8 @@ class CacheDrainTest {
     void overTheLimitTwiceIsDrainedClearedOnceNoPodMountsTheCacheAndRestored() throws Exception {
         fleet.writeRepositories(REPOSITORIES);
         fleet.converge();
+        // Past the measurement a new set's directory gets at once, which counts too.
+        fleet.caches().measureNow();
         Path cache = fleet.cacheHostRoot().resolve(SET).resolve("cache");
         Files.write(cache.resolve("big.bin"), new byte[64 * 1024]);
         Pod idleRunner = createRunnerPod();
@@ -103,6 +105,8 @@ class CacheDrainTest {
     void oneMeasurementOverTheLimitAloneDoesNotDrain() throws Exception {
         fleet.writeRepositories(REPOSITORIES);
         fleet.converge();
+        // Past the measurement a new set's directory gets at once, which counts too.
+        fleet.caches().measureNow();
         Path cache = fleet.cacheHostRoot().resolve(SET).resolve("cache");
         Files.write(cache.resolve("big.bin"), new byte[64 * 1024]);
         createRunnerPod();
@@ -119,6 +123,31 @@ class CacheDrainTest {
         assertNull(fleet.caches().report().limits().get(SET));
         assertTrue(fleet.client.v1().events().inNamespace(fleet.namespace).list().getItems().stream()
                 .noneMatch(event -> "Drained".equals(event.getReason())));
+    }
+
+    /** The drain is kept nowhere but in the cache manager: a restart restores the set, and measures it drained again. */
+    @Test
+    void aRestartRestoresTheSetUntilTwoMeasurementsDrainItAgain() throws Exception {
+        fleet.writeRepositories(REPOSITORIES);
+        fleet.converge();
+        // Past the measurement a new set's directory gets at once, which counts too.
+        fleet.caches().measureNow();
+        Files.write(fleet.cacheHostRoot().resolve(SET).resolve("cache").resolve("big.bin"), new byte[64 * 1024]);
+        createRunnerPod();
+        fleet.caches().measureNow();
+        fleet.caches().measureNow();
+        fleet.converge();
+        assertEquals(List.of(0, 0), runners());
+
+        fleet.restartDaemon();
+        fleet.converge();
+
+        assertEquals(List.of(1, 3), runners(), "the first cycle after a restart writes the set as configured");
+        assertThat(awaitEvent("Restored").getMessage(), containsString("cache not cleared"));
+        // The first measurement ran as soon as the directory was found ready; this is the second in a row over the limit.
+        fleet.caches().measureNow();
+        fleet.converge();
+        assertEquals(List.of(0, 0), runners());
     }
 
     /** What ARC would run for {@code minRunners: 1}: a runner pod of the set that mounts its cache directory. */
