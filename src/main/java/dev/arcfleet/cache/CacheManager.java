@@ -438,8 +438,9 @@ public final class CacheManager implements AutoCloseable {
         String name = set.setName();
         CacheUsage measured = usage.get(name);
         attempt(name, now, "clearing it", watch -> directories.clear(name, set.caches(), watch), outcome -> {
-            // Failed after renaming the caches away, what is left belongs to the trash's retries; the next measurement
-            // decides again. A drained set stays drained until a clearing is done: it is retried with backoff.
+            // Cleared, or failed after renaming the caches away (what is left is the trash's to retry): a set over its
+            // limit once is judged again by the next measurement. A drained set stays drained until a clearing is done,
+            // retried with backoff, since restoring it first would let runners mount the cache again.
             CacheState after = limits.computeIfPresent(name, (key, state) -> state != CacheState.DRAINED ? null
                     : outcome == Attempt.DONE ? CacheState.CLEARED : state);
             if (outcome == Attempt.DONE) {
