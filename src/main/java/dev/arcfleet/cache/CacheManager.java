@@ -6,10 +6,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -41,6 +43,8 @@ import dev.arcfleet.walk.Watch;
  * set's directory for the retention period counted from the marker, measures usage in the background
  * from the start, and clears a cache over its limit. It deletes and clears only while no pod mounts the
  * set's directory, asking again right before each rename and deletion, and retries failures with backoff.
+ * A cache over its limit at two measurements in a row is {@link CacheState#DRAINED}: the reconciler renders its set
+ * without runners until it is cleared, since with runners that always mount it, it would never be.
  * Creating, measuring and deleting each have a thread, so neither a long deletion nor a long walk holds up
  * a new set's directory; an operation that makes no progress for {@code stall-after} shows in the report.
  */
@@ -59,7 +63,7 @@ public final class CacheManager implements AutoCloseable {
     private final Clock clock;
     private final Optional<Duration> retention;
     private final Function<String, Optional<String>> cacheUser;
-    private final Runnable onSetReady;
+    private final Runnable requestCycle;
     /** The leadership token: false from the moment this daemon may no longer be the Lease's holder. */
     private final BooleanSupplier leading;
     /** Creating, repairing and deciding what to collect happen here, one at a time. */
@@ -77,7 +81,8 @@ public final class CacheManager implements AutoCloseable {
     /** Set for syncs that must do everything: retries, in-use rechecks, retention deadlines, caches over their limit. */
     private final AtomicBoolean fullSyncRequested = new AtomicBoolean();
     private final Set<String> readySets = ConcurrentHashMap.newKeySet();
-    private final Set<String> overLimit = ConcurrentHashMap.newKeySet();
+    /** Per set whose cache is not within its limit, where it stands: written by the measurer and the cleaner. */
+    private final Map<String, CacheState> limits = new ConcurrentHashMap<>();
     private final Map<String, CacheUsage> usage = new ConcurrentHashMap<>();
     private final Map<String, String> measureProblems = new ConcurrentHashMap<>();
     private final AtomicLong cleanupFailures = new AtomicLong();
@@ -112,7 +117,8 @@ public final class CacheManager implements AutoCloseable {
     /**
      * @param cacheUser what may be using the named set's directory, typically a pod that mounts it; empty
      *        when nothing does, so it may be deleted or cleared
-     * @param onSetReady called when a set's directory becomes ready, so its runner set can be created
+     * @param requestCycle called when a set's runner set is to be written: its directory became ready, or its cache
+     *        was drained or cleared
      * @param owner the configuration ({@code dev.arcfleet.settings.Owner}) recorded in new markers; other owners'
      *        directories are never collected
      * @param leading whether this daemon still leads, asked before each sync and each deletion or clearing
@@ -120,14 +126,14 @@ public final class CacheManager implements AutoCloseable {
      *        deleting beside the new one
      */
     public CacheManager(ArcfleetConfig.Cache settings, String owner, Clock clock, Function<String, Optional<String>> cacheUser,
-            Runnable onSetReady, BooleanSupplier leading) {
+            Runnable requestCycle, BooleanSupplier leading) {
         this.directories = new CacheDirectories(settings.hostRoot(), settings.uid(), settings.gid(),
                 Integer.parseInt(settings.mode(), 8), owner);
         this.clock = clock;
         this.retention = settings.orphanRetention().keep();
         this.stallAfter = settings.stallAfter();
         this.cacheUser = cacheUser;
-        this.onSetReady = onSetReady;
+        this.requestCycle = requestCycle;
         this.leading = leading;
         long measureMillis = settings.measureInterval().toMillis();
         // The first measurement starts at once: usage shows seconds after a restart, not an interval later.
@@ -154,10 +160,15 @@ public final class CacheManager implements AutoCloseable {
         return readySets.contains(setName);
     }
 
+    /** Where the set's cache stands against its limit; {@link CacheState#DRAINED} means no runners. */
+    public CacheState state(String setName) {
+        return limits.getOrDefault(setName, CacheState.WITHIN_LIMIT);
+    }
+
     public CacheReport report() {
         CacheReport synced = report;
         return new CacheReport(synced.problem(), synced.setProblems(), Map.copyOf(usage), synced.orphans(), synced.unknown(),
-                cleanup, Map.copyOf(measureProblems), stalled());
+                cleanup, Map.copyOf(measureProblems), stalled(), Map.copyOf(limits));
     }
 
     /** Per thread, the operation that made no progress for {@code stall-after}. */
@@ -249,7 +260,7 @@ public final class CacheManager implements AutoCloseable {
                 LOG.error(problem, e);
             }
             report = new CacheReport(Optional.of(problem), report.setProblems(), Map.of(), report.orphans(), report.unknown(),
-                    Map.of(), Map.of(), Map.of());
+                    Map.of(), Map.of(), Map.of(), Map.of());
             wakeAt(clock.instant().plus(FIRST_RETRY));
         } finally {
             syncing.finish();
@@ -315,7 +326,7 @@ public final class CacheManager implements AutoCloseable {
             }
         }
         readySets.retainAll(sets.keySet());
-        overLimit.retainAll(readySets);
+        limits.keySet().retainAll(sets.keySet());
         Map<String, Optional<Instant>> orphans = new TreeMap<>();
         Map<String, String> notes = new TreeMap<>();
         BooleanSupplier isCurrent = desiredIsCurrent;
@@ -348,7 +359,7 @@ public final class CacheManager implements AutoCloseable {
                             wakeAt(now.plus(FIRST_RETRY));
                         }
                     }
-                } else if (overLimit.contains(name) && readySets.contains(name)) {
+                } else if (state(name).clearing() && readySets.contains(name)) {
                     clear(sets.get(name), now, notes);
                 } else if (entry.hasTrash()) {
                     attempt(name, now, "emptying its trash", watch -> directories.emptyTrash(name, watch), outcome -> { }, notes);
@@ -368,13 +379,18 @@ public final class CacheManager implements AutoCloseable {
         });
         cleanup = Map.copyOf(notes);
         report = new CacheReport(Optional.empty(), Map.copyOf(setProblems), Map.of(), orphans, List.copyOf(unknown), Map.of(),
-                Map.of(), Map.of());
+                Map.of(), Map.of(), Map.of());
         syncedSets = sets;
         hostRootGlance = rootBefore;
         if (!newlyReady.isEmpty()) {
-            // Usage shows as soon as a directory exists, not a measure interval later.
-            measurer.execute(() -> newlyReady.forEach(this::measureOne));
-            onSetReady.run();
+            // Usage shows as soon as a directory exists, not a measure interval later; after a restart, this is the
+            // first measurement towards a drain.
+            List<DesiredCache> measuredNow = newlyReady.stream().map(sets::get).toList();
+            measurer.execute(() -> {
+                newlyReady.forEach(this::measureOne);
+                judge(measuredNow);
+            });
+            requestCycle.run();
         }
     }
 
@@ -422,11 +438,17 @@ public final class CacheManager implements AutoCloseable {
         String name = set.setName();
         CacheUsage measured = usage.get(name);
         attempt(name, now, "clearing it", watch -> directories.clear(name, set.caches(), watch), outcome -> {
-            // Cleared, or failed after renaming the caches away: what is left belongs to the trash's retries.
-            overLimit.remove(name);
+            // Cleared, or failed after renaming the caches away (what is left is the trash's to retry): a set over its
+            // limit once is judged again by the next measurement. A drained set stays drained until a clearing is done,
+            // retried with backoff, since restoring it first would let runners mount the cache again.
+            CacheState after = limits.computeIfPresent(name, (key, state) -> state != CacheState.DRAINED ? null
+                    : outcome == Attempt.DONE ? CacheState.CLEARED : state);
             if (outcome == Attempt.DONE) {
                 LOG.infof("Cleared the cache of %s: %s exceeded maxCacheSize %d bytes", name, measured, set.maxBytes().orElse(0L));
                 measurer.execute(() -> measureOne(name));
+            }
+            if (after == CacheState.CLEARED) {
+                requestCycle.run();
             }
         }, notes);
     }
@@ -541,25 +563,49 @@ public final class CacheManager implements AutoCloseable {
             usage.keySet().retainAll(present);
             measureProblems.keySet().retainAll(present);
             Map<String, DesiredCache> sets = desired.get();
-            boolean over = false;
-            for (DesiredCache set : sets == null ? List.<DesiredCache>of() : sets.values()) {
-                CacheUsage measured = usage.get(set.setName());
-                if (measured != null && set.maxBytes().isPresent() && measured.cacheBytes() > set.maxBytes().get()) {
-                    over = true;
-                    if (overLimit.add(set.setName())) {
-                        LOG.infof("Cache of %s is over its maxCacheSize of %d bytes (%s); clearing it once nothing mounts it",
-                                set.setName(), set.maxBytes().get(), measured);
-                    }
-                }
-            }
-            if (over) {
-                requestFullSync();
-            }
+            judge(sets == null ? List.of() : sets.values());
         } catch (Throwable e) {
             String problem = "cannot measure under " + directories.hostRoot() + ": " + describe(e);
             if (!problem.equals(measureProblems.put(HOST_ROOT, problem))) {
                 LOG.error(problem, e);
             }
+        }
+    }
+
+    /**
+     * Moves each set's state on by the measurement just taken: a periodic one, or a set's first. The one after a
+     * clearing does not count, so that the clearing shows until the next.
+     */
+    private void judge(Collection<DesiredCache> sets) {
+        for (DesiredCache set : sets) {
+            CacheUsage measured = usage.get(set.setName());
+            if (measured != null && !measureProblems.containsKey(set.setName())) {
+                judge(set, measured);
+            }
+        }
+        if (limits.values().stream().anyMatch(CacheState::clearing)) {
+            requestFullSync();
+        }
+    }
+
+    private void judge(DesiredCache set, CacheUsage measured) {
+        boolean over = set.maxBytes().isPresent() && measured.cacheBytes() > set.maxBytes().get();
+        CacheState[] before = new CacheState[1];
+        // Atomic: the cleaner may finish a clearing meanwhile, and its CLEARED must not be overwritten.
+        CacheState after = Objects.requireNonNullElse(limits.compute(set.setName(), (key, state) -> {
+            before[0] = Objects.requireNonNullElse(state, CacheState.WITHIN_LIMIT);
+            // A limit taken away ends a drain: nothing is left to enforce.
+            CacheState next = set.maxBytes().isEmpty() ? CacheState.WITHIN_LIMIT : before[0].measured(over);
+            return next == CacheState.WITHIN_LIMIT ? null : next;
+        }), CacheState.WITHIN_LIMIT);
+        if (after == CacheState.OVER_LIMIT && before[0] != after) {
+            LOG.infof("Cache of %s is over its maxCacheSize of %d bytes (%s); clearing it once nothing mounts it",
+                    set.setName(), set.maxBytes().get(), measured);
+        } else if (after == CacheState.DRAINED && before[0] != after) {
+            LOG.warnf("Cache of %s is over its maxCacheSize of %d bytes at a second measurement in a row (%s); draining its"
+                    + " runners (minRunners and maxRunners 0), clearing it once no pod mounts it", set.setName(),
+                    set.maxBytes().get(), measured);
+            requestCycle.run();
         }
     }
 

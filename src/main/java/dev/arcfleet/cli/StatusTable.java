@@ -62,7 +62,7 @@ final class StatusTable {
     }
 
     /**
-     * A cache directory's size (over maxCacheSize); a claim's phase and, once bound, where it is, so that which node
+     * A cache directory's size (over maxCacheSize, and its state when not within it, such as {@code drained}); a claim's phase and, once bound, where it is, so that which node
      * holds a set's cache, and where, is one command: {@code pvc Bound node:/path}.
      */
     private static String cache(FleetStatus.RunnerSet set) {
@@ -72,7 +72,9 @@ final class StatusTable {
             return "pvc " + (claim.phase() == null ? "absent" : claim.phase()) + (where == null ? "" : " " + where);
         }
         String size = set.cacheBytes() == null ? NONE : bytes(set.cacheBytes());
-        return set.cacheLimitBytes() == null ? size : size + "/" + bytes(set.cacheLimitBytes());
+        String state = set.cacheState() == null ? ""
+                : " " + set.cacheState().toLowerCase(Locale.ROOT).replace('_', '-');
+        return (set.cacheLimitBytes() == null ? size : size + "/" + bytes(set.cacheLimitBytes())) + state;
     }
 
     private static String field(Map<String, Object> arcStatus, String name) {

@@ -101,6 +101,8 @@ public class ReadinessChecks {
             report.usage().forEach((set, usage) -> check.withData("usage " + set, usage.toString()));
             report.orphans().forEach((set, deleteAt) -> check.withData("orphan " + set,
                     deleteAt.map(at -> "deleted after " + at).orElse("kept")));
+            // Up while drained: the limit is enforced as it should be, and a job must not take the daemon out of service.
+            report.limits().forEach((set, state) -> check.withData("limit " + set, state + ": " + state.meaning()));
             report.cleanup().forEach((set, why) -> check.withData("cleanup " + set, why));
             report.measureProblems().forEach((set, why) -> check.withData("measure " + set, why));
             if (!report.unknown().isEmpty()) {

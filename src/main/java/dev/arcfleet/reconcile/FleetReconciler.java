@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.cache.CacheState;
 import dev.arcfleet.cache.DesiredCache;
 import dev.arcfleet.chart.KubeMinorVersion;
 import dev.arcfleet.cluster.ApiWriter;
@@ -33,8 +34,10 @@ import dev.arcfleet.fleet.RepositoryConfig;
 import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
+import dev.arcfleet.render.Runners;
 import dev.arcfleet.settings.ArcfleetConfig;
 import dev.arcfleet.settings.Owner;
+import dev.arcfleet.status.CycleLog;
 import dev.arcfleet.status.CycleProgress;
 import dev.arcfleet.status.CycleReport;
 import dev.arcfleet.status.SetStatus;
@@ -223,7 +226,9 @@ public final class FleetReconciler implements AutoCloseable {
                     statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(),
                             Reason.NEEDS_NEWER_ARC_CONTROLLER, String.join("; ", unsupported)));
                 } else if (repositoryCredentials.value().isPresent()) {
-                    renderable.add(new MemoizedRenderer.Inputs(set, facts, repositoryCredentials.value().get()));
+                    // The cache manager alone decides a drain; a claim's cache is never measured, so never drained.
+                    renderable.add(new MemoizedRenderer.Inputs(set, facts, repositoryCredentials.value().get(),
+                            caches.state(set.name()) == CacheState.DRAINED ? Runners.DRAINED : Runners.AS_CONFIGURED));
                 } else {
                     statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(), Reason.CREDENTIALS_UNUSABLE,
                             repositoryCredentials.problem()));

@@ -9,6 +9,7 @@ import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
 import dev.arcfleet.render.RunnerSetRenderer;
+import dev.arcfleet.render.Runners;
 
 /**
  * Renders a set again only when what it is rendered from changed. Rendering serialises and hashes
@@ -18,8 +19,8 @@ import dev.arcfleet.render.RunnerSetRenderer;
  */
 final class MemoizedRenderer {
 
-    /** Everything {@link RunnerSetRenderer#render} reads. */
-    record Inputs(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
+    /** Everything {@link RunnerSetRenderer#render} reads; a drain is one of them, so it is rendered once, and undone once. */
+    record Inputs(RunnerSet set, ClusterFacts facts, GithubCredentials credentials, Runners runners) {
     }
 
     private record Rendered(Inputs inputs, RenderedSet rendered) {
@@ -32,7 +33,8 @@ final class MemoizedRenderer {
         if (known.isPresent()) {
             return known.get();
         }
-        RenderedSet rendered = RenderedSet.of(RunnerSetRenderer.render(inputs.set(), inputs.facts(), inputs.credentials()));
+        RenderedSet rendered = RenderedSet.of(RunnerSetRenderer.render(inputs.set(), inputs.facts(), inputs.credentials(),
+                inputs.runners()), inputs.runners());
         bySet.put(inputs.set().name(), new Rendered(inputs, rendered));
         return rendered;
     }

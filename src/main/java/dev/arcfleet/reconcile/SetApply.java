@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import dev.arcfleet.arc.ArcKeys;
 import dev.arcfleet.cache.CacheManager;
+import dev.arcfleet.cache.CacheState;
 import dev.arcfleet.chart.ReleaseOwnerKeys;
 import dev.arcfleet.cluster.ApiWriter;
 import dev.arcfleet.cluster.ClusterCache;
@@ -25,6 +26,7 @@ import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.cluster.Ownership;
 import dev.arcfleet.cluster.RenderedObject;
 import dev.arcfleet.render.Labels;
+import dev.arcfleet.render.Runners;
 import dev.arcfleet.settings.Owner;
 import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.status.SetStatus.Reason;
@@ -257,9 +259,27 @@ final class SetApply {
                 events.normal(stored, "Created", "created by arcfleet for " + desired.set().repository().fullName()
                         + ", instance " + desired.set().instance());
             }
+            drainEvents(desired, live, stored);
         }
         changes.add((live.isEmpty() ? "created " : "updated ") + object.describe());
         return stored;
+    }
+
+    /** A drain and its end on the set's Events: each is one write, so each is one Event. */
+    private void drainEvents(RenderedSet desired, Optional<HasMetadata> live, HasMetadata stored) {
+        String setName = desired.set().name();
+        boolean before = live.map(Labels::drained).orElse(false);
+        boolean drained = desired.runners() == Runners.DRAINED;
+        if (drained && !before) {
+            events.warning(stored, "Drained", setName, "cache over maxCacheSize at two measurements in a row ("
+                    + caches.report().usage().get(setName) + "): minRunners and maxRunners are 0, so ARC removes idle runners"
+                    + " and lets busy ones finish; the cache is cleared once no pod mounts it, then the runners are restored");
+        } else if (before && !drained) {
+            events.resolved(stored, "Drained", setName);
+            CacheState state = caches.state(setName);
+            events.normal(stored, "Restored", (state == CacheState.CLEARED ? "cache cleared" : "cache not cleared, "
+                    + state.meaning()) + ": minRunners and maxRunners as configured again");
+        }
     }
 
     /** Forgets sets that left the fleet, so nothing kept per set outgrows the fleet. */

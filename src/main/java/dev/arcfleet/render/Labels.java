@@ -34,6 +34,11 @@ public final class Labels {
      * object, so a restart or another leader neither resets nor skips the countdown.
      */
     public static final String REMOVED_AT_ANNOTATION = "arcfleet.dev/removed-at";
+    /**
+     * On an AutoscalingRunnerSet rendered with {@link Runners#DRAINED}: why it has no runners, beside spec fields that
+     * alone could be a configured {@code maxRunners: 0}.
+     */
+    public static final String DRAINED_ANNOTATION = "arcfleet.dev/drained";
 
     private Labels() {
     }
@@ -42,6 +47,12 @@ public final class Labels {
     public static boolean managedByArcfleet(HasMetadata object) {
         Map<String, String> labels = object.getMetadata().getLabels();
         return labels != null && MANAGED_BY_ARCFLEET.equals(labels.get(ArcKeys.MANAGED_BY));
+    }
+
+    /** Whether the object is an AutoscalingRunnerSet arcfleet drained ({@link Runners#DRAINED}). */
+    public static boolean drained(HasMetadata object) {
+        Map<String, String> annotations = object.getMetadata().getAnnotations();
+        return annotations != null && annotations.containsKey(DRAINED_ANNOTATION);
     }
 
     /** The object's owner; empty on an object made before owners were labelled. */

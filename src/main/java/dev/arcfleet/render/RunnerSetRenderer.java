@@ -108,7 +108,12 @@ public final class RunnerSetRenderer {
         return setCacheNodePath(facts.cacheNodeRoot(), setName) + "/" + cache.name();
     }
 
+    /** The set as configured: what the command line renders and import compares with. */
     public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
+        return render(set, facts, credentials, Runners.AS_CONFIGURED);
+    }
+
+    public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials, Runners runners) {
         RepositoryConfig repository = set.repository();
         ChartValues chart = repository.chart();
         ContainerMode mode = repository.containerMode();
@@ -160,7 +165,7 @@ public final class RunnerSetRenderer {
         }
         repository.cacheClaim().ifPresent(claim -> companions.add(cacheClaim(set, facts, claim)));
         companions.forEach(RunnerSetRenderer::stampDesiredHash);
-        return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts, credentials));
+        return new DesiredRunnerSet(set, companions, autoscalingRunnerSet(set, facts, credentials, runners));
     }
 
     /**
@@ -182,7 +187,7 @@ public final class RunnerSetRenderer {
     }
 
     private static GenericKubernetesResource autoscalingRunnerSet(RunnerSet set, ClusterFacts facts,
-            GithubCredentials credentials) {
+            GithubCredentials credentials, Runners runners) {
         RepositoryConfig repository = set.repository();
         ChartValues chart = repository.chart();
         Map<String, Object> spec = new LinkedHashMap<>();
@@ -202,8 +207,13 @@ public final class RunnerSetRenderer {
             spec.put("githubServerTLS", Map.of("certificateFrom", Map.of("configMapKeyRef", reference)));
         });
         chart.proxy().flatMap(RunnerSetRenderer::proxy).ifPresent(proxy -> spec.put("proxy", proxy));
-        repository.maxRunners().ifPresent(max -> spec.put("maxRunners", max));
-        spec.put("minRunners", repository.minRunners());
+        if (runners == Runners.DRAINED) {
+            spec.put("maxRunners", 0);
+            spec.put("minRunners", 0);
+        } else {
+            repository.maxRunners().ifPresent(max -> spec.put("maxRunners", max));
+            spec.put("minRunners", repository.minRunners());
+        }
         chart.listenerTemplate().ifPresent(template -> spec.put("listenerTemplate", tree(template)));
         chart.listenerMetrics().ifPresent(metrics -> spec.put("listenerMetrics", metrics));
         for (ResourceMetaTarget target : ResourceMetaTarget.values()) {
@@ -223,6 +233,9 @@ public final class RunnerSetRenderer {
 
         Map<String, String> annotations = annotations(chart, chart.resourceMeta(ResourceMetaTarget.AUTOSCALING_RUNNER_SET));
         annotations.putAll(cleanupAnnotations(set));
+        if (runners == Runners.DRAINED) {
+            annotations.put(Labels.DRAINED_ANNOTATION, "cache over maxCacheSize");
+        }
         GenericKubernetesResource resource = new GenericKubernetesResource();
         resource.setApiVersion(ArcApi.API_VERSION);
         resource.setKind(ArcApi.AUTOSCALING_RUNNER_SET_KIND);

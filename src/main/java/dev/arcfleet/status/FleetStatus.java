@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.cache.CacheReport;
+import dev.arcfleet.cache.CacheState;
 import dev.arcfleet.cache.CacheUsage;
 import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.ManagedKind;
@@ -57,12 +58,14 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
      * @param listener ARC's AutoscalingListener for the set: its name and status, or absent
      * @param cacheBytes the latest measurement of the set's caches
      * @param cacheLimitBytes the repository's maxCacheSize, or null without one
+     * @param cacheState where the cache directory stands against maxCacheSize when not within it, as a fixed name of
+     *        {@link CacheState}: OVER_LIMIT, DRAINED (no runners until it is cleared) or CLEARED; null otherwise
      * @param cacheClaim where the set's caches live when they live in a claim; null for a cache directory
      */
     @RegisterForReflection
     public record RunnerSet(String name, int instance, String state, String reason, String detail, Integer maxRunners,
             boolean exists, Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles,
-            Long cacheLimitBytes, Instant lastApplied, CacheClaim cacheClaim) {
+            Long cacheLimitBytes, String cacheState, Instant lastApplied, CacheClaim cacheClaim) {
     }
 
     /**
@@ -129,7 +132,8 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
                 status == null ? "not reconciled yet" : status.detail(), set.repository().maxRunners().orElse(null), live.isPresent(),
                 arcStatus, listener,
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
-                set.repository().maxCacheSizeBytes().orElse(null), lastApplied.get(set.name()),
+                set.repository().maxCacheSizeBytes().orElse(null), Optional.ofNullable(caches.limits().get(set.name())).map(CacheState::name)
+                        .orElse(null), lastApplied.get(set.name()),
                 set.repository().cacheClaim().map(claim -> cacheClaim(set, cache)).orElse(null));
     }
 

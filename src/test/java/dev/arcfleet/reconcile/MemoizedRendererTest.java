@@ -18,6 +18,7 @@ import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.fleet.RunnerSet;
 import dev.arcfleet.render.ClusterFacts;
 import dev.arcfleet.render.GithubCredentials;
+import dev.arcfleet.render.Runners;
 
 /** An idle cycle renders nothing again; any change of what a set is rendered from renders it anew. */
 class MemoizedRendererTest {
@@ -27,37 +28,42 @@ class MemoizedRendererTest {
             "arc-runners.arcfleet-repositories");
     private static final GithubCredentials TOKEN = new GithubCredentials.Token("ghp_first");
 
+    private static final Runners AS_CONFIGURED = Runners.AS_CONFIGURED;
+
     private final MemoizedRenderer renderer = new MemoizedRenderer();
 
     @Test
     void theSameInputsParsedAgainGiveTheSameObjects() throws InvalidFleetConfigException {
-        RenderedSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
+        RenderedSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN, AS_CONFIGURED));
 
         RenderedSet again = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS,
-                new GithubCredentials.Token("ghp_first")));
+                new GithubCredentials.Token("ghp_first"), AS_CONFIGURED));
 
         assertSame(first, again);
     }
 
     @Test
     void eachInputRendersAnew() throws InvalidFleetConfigException {
-        RenderedSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
+        RenderedSet first = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN, AS_CONFIGURED));
 
-        RenderedSet otherValues = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS, TOKEN));
+        RenderedSet otherValues = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS, TOKEN, AS_CONFIGURED));
         RenderedSet rotated = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS,
-                new GithubCredentials.Token("ghp_rotated")));
+                new GithubCredentials.Token("ghp_rotated"), AS_CONFIGURED));
+        RenderedSet drained = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"), FACTS,
+                new GithubCredentials.Token("ghp_rotated"), Runners.DRAINED));
         RenderedSet newController = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 2"),
                 new ClusterFacts(FACTS.namespace(), FACTS.githubUrl(), new ArcController("0.14.0", "arc-gha-rs-controller",
-                        "arc-systems"), 30, FACTS.cacheNodeRoot(), FACTS.owner()), new GithubCredentials.Token("ghp_rotated")));
+                        "arc-systems"), 30, FACTS.cacheNodeRoot(), FACTS.owner()), new GithubCredentials.Token("ghp_rotated"), AS_CONFIGURED));
 
         assertNotSame(first, otherValues);
         assertNotSame(otherValues, rotated);
-        assertNotSame(rotated, newController);
+        assertNotSame(rotated, drained);
+        assertNotSame(drained, newController);
     }
 
     @Test
     void aRenderingAsTextNamesItsObjectsAndNeverTheCredentials() throws InvalidFleetConfigException {
-        RenderedSet rendered = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN));
+        RenderedSet rendered = renderer.render(new MemoizedRenderer.Inputs(set("maxRunners: 1"), FACTS, TOKEN, AS_CONFIGURED));
         RenderedObject secret = rendered.allObjects().stream()
                 .filter(object -> object.kind() == ManagedKind.SECRET).findFirst().orElseThrow();
         String encodedToken = Base64.getEncoder().encodeToString("ghp_first".getBytes(StandardCharsets.UTF_8));

@@ -218,6 +218,22 @@ class RunnerSetRendererTest {
         assertEquals(0, spec.path("minRunners").asInt(-1));
     }
 
+    /** A drain is one more input: no runners, an annotation saying why, and another hash, so it is written once. */
+    @Test
+    void aDrainedSetAllowsNoRunnersAndHashesApart() {
+        DesiredRunnerSet configured = render("minRunners: 1\nmaxRunners: null\n");
+        DesiredRunnerSet drained = RunnerSetRenderer.render(set("minRunners: 1\nmaxRunners: null\n"), FACTS, TOKEN,
+                Runners.DRAINED);
+
+        assertEquals(0, arsSpec(drained).path("minRunners").asInt(-1));
+        assertEquals(0, arsSpec(drained).path("maxRunners").asInt(-1));
+        assertTrue(Labels.drained(drained.autoscalingRunnerSet()));
+        assertFalse(Labels.drained(configured.autoscalingRunnerSet()));
+        assertNotEquals(desiredHash(configured.autoscalingRunnerSet()), desiredHash(drained.autoscalingRunnerSet()));
+        assertEquals(desiredHash(configured.companions().get(0)), desiredHash(drained.companions().get(0)),
+                "only the AutoscalingRunnerSet changes");
+    }
+
     @Test
     void runnerGroupIsRenderedWhenSet() {
         JsonNode spec = arsSpec(render("runnerGroup: builders\n"));
