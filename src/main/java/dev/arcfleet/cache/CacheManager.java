@@ -128,16 +128,21 @@ public final class CacheManager implements AutoCloseable {
         this.retention = settings.orphanRetention().keep();
         this.stallAfter = settings.stallAfter();
         this.stuckAfter = settings.stuckAfter();
-        if (stuckAfter.compareTo(stallAfter) <= 0) {
-            throw new IllegalArgumentException("arcfleet.cache.stuck-after (" + stuckAfter + ") must be longer than"
-                    + " arcfleet.cache.stall-after (" + stallAfter + "): readiness shows a stall before liveness restarts");
-        }
+        validate(settings);
         this.cacheUser = cacheUser;
         this.onSetReady = onSetReady;
         this.leading = leading;
         long measureMillis = settings.measureInterval().toMillis();
         // The first measurement starts at once: usage shows seconds after a restart, not an interval later.
         measurer.scheduleWithFixedDelay(this::measureAll, 0, measureMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Readiness must show a stall before liveness restarts the daemon for it; checked at the daemon's start. */
+    public static void validate(ArcfleetConfig.Cache settings) {
+        if (settings.stuckAfter().compareTo(settings.stallAfter()) <= 0) {
+            throw new IllegalArgumentException("arcfleet.cache.stuck-after (" + settings.stuckAfter() + ") must be longer"
+                    + " than arcfleet.cache.stall-after (" + settings.stallAfter() + ")");
+        }
     }
 
     /**
