@@ -17,6 +17,8 @@
 #                                           (-Dbench.files=N)
 # cache-delete      CacheDeleteBenchmark    deleting a removed set's 100,000 root-owned files as each shipped
 #                                           identity; needs root (-Dbench.files=N)
+# cache-delete-beside CacheDeleteBenchmark  a set added while a removed set's 2,000,000 files are deleted: until
+#                                           its directory and AutoscalingRunnerSet exist (-Dbench.beside-files=N)
 #
 # fleet and startup are programs: the script builds the JVM application and runs them with it through the
 # demo profile (./mvnw -Pdemo package -Ddemo.main-class=...); fleet's -Dbench.* arguments are handed to it in
@@ -40,7 +42,8 @@ case "$name" in
   converge|ConvergeBenchmark) test=ConvergeBenchmark ;;
   soak|SoakBenchmark) test=SoakBenchmark ;;
   cache-measure|CacheMeasureBenchmark) test=CacheMeasureBenchmark ;;
-  cache-delete|CacheDeleteBenchmark) test=CacheDeleteBenchmark ;;
+  cache-delete|CacheDeleteBenchmark) test='CacheDeleteBenchmark#deleteRootOwnedCache' ;;
+  cache-delete-beside) test='CacheDeleteBenchmark#newSetBesideADeletion' ;;
   -h|--help|help) usage ;;
   *) echo "unknown benchmark: $name" >&2; usage ;;
 esac

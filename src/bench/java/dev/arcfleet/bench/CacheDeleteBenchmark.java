@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,9 @@ import dev.arcfleet.cache.ShippedPrivileges;
 import dev.arcfleet.cache.ShippedPrivileges.Identity;
 import dev.arcfleet.cache.ShippedPrivileges.Result;
 import dev.arcfleet.fleet.CachePath;
+import dev.arcfleet.reconcile.NewSetBesideDeletion;
 import dev.arcfleet.settings.Owner;
+import dev.arcfleet.testing.FleetFixture;
 import dev.arcfleet.testing.TestSettings;
 
 /**
@@ -31,6 +34,10 @@ import dev.arcfleet.testing.TestSettings;
  * each shipped identity (uid, gid and capabilities from deploy/). The tree is made as root each round and
  * written back to disk; the page cache stays warm. Needs root. {@code -Dbench.files=N} sets the number of
  * files (in directories of 1,000, rounded down to whole directories, at least one).
+ * <p>
+ * {@link #newSetBesideADeletion()} ({@code cache-delete-beside}): a set added while a removed set's cache of
+ * 2,000,000 files ({@code -Dbench.beside-files=N}) is being deleted, and how long until its directory and
+ * AutoscalingRunnerSet exist, against the test API server; the goal is under 30 s.
  */
 class CacheDeleteBenchmark {
 
@@ -59,6 +66,19 @@ class CacheDeleteBenchmark {
             System.out.printf("%ndeleting %d root-owned files (%d read-only directories) as the %s (uid %d, %s): wall %s ms "
                     + "(median %d), CPU %s ms (median %d), load average before each %s%n%n", FILES, DIRECTORIES,
                     who, who.uid(), who.capabilities(), wall, median(wall), cpu, median(cpu), load);
+        }
+    }
+
+    @Test
+    void newSetBesideADeletion() throws IOException, InterruptedException {
+        int files = Integer.getInteger("bench.beside-files", 2_000_000);
+        try (FleetFixture fleet = FleetFixture.create("beside-bench")) {
+            String loadBefore = NewSetBesideDeletion.load();
+            NewSetBesideDeletion.Result result = NewSetBesideDeletion.run(fleet, files, Duration.ofMinutes(10));
+            System.out.printf("%nnew set's directory and AutoscalingRunnerSet %d ms after it was added, beside the deletion of"
+                    + " %d files (rm still running then: %s; the files took %d s to make); load average before %s, after %s%n%n",
+                    result.took().toMillis(), files, result.deletionStillRunning(), result.created().toSeconds(), loadBefore,
+                    NewSetBesideDeletion.load());
         }
     }
 

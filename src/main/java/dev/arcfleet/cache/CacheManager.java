@@ -91,6 +91,7 @@ public final class CacheManager implements AutoCloseable {
     /** Per directory, the cleanup queued or running on the cleaner. */
     private final Map<String, String> underWay = new ConcurrentHashMap<>();
     private final Duration stallAfter;
+    private final Duration stuckAfter;
     private final Activity syncing = new Activity();
     private final Activity cleaning = new Activity();
     private final Activity measuring = new Activity();
@@ -132,12 +133,22 @@ public final class CacheManager implements AutoCloseable {
         this.clock = clock;
         this.retention = settings.orphanRetention().keep();
         this.stallAfter = settings.stallAfter();
+        this.stuckAfter = settings.stuckAfter();
+        validate(settings);
         this.cacheUser = cacheUser;
         this.requestCycle = requestCycle;
         this.leading = leading;
         long measureMillis = settings.measureInterval().toMillis();
         // The first measurement starts at once: usage shows seconds after a restart, not an interval later.
         measurer.scheduleWithFixedDelay(this::measureAll, 0, measureMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Readiness must show a stall before liveness restarts the daemon for it; checked at the daemon's start. */
+    public static void validate(ArcfleetConfig.Cache settings) {
+        if (settings.stuckAfter().compareTo(settings.stallAfter()) <= 0) {
+            throw new IllegalArgumentException("arcfleet.cache.stuck-after (" + settings.stuckAfter() + ") must be longer"
+                    + " than arcfleet.cache.stall-after (" + settings.stallAfter() + ")");
+        }
     }
 
     /**
@@ -168,15 +179,15 @@ public final class CacheManager implements AutoCloseable {
     public CacheReport report() {
         CacheReport synced = report;
         return new CacheReport(synced.problem(), synced.setProblems(), Map.copyOf(usage), synced.orphans(), synced.unknown(),
-                cleanup, Map.copyOf(measureProblems), stalled(), Map.copyOf(limits));
+                cleanup, Map.copyOf(measureProblems), stalled(stallAfter), stalled(stuckAfter), Map.copyOf(limits));
     }
 
-    /** Per thread, the operation that made no progress for {@code stall-after}. */
-    private Map<String, String> stalled() {
+    /** Per thread, the operation that made no progress for {@code after}. */
+    private Map<String, String> stalled(Duration after) {
         Map<String, String> stalled = new TreeMap<>();
-        syncing.stalled(stallAfter).ifPresent(what -> stalled.put("directories", what));
-        cleaning.stalled(stallAfter).ifPresent(what -> stalled.put("cleanup", what));
-        measuring.stalled(stallAfter).ifPresent(what -> stalled.put("measure", what));
+        syncing.stalled(after).ifPresent(what -> stalled.put("directories", what));
+        cleaning.stalled(after).ifPresent(what -> stalled.put("cleanup", what));
+        measuring.stalled(after).ifPresent(what -> stalled.put("measure", what));
         return stalled;
     }
 
@@ -260,7 +271,7 @@ public final class CacheManager implements AutoCloseable {
                 LOG.error(problem, e);
             }
             report = new CacheReport(Optional.of(problem), report.setProblems(), Map.of(), report.orphans(), report.unknown(),
-                    Map.of(), Map.of(), Map.of(), Map.of());
+                    Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
             wakeAt(clock.instant().plus(FIRST_RETRY));
         } finally {
             syncing.finish();
@@ -379,7 +390,7 @@ public final class CacheManager implements AutoCloseable {
         });
         cleanup = Map.copyOf(notes);
         report = new CacheReport(Optional.empty(), Map.copyOf(setProblems), Map.of(), orphans, List.copyOf(unknown), Map.of(),
-                Map.of(), Map.of(), Map.of());
+                Map.of(), Map.of(), Map.of(), Map.of());
         syncedSets = sets;
         hostRootGlance = rootBefore;
         if (!newlyReady.isEmpty()) {

@@ -18,14 +18,16 @@ import java.util.Optional;
  * @param measureProblems per directory, why it could not be measured
  * @param stalled per cache thread (directories, cleanup, measure), the operation that has made no progress for
  *        {@code arcfleet.cache.stall-after}
+ * @param stuck the same for {@code arcfleet.cache.stuck-after}, which fails liveness
  * @param limits per desired set whose cache is not {@link CacheState#WITHIN_LIMIT}, where it stands
  */
 public record CacheReport(Optional<String> problem, Map<String, String> setProblems, Map<String, CacheUsage> usage,
         Map<String, Optional<Instant>> orphans, List<String> unknown, Map<String, String> cleanup,
-        Map<String, String> measureProblems, Map<String, String> stalled, Map<String, CacheState> limits) {
+        Map<String, String> measureProblems, Map<String, String> stalled, Map<String, String> stuck,
+        Map<String, CacheState> limits) {
 
     /** Before any directory work, or when none can run. */
     public static CacheReport stopped(String why) {
-        return new CacheReport(Optional.of(why), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of());
+        return new CacheReport(Optional.of(why), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
     }
 }

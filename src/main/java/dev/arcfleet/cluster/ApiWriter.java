@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -41,7 +42,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 /**
  * The only place arcfleet writes to the API server: server-side apply as field manager
  * {@code arcfleet}, deletes guarded by the resourceVersion the decision was made on, and the
- * release of arcfleet's own cleanup finalizer. Transient failures are retried with backoff.
+ * release of arcfleet's own cleanup finalizer. Transient failures are retried with backoff. Every request,
+ * each retry and each Event is sent only while the {@link WriteFence} holds; once it does not, the write ends at
+ * once as a {@link FencedException}, nothing sent and nothing retried.
  */
 public final class ApiWriter implements AutoCloseable {
 
@@ -56,6 +59,9 @@ public final class ApiWriter implements AutoCloseable {
     private static final String APPLY_PATCH_CONTENT_TYPE = "application/apply-patch+yaml";
 
     private final KubernetesClient client;
+    private final WriteFence fence;
+    /** Logged once per writer: a lapsed token refuses every write that follows, which say so at debug level. */
+    private final AtomicBoolean refusalLogged = new AtomicBoolean();
     /** The API server's URL, ending in a slash. */
     private final String apiServer;
     private final Map<WriteKind, LongAdder> writes = new ConcurrentHashMap<>();
@@ -71,8 +77,10 @@ public final class ApiWriter implements AutoCloseable {
     public record WriteKind(String verb, String kind) {
     }
 
-    public ApiWriter(KubernetesClient client) {
+    /** @param fence asked before every request, each retry and each event included */
+    public ApiWriter(KubernetesClient client, WriteFence fence) {
         this.client = client;
+        this.fence = fence;
         String masterUrl = client.getMasterUrl().toString();
         this.apiServer = masterUrl.endsWith("/") ? masterUrl : masterUrl + "/";
     }
@@ -180,6 +188,7 @@ public final class ApiWriter implements AutoCloseable {
                 throw new WriteFailedException("delete " + live.getKind() + " " + live.getMetadata().getName()
                         + " skipped: it no longer carries the labels it was chosen by", null);
             }
+            checkFence("delete " + live.getKind() + " " + live.getMetadata().getName());
             return resource(current).lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
         });
     }
@@ -240,6 +249,7 @@ public final class ApiWriter implements AutoCloseable {
             }
             List<String> remaining = new ArrayList<>(finalizers);
             remaining.remove(ArcKeys.CLEANUP_FINALIZER);
+            checkFence("release-finalizer " + live.getKind() + " " + live.getMetadata().getName());
             String patch = "[{\"op\":\"test\",\"path\":\"/metadata/finalizers\",\"value\":" + JSON.asJson(finalizers)
                     + "},{\"op\":\"replace\",\"path\":\"/metadata/finalizers\",\"value\":" + JSON.asJson(remaining) + "}]";
             try {
@@ -276,13 +286,20 @@ public final class ApiWriter implements AutoCloseable {
      * waiting, events are dropped rather than let a storm grow the heap.
      */
     void createEvent(Event event) {
+        if (!fence.mayWrite()) {
+            LOG.debugf("Event %s not recorded: this daemon no longer holds its leadership token", event.getReason());
+            return;
+        }
         writes.computeIfAbsent(new WriteKind("create", "Event"), key -> new LongAdder()).increment();
         try {
             eventSender.execute(() -> {
                 try {
+                    checkFence("create Event " + event.getReason());
                     client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
                 } catch (KubernetesClientException e) {
                     LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
+                } catch (FencedException e) {
+                    LOG.debugf("Event %s not recorded: %s", event.getReason(), e.getMessage());
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -318,6 +335,7 @@ public final class ApiWriter implements AutoCloseable {
     private <T> T withRetries(String verb, String kind, String name, Supplier<T> write) {
         String description = verb + " " + kind + " " + name;
         for (int attempt = 1;; attempt++) {
+            checkFence(description);
             writes.computeIfAbsent(new WriteKind(verb, kind), key -> new LongAdder()).increment();
             try {
                 return write.get();
@@ -329,6 +347,20 @@ public final class ApiWriter implements AutoCloseable {
                 sleep(FIRST_BACKOFF_MILLIS << (attempt - 1));
             }
         }
+    }
+
+    /** Ends the write, nothing sent, once this daemon may no longer write. */
+    private void checkFence(String description) {
+        if (fence.mayWrite()) {
+            return;
+        }
+        FencedException refused = new FencedException(description);
+        if (refusalLogged.compareAndSet(false, true)) {
+            LOG.warnf("%s; this and every later write of this leadership term are refused", refused.getMessage());
+        } else {
+            LOG.debug(refused.getMessage());
+        }
+        throw refused;
     }
 
     private static boolean transientFailure(KubernetesClientException e) {
@@ -353,9 +385,20 @@ public final class ApiWriter implements AutoCloseable {
         }
     }
 
-    public static final class WriteFailedException extends RuntimeException {
+    public static class WriteFailedException extends RuntimeException {
         public WriteFailedException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * A write refused by the {@link WriteFence}: not sent, not retried. A failed write to the callers, which
+     * handle it as any other; the term it belongs to is ending.
+     */
+    public static final class FencedException extends WriteFailedException {
+        FencedException(String description) {
+            super(description + " refused, not sent: this daemon no longer holds its leadership token (the Lease could not"
+                    + " be renewed within the renew deadline)", null);
         }
     }
 }

@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.arcfleet.cache.CacheManager;
 import dev.arcfleet.cache.CacheReport;
 import dev.arcfleet.cluster.ApiWriter;
 import dev.arcfleet.cluster.ClusterCache;
@@ -91,6 +92,7 @@ public class Daemon {
         if (startedAt != null) {
             return;
         }
+        CacheManager.validate(config.cache());
         startedAt = Instant.now();
         loopThread = Executors.newSingleThreadScheduledExecutor(runnable -> new Thread(runnable, "arcfleet-reconcile"));
         long intervalMillis = config.reconcile().interval().toMillis();

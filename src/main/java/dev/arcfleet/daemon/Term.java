@@ -21,14 +21,18 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 record Term(KubernetesClient client, CacheManager caches, FleetReconciler reconciler, Instant startedAt)
         implements AutoCloseable {
 
-    /** @param leading the leadership token, which the cache manager asks before and during each directory change */
+    /**
+     * @param leading the leadership token ({@code LeaderGate.leading()}): the writer asks it before every request,
+     *        the cache manager before and during each directory change
+     */
     static Term begin(KubernetesClient daemonClient, ArcfleetConfig config, ClusterCache cache, ExecutorService applyPool,
             Runnable requestCycle, BooleanSupplier leading) {
         KubernetesClient client = new KubernetesClientBuilder().withConfig(daemonClient.getConfiguration())
                 .withKubernetesSerialization(daemonClient.getKubernetesSerialization()).build();
         CacheManager caches = new CacheManager(config.cache(), Owner.of(config).value(), Clock.systemUTC(), cache::cacheUser,
                 requestCycle, leading);
-        FleetReconciler reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC());
+        FleetReconciler reconciler = new FleetReconciler(client, config, cache, caches, applyPool, Clock.systemUTC(),
+                leading::getAsBoolean);
         return new Term(client, caches, reconciler, Instant.now());
     }
 

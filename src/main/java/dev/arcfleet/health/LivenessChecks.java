@@ -2,6 +2,7 @@ package dev.arcfleet.health;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -9,6 +10,7 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Startup;
 
@@ -18,7 +20,9 @@ import dev.arcfleet.status.CycleReport;
 
 /**
  * {@code /q/health/live} and {@code /q/health/started}. Liveness only fails when the loop itself is
- * stuck, since a restart cannot fix an unreachable API server or a bad ConfigMap.
+ * stuck, or a cache thread made no progress for {@code arcfleet.cache.stuck-after}, since a restart cannot fix
+ * an unreachable API server or a bad ConfigMap. A cache operation that stops moving shows in readiness first,
+ * at {@code stall-after}.
  */
 @ApplicationScoped
 public class LivenessChecks {
@@ -49,6 +53,18 @@ public class LivenessChecks {
                     .withData("lastCycleEnded", daemon.lastReport().map(LivenessChecks::endedAt).orElse("never"))
                     .withData("stuckAfterSeconds", stuckAfter.toSeconds())
                     .build();
+        };
+    }
+
+    /** A wedged walk or deletion (a tool hung on a filesystem) that only a new process may get past. */
+    @Produces
+    @Liveness
+    HealthCheck cacheWorker() {
+        return () -> {
+            Map<String, String> stuck = loop.snapshot().cacheReport().stuck();
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("cache-worker").status(stuck.isEmpty());
+            stuck.forEach((thread, what) -> check.withData("stuck " + thread, what));
+            return check.build();
         };
     }
 

@@ -2,8 +2,6 @@ package dev.arcfleet.leader;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Objects;
@@ -40,9 +38,12 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * Lease through fabric8's LeaderElector; without, always. Each time it starts leading it runs {@code onStart},
  * each time it stops {@code onStop}, and then stands as a candidate again.
  * <p>
- * A leader stops at its renew deadline at the latest, counted from the renewTime of its last successful
- * renewal, which is before the Lease can expire (renewTime + lease duration). It does not rely on the elector
- * noticing: a renewal stuck on an unreachable API server would notice only when its request times out.
+ * {@link #leading()} is the leadership token every write and every cache deletion asks. It is revoked at the renew
+ * deadline at the latest, counted on the local monotonic clock ({@link System#nanoTime()}) from the moment the
+ * last successful renewal was sent: before the Lease can expire, which other replicas count from when they saw
+ * that renewal (after it was sent) plus the lease duration, longer than the renew deadline. A wall clock that
+ * steps cannot stretch it. It does not rely on the elector noticing: a renewal stuck on an unreachable API
+ * server would notice only when its request times out.
  */
 public final class LeaderGate implements AutoCloseable {
 
@@ -75,7 +76,8 @@ public final class LeaderGate implements AutoCloseable {
     private final ExecutorService electorThreads = Executors.newCachedThreadPool(
             runnable -> daemon(runnable, "arcfleet-leader-election"));
     private volatile boolean leading;
-    private volatile Instant renewDeadline = Instant.MIN;
+    /** {@link System#nanoTime()} at which the token lapses, unless a renewal moves it; lapsed until the first. */
+    private volatile long renewDeadline = System.nanoTime();
     /** Checks at the renew deadline of the last renewal; each renewal moves it, so nothing wakes in between. */
     private final AtomicReference<ScheduledFuture<?>> deadlineCheck = new AtomicReference<>();
     private volatile String leader;
@@ -124,7 +126,6 @@ public final class LeaderGate implements AutoCloseable {
     public synchronized void start() {
         if (!electing) {
             leading = true;
-            renewDeadline = Instant.MAX;
             leader = identity;
             onStart.run();
             return;
@@ -134,9 +135,12 @@ public final class LeaderGate implements AutoCloseable {
         stand();
     }
 
-    /** Whether this daemon may write now: it leads, and its last renewal is within the renew deadline. */
+    /**
+     * The leadership token: whether this daemon may write now. It leads, and, with election, its last successful
+     * renewal was sent less than the renew deadline ago. Reads memory only, no request.
+     */
     public boolean leading() {
-        return leading && Instant.now().isBefore(renewDeadline);
+        return leading && (!electing || System.nanoTime() - renewDeadline < 0);
     }
 
     public State state() {
@@ -177,7 +181,7 @@ public final class LeaderGate implements AutoCloseable {
 
     private void lead() {
         synchronized (this) {
-            if (closed || leading || !Instant.now().isBefore(renewDeadline)) {
+            if (closed || leading || System.nanoTime() - renewDeadline >= 0) {
                 return;
             }
             leading = true;
@@ -187,8 +191,8 @@ public final class LeaderGate implements AutoCloseable {
         onStart.run();
     }
 
-    private void checkAtDeadline(Instant deadline) {
-        long delayMillis = Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 1);
+    private void checkAtDeadline(long deadline) {
+        long delayMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
         try {
             ScheduledFuture<?> previous = deadlineCheck.getAndSet(control.schedule(this::watchdog, delayMillis,
                     TimeUnit.MILLISECONDS));
@@ -201,8 +205,8 @@ public final class LeaderGate implements AutoCloseable {
     }
 
     private void watchdog() {
-        Instant deadline = renewDeadline;
-        if (leading && Instant.now().isBefore(deadline)) {
+        long deadline = renewDeadline;
+        if (leading && System.nanoTime() - deadline < 0) {
             // Woken early by the clock's rounding, or a renewal moved the deadline meanwhile.
             checkAtDeadline(deadline);
             return;
@@ -275,7 +279,7 @@ public final class LeaderGate implements AutoCloseable {
     }
 
     /**
-     * Notes each renewal this daemon wrote, the moment it counts from being the renewTime it wrote; and hands
+     * Notes each renewal this daemon wrote, the token counting from when it was sent; and hands
      * fabric8's elector every other holder's record with its renewTime replaced by the moment this daemon saw
      * the record change. fabric8 takes a Lease over once {@code renewTime + leaseDuration} has passed by the
      * local clock, comparing one replica's clock with another's: a leader whose clock runs 10 s behind, renewing
@@ -306,19 +310,21 @@ public final class LeaderGate implements AutoCloseable {
 
         @Override
         public void create(KubernetesClient client, LeaderElectionRecord record) {
+            long sent = System.nanoTime();
             lease.create(client, record);
-            renewed(record);
+            renewed(record, sent);
         }
 
         @Override
         public void update(KubernetesClient client, LeaderElectionRecord record) {
+            long sent = System.nanoTime();
             lease.update(client, record);
-            renewed(record);
+            renewed(record, sent);
         }
 
-        private void renewed(LeaderElectionRecord record) {
+        private void renewed(LeaderElectionRecord record, long sent) {
             if (identity.equals(record.getHolderIdentity())) {
-                renewDeadline = record.getRenewTime().toInstant().plus(settings.renewDeadline());
+                renewDeadline = sent + settings.renewDeadline().toNanos();
                 checkAtDeadline(renewDeadline);
             }
         }

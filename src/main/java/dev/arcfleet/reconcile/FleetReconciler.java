@@ -28,6 +28,7 @@ import dev.arcfleet.cluster.ArcControllerDiscovery;
 import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.EventRecorder;
 import dev.arcfleet.cluster.Outcome;
+import dev.arcfleet.cluster.WriteFence;
 import dev.arcfleet.fleet.ArcRequirements;
 import dev.arcfleet.fleet.FleetConfig;
 import dev.arcfleet.fleet.RepositoryConfig;
@@ -77,12 +78,12 @@ public final class FleetReconciler implements AutoCloseable {
     private List<Object> breakerInputs = List.of();
 
     public FleetReconciler(KubernetesClient client, ArcfleetConfig config, ClusterCache cache, CacheManager caches,
-            ExecutorService applyPool, Clock clock) {
+            ExecutorService applyPool, Clock clock, WriteFence fence) {
         this.client = client;
         this.config = config;
         this.cache = cache;
         this.caches = caches;
-        this.writer = new ApiWriter(client);
+        this.writer = new ApiWriter(client, fence);
         this.applyPool = applyPool;
         this.credentials = new CredentialsResolver(config.github(), cache.credentialsNamespace(), cache::credentialsSecret);
         EventRecorder events = new EventRecorder(writer);

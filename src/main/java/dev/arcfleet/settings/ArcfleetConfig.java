@@ -106,6 +106,13 @@ public interface ArcfleetConfig {
         /** A cache operation that makes no progress for this long shows in readiness and {@code arcfleet_cache_stalled}. */
         @WithDefault("5m")
         Duration stallAfter();
+
+        /**
+         * A cache operation that makes no progress for this long fails liveness, so the daemon is restarted; longer
+         * than {@link #stallAfter()}, which readiness shows first.
+         */
+        @WithDefault("30m")
+        Duration stuckAfter();
     }
 
     /** Only the holder of a coordination.k8s.io Lease reconciles; docs/high-availability.md. */

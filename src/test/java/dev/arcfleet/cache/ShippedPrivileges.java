@@ -28,6 +28,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 public final class ShippedPrivileges {
 
     private static final Path UNIT = Path.of("deploy/systemd/arcfleet.service");
+    private static final Path SYSUSERS = Path.of("deploy/systemd/arcfleet.sysusers.conf");
     private static final Path DEPLOYMENT = Path.of("deploy/kubernetes/deployment.yaml");
     private static final Duration PROBE_TIMEOUT = Duration.ofMinutes(10);
     /** Bit numbers from linux/capability.h, for the capabilities arcfleet may ask for. */
@@ -74,8 +75,36 @@ public final class ShippedPrivileges {
         List<String> lines = read(UNIT).lines().toList();
         List<String> ambient = capabilities(value(lines, "AmbientCapabilities="));
         assertEquals(ambient, capabilities(value(lines, "CapabilityBoundingSet=")), "the unit's ambient and bounding sets");
-        return new Identity("systemd unit", Integer.parseInt(value(lines, "User=")), Integer.parseInt(value(lines, "Group=")),
+        return new Identity("systemd unit", systemUser(value(lines, "User=")), Integer.parseInt(value(lines, "Group=")),
                 ambient, true);
+    }
+
+    /**
+     * The uid of the unit's user, which the shipped sysusers.d file makes: made here as the install makes it
+     * ({@code systemd-sysusers} with that file, which leaves an existing account as it is), then looked up.
+     */
+    public static int systemUser(String name) {
+        List<String> users = read(SYSUSERS).lines().filter(line -> line.startsWith("u ")).map(line -> line.split("\\s+")[1])
+                .toList();
+        assertEquals(List.of(name), users, SYSUSERS + " should make the unit's User=");
+        Result made = run("systemd-sysusers", SYSUSERS.toAbsolutePath().toString());
+        assertEquals(0, made.exitCode(), made::output);
+        Result entry = run("getent", "passwd", name);
+        assertEquals(0, entry.exitCode(), () -> "no account " + name + " after systemd-sysusers: " + entry.output());
+        return Integer.parseInt(entry.output().strip().split(":")[2]);
+    }
+
+    private static Result run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            return new Result(process.waitFor(), output);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     /** The Deployment's runAsUser and runAsGroup, and what it adds to its dropped capabilities. */

@@ -435,7 +435,7 @@ class ShippedRbacTest {
             });
             caches = new CacheManager(settings.cache(), dev.arcfleet.settings.Owner.of(settings).value(), Clock.systemUTC(), cache::cacheUser, () -> {
             }, () -> true);
-            reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool, Clock.systemUTC());
+            reconciler = new FleetReconciler(daemon, settings, cache, caches, applyPool, Clock.systemUTC(), () -> true);
             // Readiness needs every watch open, not only the first lists: a missing `watch` shows only here.
             Poll.until(timeout, "the ServiceAccount's informers to list and watch", cache::problems,
                     problems -> cache.synced() && cache.watching());

@@ -38,6 +38,8 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 class SystemdUnitTest {
 
     private static final Path UNIT = Path.of("deploy/systemd/arcfleet.service");
+    /** The cache root's mount unit, named after its path as systemd requires. */
+    private static final Path MOUNT_UNIT = Path.of("deploy/systemd/tmp-github\\x2drunner\\x2dcache.mount");
     private static final Path ENV_FILE = Path.of("deploy/systemd/arcfleet.env");
     private static final Path KIND_CONFIG = Path.of("deploy/kind/kind-config.yaml");
     private static final Path INSTALL_SCRIPT = Path.of("src/test/scripts/install-systemd-analyze.sh");
@@ -50,15 +52,101 @@ class SystemdUnitTest {
         assertEquals(List.of("ExecStart=" + BINARY), execStarts);
         // verify also checks that ExecStart's binary exists and is executable, and the native binary
         // is not installed where tests run; a copy pointing at /bin/true checks everything else.
-        Path copy = Files.createTempDirectory("arcfleet-unit").resolve(UNIT.getFileName());
-        Files.writeString(copy, unit.replace("ExecStart=" + BINARY, "ExecStart=/bin/true"));
+        Path copy = unitCopy();
+        Path mount = Files.copy(MOUNT_UNIT, copy.resolveSibling(MOUNT_UNIT.getFileName()));
 
-        Result verify = run(Duration.ofMinutes(2), systemdAnalyze(), "verify", copy.toString());
+        Result verify = run(Duration.ofMinutes(2), systemdAnalyze(), "verify", copy.toString(), mount.toString());
 
-        String unitName = UNIT.getFileName().toString();
-        List<String> aboutTheUnit = verify.output().lines().filter(line -> line.contains(unitName)).toList();
-        assertEquals(List.of(), aboutTheUnit, () -> "systemd-analyze verify warns about the unit:\n" + verify.output());
+        List<String> aboutTheUnits = verify.output().lines().filter(line -> line.contains(UNIT.getFileName().toString())
+                || line.contains("runner\\x2dcache.mount")).toList();
+        assertEquals(List.of(), aboutTheUnits, () -> "systemd-analyze verify warns about the units:\n" + verify.output());
         assertEquals(0, verify.exitCode(), () -> "systemd-analyze verify failed:\n" + verify.output());
+    }
+
+    /** The unit with ExecStart= on /bin/true, which exists where tests run, in a directory of its own. */
+    private static Path unitCopy() throws IOException {
+        Path copy = Files.createTempDirectory("arcfleet-unit").resolve(UNIT.getFileName());
+        Files.writeString(copy, Files.readString(UNIT).replace("ExecStart=" + BINARY, "ExecStart=/bin/true"));
+        return copy;
+    }
+
+    /** The exposure systemd-analyze security gives the unit as shipped (2.3, "OK"), and no worse. */
+    @Test
+    void systemdAnalyzeSecurityRatesTheUnitOk() throws Exception {
+        Result security = run(Duration.ofMinutes(2), systemdAnalyze(), "security", "--offline=true", unitCopy().toString());
+        assertEquals(0, security.exitCode(), security::output);
+        String overall = security.output().lines().filter(line -> line.contains("Overall exposure level")).findFirst()
+                .orElseThrow(() -> new AssertionError("no overall exposure level:\n" + security.output()));
+        double exposure = Double.parseDouble(overall.replaceAll(".*: ([0-9.]+) .*", "$1"));
+        System.out.println("systemd-analyze security: " + overall.strip());
+        assertTrue(exposure <= 2.3, overall);
+    }
+
+    /**
+     * Not the runners' uid (a job can leave a setuid-1001 program in the cache tree), not root, and the cache
+     * directories' group, as {@link dev.arcfleet.cache.ShippedPrivileges} runs the cache work in
+     * {@code PrivilegedCleanupTest}.
+     */
+    @Test
+    void theDaemonRunsAsItsOwnSystemUserInTheCacheGroup() throws IOException {
+        dev.arcfleet.cache.ShippedPrivileges.Identity unit = dev.arcfleet.cache.ShippedPrivileges.systemdUnit();
+        ArcfleetConfig.Cache cache = configuration().cache();
+        assertTrue(unit.uid() != 0 && unit.uid() != cache.uid(), () -> "the unit runs as uid " + unit.uid());
+        assertTrue(unit.uid() < 1000, () -> "not a system uid: " + unit.uid());
+        assertEquals(cache.gid(), unit.gid(), "the unit's group is the cache directories'");
+    }
+
+    /**
+     * The cache root is mounted nosuid and nodev by the shipped mount unit, whose name is the escaped path of
+     * ARCFLEET_CACHE_HOST_ROOT, and the daemon's unit requires it.
+     */
+    @Test
+    void theCacheRootIsMountedNosuidNodevBeforeTheDaemonStarts() throws IOException {
+        String hostRoot = environmentFile().get("ARCFLEET_CACHE_HOST_ROOT");
+        assertEquals(hostRoot.substring(1).replace("-", "\\x2d").replace("/", "-") + ".mount",
+                MOUNT_UNIT.getFileName().toString());
+        Map<String, String> mount = keys(Files.readAllLines(MOUNT_UNIT));
+        assertEquals(hostRoot, mount.get("What"));
+        assertEquals(hostRoot, mount.get("Where"));
+        assertTrue(List.of(mount.get("Options").split(",")).containsAll(List.of("bind", "nosuid", "nodev")), mount.toString());
+        assertEquals(hostRoot, keys(Files.readAllLines(UNIT)).get("RequiresMountsFor"));
+    }
+
+    /**
+     * The mount unit's options, applied as systemd applies them (in a mount namespace of the test's own), stop a
+     * setuid-root program and a device node, also through a plain bind of the cache root as kind's extraMounts
+     * makes into its node. The same program works before, so the test shows the mount's doing. Needs root.
+     */
+    @Test
+    void theMountUnitsOptionsStopSetuidProgramsAndDeviceNodesThroughKindsBindToo() throws Exception {
+        Path base = Files.createTempDirectory("arcfleet-mount");
+        String options = keys(Files.readAllLines(MOUNT_UNIT)).get("Options");
+        String script = String.join("\n", "set -e", "cd \"$1\"", "mkdir cache node",
+                "cp /usr/bin/id cache/setuid-id && chmod 4755 cache/setuid-id",
+                "echo \"before $(setpriv --reuid=1001 --regid=123 --clear-groups ./cache/setuid-id -u)\"",
+                "mount -t none -o \"$2\" \"$PWD/cache\" \"$PWD/cache\"",
+                "mount --rbind \"$PWD/cache\" \"$PWD/node\"",
+                "echo \"flags $(grep \" $PWD/node \" /proc/self/mountinfo | cut -d' ' -f6)\"",
+                "echo \"after $(setpriv --reuid=1001 --regid=123 --clear-groups ./node/setuid-id -u)\"",
+                "mknod node/null c 1 3 && chmod 666 node/null",
+                "if echo x > node/null; then echo 'device usable'; else echo 'device refused'; fi");
+        Result result = run(Duration.ofMinutes(1), "unshare", "--mount", "--propagation", "private", "bash", "-c", script,
+                "mount-test", base.toString(), options);
+        assertEquals(0, result.exitCode(), result::output);
+        List<String> lines = result.output().lines().toList();
+        assertTrue(lines.contains("before 0"), () -> "a setuid-root program does not work here to begin with:\n" + result.output());
+        String flags = lines.stream().filter(line -> line.startsWith("flags ")).findFirst().orElseThrow();
+        assertTrue(flags.contains("nosuid") && flags.contains("nodev"), flags);
+        assertTrue(lines.contains("after 1001"), () -> "the setuid bit worked on the mount:\n" + result.output());
+        assertTrue(lines.contains("device refused"), () -> "a device node worked on the mount:\n" + result.output());
+    }
+
+    /** KEY=VALUE lines of a unit, the last of each key. */
+    private static Map<String, String> keys(List<String> lines) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        lines.stream().filter(line -> line.matches("[A-Za-z]+=.*"))
+                .forEach(line -> keys.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1).trim()));
+        return keys;
     }
 
     /**
@@ -76,11 +164,7 @@ class SystemdUnitTest {
                 .filter(name -> !known.contains(name)).toList();
         assertEquals(List.of(), unknown, () -> "not arcfleet properties; known: " + known);
 
-        // Quarkus' converter, so defaults such as "30s" convert as they do in the daemon.
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(ArcfleetConfig.class)
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withSources(new EnvConfigSource(environment, 300)).build();
-        ArcfleetConfig settings = config.getConfigMapping(ArcfleetConfig.class);
+        ArcfleetConfig settings = configuration();
         assertEquals("arc-runners", settings.namespace());
         assertEquals("arc-systems", settings.arc().controllerNamespace());
         assertEquals(Optional.of(Path.of(CREDENTIALS_DIRECTORY, "github-token")), settings.github().tokenFile());
@@ -112,6 +196,17 @@ class SystemdUnitTest {
             assertTrue(install.matches(".*install (-d )?-m 0[67]00 .*") && !install.contains(" -g ")
                     && !install.contains(" -o "), "not root's alone: " + install);
         }
+    }
+
+    /** The daemon's settings as the unit and its env file configure them. */
+    private static ArcfleetConfig configuration() throws IOException {
+        Map<String, String> environment = new LinkedHashMap<>(environmentFile());
+        environment.putAll(unitEnvironment());
+        // Quarkus' converter, so defaults such as "30s" convert as they do in the daemon.
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(ArcfleetConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new EnvConfigSource(environment, 300)).build();
+        return config.getConfigMapping(ArcfleetConfig.class);
     }
 
     /** Where systemd puts the service's credentials; the unit names it with the %d specifier. */

@@ -124,7 +124,7 @@ public final class FleetFixture implements AutoCloseable {
             }
             caches = new CacheManager(settings.cache(), dev.arcfleet.settings.Owner.of(settings).value(), clock, cache::cacheUser, () -> {
             }, () -> true);
-            reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC());
+            reconciler = new FleetReconciler(daemonClient, settings, cache, caches, applyPool, java.time.Clock.systemUTC(), () -> true);
         }
         return reconciler;
     }

@@ -20,6 +20,7 @@ public final class TestSettings implements ArcfleetConfig {
     private String cacheNodeRoot = "/tmp/github-runner-cache";
     private String orphanRetention = "7d";
     private Duration cacheStallAfter = Duration.ofMinutes(5);
+    private Duration cacheStuckAfter = Duration.ofMinutes(30);
     private String configMap = "arcfleet-repositories";
     private Optional<String> credentialsNamespace = Optional.empty();
     private Optional<Boolean> leaderElection = Optional.empty();
@@ -55,6 +56,11 @@ public final class TestSettings implements ArcfleetConfig {
 
     public TestSettings orphanRetention(String value) {
         orphanRetention = value;
+        return this;
+    }
+
+    public TestSettings cacheStuckAfter(Duration value) {
+        cacheStuckAfter = value;
         return this;
     }
 
@@ -196,6 +202,11 @@ public final class TestSettings implements ArcfleetConfig {
             @Override
             public Duration stallAfter() {
                 return cacheStallAfter;
+            }
+
+            @Override
+            public Duration stuckAfter() {
+                return cacheStuckAfter;
             }
         };
     }
