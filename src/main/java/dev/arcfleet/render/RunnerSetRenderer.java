@@ -108,8 +108,9 @@ public final class RunnerSetRenderer {
         return setCacheNodePath(facts.cacheNodeRoot(), setName) + "/" + cache.name();
     }
 
-    public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials) {
+    public static DesiredRunnerSet render(RunnerSet set, ClusterFacts daemonFacts, GithubCredentials credentials) {
         RepositoryConfig repository = set.repository();
+        ClusterFacts facts = daemonFacts.in(repository);
         ChartValues chart = repository.chart();
         ContainerMode mode = repository.containerMode();
         String name = set.name();

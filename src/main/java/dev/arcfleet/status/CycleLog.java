@@ -1,4 +1,4 @@
-package dev.arcfleet.reconcile;
+package dev.arcfleet.status;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -7,20 +7,18 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import dev.arcfleet.fleet.FleetConfig;
-import dev.arcfleet.status.CycleReport;
-import dev.arcfleet.status.SetStatus;
 
 /** Logs what changed since the last cycle, so an unchanged problem is not repeated every interval. */
-final class CycleLog {
+public final class CycleLog {
 
-    private static final Logger LOG = Logger.getLogger(FleetReconciler.class);
+    private static final Logger LOG = Logger.getLogger(CycleLog.class);
 
     private Optional<String> lastConfigProblem = Optional.empty();
     private Optional<String> lastBlocker = Optional.empty();
     private Map<String, SetStatus> lastSetStatuses = Map.of();
 
     /** {@code configRead}: false when the cluster was unreadable, and the blocker says so once. */
-    void log(CycleReport report, boolean configRead, Optional<FleetConfig> enforced) {
+    public void log(CycleReport report, boolean configRead, Optional<FleetConfig> enforced) {
         Optional<String> configProblem = report.configProblem();
         if (configRead && !configProblem.equals(lastConfigProblem)) {
             configProblem.ifPresentOrElse(problem -> LOG.errorf("%s; %s", problem, enforced.isEmpty() ? "nothing is changed"
