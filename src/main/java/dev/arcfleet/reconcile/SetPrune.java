@@ -117,13 +117,14 @@ final class SetPrune {
                                 continue;
                             }
                             writer.delete(marked.get());
+                            events.normal(live, "Pruned", "moved to another namespace, where the set keeps its scale set");
                         } else {
                             writer.delete(live);
+                            if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
+                                events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
+                            }
                         }
                         pruned++;
-                        if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
-                            events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
-                        }
                         LOG.infof("Pruned %s %s", live.getKind(), live.getMetadata().getName());
                     }
                     if (!live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)
