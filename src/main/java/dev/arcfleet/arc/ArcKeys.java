@@ -25,6 +25,13 @@ public final class ArcKeys {
     public static final String SCALE_SET_NAME = PREFIX + "scale-set-name";
     public static final String SCALE_SET_NAMESPACE = PREFIX + "scale-set-namespace";
 
+    /**
+     * ARC's record, on the AutoscalingRunnerSet, of the GitHub scale set it registered: deleting the set deregisters
+     * that id (one that is no number it skips), a new set takes a registration of the same name in the same runner
+     * group over, and a set without the annotation is registered anew.
+     */
+    public static final String RUNNER_SCALE_SET_ID = "runner-scale-set-id";
+
     /** ARC recreates a set's listener when this annotation differs from the listener's copy. */
     public static final String VALUES_HASH = PREFIX + "values-hash";
     /** ARC removes it from each companion once the scale set is deregistered from GitHub. */

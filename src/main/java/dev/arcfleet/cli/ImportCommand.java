@@ -222,8 +222,9 @@ public class ImportCommand implements Callable<Integer> {
             multiNodeWarning(client).ifPresent(findings::add);
             if (!where.equals(config.namespace())) {
                 findings.add(new Finding("arcfleet.namespace", Finding.Kind.TO_DO, "arcfleet.namespace", "it is "
-                        + config.namespace() + ": set it to " + where + ", or arcfleet creates new sets there instead of"
-                        + " taking these over"));
+                        + config.namespace() + ": set it to " + where + ", or give these repositories `namespace: " + where
+                        + "` and add " + where + " to arcfleet.runner-namespaces, or arcfleet creates new sets in "
+                        + config.namespace() + " instead of taking these over"));
             }
             RepositoriesFromValues.Result imported = result.imported();
             return Optional.of(new ClusterImport.Result(new RepositoriesFromValues.Result(imported.repositories(),

@@ -14,7 +14,7 @@ final class StatusTable {
 
     private static final List<String> COLUMNS = List.of("REPOSITORY", "SET", "STATE", "RUNNERS", "LISTENER", "CACHE",
             "LAST APPLIED", "DETAIL");
-    private static final List<String> WIDE_COLUMNS = List.of("REPOSITORY", "SET", "STATE", "RUNNERS", "PENDING", "RUNNING",
+    private static final List<String> WIDE_COLUMNS = List.of("REPOSITORY", "SET", "NAMESPACE", "STATE", "RUNNERS", "PENDING", "RUNNING",
             "FAILED", "PHASE", "LISTENER", "CACHE", "FILES", "LAST APPLIED", "DETAIL");
     private static final String NONE = "-";
     private static final int DETAIL_WIDTH = 60;
@@ -50,7 +50,7 @@ final class StatusTable {
 
     private static List<String> wideRow(FleetStatus.Repository repository, FleetStatus.RunnerSet set, Instant now) {
         Map<String, Object> arc = set.runnerSet();
-        return List.of(repository.name(), set.name(), set.state(), runners(set), field(arc, "pendingEphemeralRunners"),
+        return List.of(repository.name(), set.name(), set.namespace(), set.state(), runners(set), field(arc, "pendingEphemeralRunners"),
                 field(arc, "runningEphemeralRunners"), field(arc, "failedEphemeralRunners"), field(arc, "phase"),
                 set.listener().present() ? set.listener().name() : NONE, cache(set),
                 set.cacheFiles() == null ? NONE : set.cacheFiles().toString(), age(set.lastApplied(), now), set.detail());

@@ -54,8 +54,8 @@ public final class CacheClaims {
     }
 
     /**
-     * @param claimSets the sets of the configuration whose caches live in a claim; the claims of all other sets of
-     *        this owner are orphans
+     * @param claimSets the sets of the configuration whose caches live in a claim, as {@code namespace/set}; the claims
+     *        of all other sets of this owner are orphans, a set's claim in a namespace it moved away from too
      * @param configurationConfirmed asked before an orphan is marked or deleted, as before a prune
      */
     public Changes reconcile(Set<String> claimSets, BooleanSupplier configurationConfirmed) {
@@ -74,7 +74,7 @@ public final class CacheClaims {
             Optional<String> removedAt = Optional.ofNullable(claim.getMetadata().getAnnotations())
                     .map(annotations -> annotations.get(Labels.REMOVED_AT_ANNOTATION));
             try {
-                if (claimSets.contains(setName.get())) {
+                if (claimSets.contains(claim.getMetadata().getNamespace() + "/" + setName.get())) {
                     if (removedAt.isPresent()) {
                         writer.annotate(claim, Labels.REMOVED_AT_ANNOTATION, Optional.empty()).ifPresent(stored -> {
                             annotated.add(stored);
@@ -133,7 +133,7 @@ public final class CacheClaims {
     }
 
     private boolean inUse(HasMetadata claim) {
-        Optional<String> user = cache.claimUser(name(claim));
+        Optional<String> user = cache.claimUser(claim.getMetadata().getNamespace(), name(claim));
         user.ifPresent(what -> LOG.debugf("Cache claim %s is past its retention, but %s refers to it", name(claim), what));
         return user.isPresent();
     }

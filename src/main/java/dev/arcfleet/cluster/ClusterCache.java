@@ -3,6 +3,8 @@ package dev.arcfleet.cluster;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,7 +41,8 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 /**
  * Informers over everything a reconcile cycle reads, so that a cycle sends no LIST or GET and any
  * change (a ConfigMap edit, a rotated Secret, a hand-deleted set) wakes the loop at once.
- * Informers keep retrying when the API server is unreachable or the ARC CRD is missing.
+ * Informers keep retrying when the API server is unreachable or the ARC CRD is missing. The managed kinds and pods are
+ * watched in each runner namespace ({@link Placement#runnerNamespaces}), each with namespaced RBAC only.
  */
 public final class ClusterCache implements AutoCloseable {
 
@@ -56,10 +59,11 @@ public final class ClusterCache implements AutoCloseable {
     private static final String BY_HELM_RELEASE = "helm-release";
 
     private final String namespace;
+    private final List<String> runnerNamespaces;
     private final SharedIndexInformer<GenericKubernetesResource> controllerDeployments;
     private final String cacheNodeRoot;
-    /** Every pod of the namespace: job pods of the container hooks need not carry ARC's labels. */
-    private final SharedIndexInformer<GenericKubernetesResource> pods;
+    /** Every pod of each runner namespace, by namespace: job pods of the container hooks need not carry ARC's labels. */
+    private final Map<String, SharedIndexInformer<GenericKubernetesResource>> pods = new LinkedHashMap<>();
     /** Outside {@link #synced()}: status may lack listeners, reconciling must not wait for them. */
     private final SharedIndexInformer<GenericKubernetesResource> listeners;
     /**
@@ -67,7 +71,8 @@ public final class ClusterCache implements AutoCloseable {
      * the ClusterRole to read them must still reconcile.
      */
     private final SharedIndexInformer<PersistentVolume> persistentVolumes;
-    private final Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> managed;
+    /** By kind, then by runner namespace. */
+    private final Map<ManagedKind, Map<String, SharedIndexInformer<? extends HasMetadata>>> managed = new EnumMap<>(ManagedKind.class);
     private final String configMapName;
     private final ApiServerReachability reachability = new ApiServerReachability(Clock.systemUTC());
     private final Map<SharedIndexInformer<?>, String> descriptions = new ConcurrentHashMap<>();
@@ -78,7 +83,7 @@ public final class ClusterCache implements AutoCloseable {
     private volatile Set<String> readSecrets;
     /** Where the source credentials live: out of the runner namespace, whose jobs may read Secrets. */
     private final String credentialsNamespace;
-    /** The managed Secrets' informer when the credentials live in the runner namespace too. */
+    /** The managed Secrets' informer when the credentials live in a runner namespace too. */
     private final SharedIndexInformer<Secret> credentials;
 
     /**
@@ -87,6 +92,7 @@ public final class ClusterCache implements AutoCloseable {
      */
     public ClusterCache(KubernetesClient client, ArcfleetConfig config, Runnable onChange, Runnable onStatusChange) {
         this.namespace = config.namespace();
+        this.runnerNamespaces = Placement.runnerNamespaces(config);
         this.configMapName = config.configMap();
         this.readSecrets = Set.of(config.github().credentialsSecret());
         this.cacheNodeRoot = config.cache().nodeRoot();
@@ -96,9 +102,6 @@ public final class ClusterCache implements AutoCloseable {
                         .withLabel(ArcKeys.PART_OF, ArcKeys.PART_OF_CONTROLLER)
                         .runnableInformer(0),
                 trigger(object -> true, onChange, onStatusChange));
-        // Every pod, whatever its labels: any of them may mount a set's cache directory. Pods wake no cycle.
-        pods = prepare("Pods in " + namespace, client.genericKubernetesResources(PODS).inNamespace(namespace).runnableInformer(0),
-                trigger(object -> false, onChange, onStatusChange));
         SharedIndexInformer<GenericKubernetesResource> listenerInformer = client.genericKubernetesResources(ArcApi.AUTOSCALING_LISTENERS)
                 .inNamespace(controllerNamespace).runnableInformer(0);
         // Status looks up each set's listener; a scan of every listener per set grew with the square of the fleet.
@@ -110,42 +113,55 @@ public final class ClusterCache implements AutoCloseable {
                 trigger(object -> false, onChange, onStatusChange));
         persistentVolumes = prepare("PersistentVolumes", client.persistentVolumes().runnableInformer(0),
                 trigger(object -> false, onChange, onStatusChange));
+        for (String runnerNamespace : runnerNamespaces) {
+            // Every pod, whatever its labels: any of them may mount a set's cache directory. Pods wake no cycle.
+            pods.put(runnerNamespace, prepare("Pods in " + runnerNamespace, client.genericKubernetesResources(PODS)
+                    .inNamespace(runnerNamespace).runnableInformer(0), trigger(object -> false, onChange, onStatusChange)));
+            watchManaged(client, runnerNamespace, onChange, onStatusChange)
+                    .forEach((kind, informer) -> managed.computeIfAbsent(kind, any -> new LinkedHashMap<>()).put(runnerNamespace, informer));
+        }
+        credentialsNamespace = Placement.current().credentialsNamespace(config);
+        @SuppressWarnings("unchecked")
+        SharedIndexInformer<Secret> runnerNamespaceSecrets = (SharedIndexInformer<Secret>) managed.get(ManagedKind.SECRET)
+                .get(credentialsNamespace);
+        credentials = runnerNamespaceSecrets != null ? runnerNamespaceSecrets
+                : prepare("credentials Secrets in " + credentialsNamespace,
+                        client.secrets().inNamespace(credentialsNamespace).runnableInformer(0),
+                        trigger(secret -> readSecrets.contains(secret.getMetadata().getName()), onChange, onStatusChange));
+        informers = Stream.of(Stream.of(controllerDeployments, credentials), pods.values().stream(),
+                managed.values().stream().flatMap(byNamespace -> byNamespace.values().stream()))
+                .<SharedIndexInformer<? extends HasMetadata>>flatMap(all -> all).distinct().toList();
+    }
+
+    private Map<ManagedKind, SharedIndexInformer<? extends HasMetadata>> watchManaged(KubernetesClient client, String runnerNamespace,
+            Runnable onChange, Runnable onStatusChange) {
         ResourceEventHandler<HasMetadata> managedOnly = trigger(Labels::managedByArcfleet, onChange, onStatusChange);
-        managed = Map.of(
-                ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + namespace,
-                        client.serviceAccounts().inNamespace(namespace).runnableInformer(0), managedOnly),
-                ManagedKind.ROLE, prepare("Roles in " + namespace,
-                        client.rbac().roles().inNamespace(namespace).runnableInformer(0), managedOnly),
-                ManagedKind.ROLE_BINDING, prepare("RoleBindings in " + namespace,
-                        client.rbac().roleBindings().inNamespace(namespace).runnableInformer(0), managedOnly),
+        return Map.of(
+                ManagedKind.SERVICE_ACCOUNT, prepare("ServiceAccounts in " + runnerNamespace,
+                        client.serviceAccounts().inNamespace(runnerNamespace).runnableInformer(0), managedOnly),
+                ManagedKind.ROLE, prepare("Roles in " + runnerNamespace,
+                        client.rbac().roles().inNamespace(runnerNamespace).runnableInformer(0), managedOnly),
+                ManagedKind.ROLE_BINDING, prepare("RoleBindings in " + runnerNamespace,
+                        client.rbac().roleBindings().inNamespace(runnerNamespace).runnableInformer(0), managedOnly),
                 // Also the credential sources, so a rotated token reaches the sets at once, and Helm's release
                 // records, so a set Helm still owns is taken over as soon as its records are deleted.
-                ManagedKind.SECRET, prepare("Secrets in " + namespace,
-                        byHelmRelease(client.secrets().inNamespace(namespace).runnableInformer(0)),
+                ManagedKind.SECRET, prepare("Secrets in " + runnerNamespace,
+                        byHelmRelease(client.secrets().inNamespace(runnerNamespace).runnableInformer(0)),
                         trigger(secret -> Labels.managedByArcfleet(secret) || readSecrets.contains(secret.getMetadata().getName())
                                 || helmRecord(secret).isPresent(), onChange, onStatusChange)),
                 // Also the repositories ConfigMap, and Helm's release records where HELM_DRIVER=configmap keeps them.
-                ManagedKind.CONFIG_MAP, prepare("ConfigMaps in " + namespace,
-                        byHelmRelease(client.configMaps().inNamespace(namespace).runnableInformer(0)),
+                ManagedKind.CONFIG_MAP, prepare("ConfigMaps in " + runnerNamespace,
+                        byHelmRelease(client.configMaps().inNamespace(runnerNamespace).runnableInformer(0)),
                         trigger(configMap -> Labels.managedByArcfleet(configMap)
                                 || configMapName.equals(configMap.getMetadata().getName()) || helmRecord(configMap).isPresent(),
                                 onChange, onStatusChange)),
                 // A claim's phase changes wake a cycle too: status shows it.
-                ManagedKind.PERSISTENT_VOLUME_CLAIM, prepare("PersistentVolumeClaims in " + namespace,
-                        client.persistentVolumeClaims().inNamespace(namespace).runnableInformer(0), managedOnly),
-                ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + namespace
+                ManagedKind.PERSISTENT_VOLUME_CLAIM, prepare("PersistentVolumeClaims in " + runnerNamespace,
+                        client.persistentVolumeClaims().inNamespace(runnerNamespace).runnableInformer(0), managedOnly),
+                ManagedKind.AUTOSCALING_RUNNER_SET, prepare("AutoscalingRunnerSets in " + runnerNamespace
                         + " (is ARC's CRD installed?)",
-                        client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(namespace).runnableInformer(0),
+                        client.genericKubernetesResources(ArcApi.AUTOSCALING_RUNNER_SETS).inNamespace(runnerNamespace).runnableInformer(0),
                         managedOnly));
-        credentialsNamespace = Placement.current().credentialsNamespace(config);
-        @SuppressWarnings("unchecked")
-        SharedIndexInformer<Secret> runnerNamespaceSecrets = (SharedIndexInformer<Secret>) managed.get(ManagedKind.SECRET);
-        credentials = credentialsNamespace.equals(namespace) ? runnerNamespaceSecrets
-                : prepare("credentials Secrets in " + credentialsNamespace,
-                        client.secrets().inNamespace(credentialsNamespace).runnableInformer(0),
-                        trigger(secret -> readSecrets.contains(secret.getMetadata().getName()), onChange, onStatusChange));
-        informers = Stream.concat(Stream.of(controllerDeployments, pods, credentials), managed.values().stream()).distinct()
-                .toList();
     }
 
     private static <T extends HasMetadata> SharedIndexInformer<T> byHelmRelease(SharedIndexInformer<T> informer) {
@@ -309,21 +325,25 @@ public final class ClusterCache implements AutoCloseable {
         return true;
     }
 
+    /** A ConfigMap of {@code arcfleet.namespace}, such as the repositories ConfigMap. */
     public Optional<ConfigMap> configMap(String name) {
-        return get(ManagedKind.CONFIG_MAP, name).map(ConfigMap.class::cast);
+        return get(ManagedKind.CONFIG_MAP, namespace, name).map(ConfigMap.class::cast);
     }
 
     /**
-     * What may be using the set's cache directory: a pod of the namespace that has not finished and has a
+     * What may be using the set's cache directory: a pod of any runner namespace that has not finished and has a
      * hostPath volume at or under {@code <node-root>/<set>}, whatever its labels. While the pods cannot be
      * seen (not listed yet, or the watch is down), that is the answer too, so nothing is deleted blind.
      */
     public Optional<String> cacheUser(String setName) {
-        if (!pods.hasSynced() || !pods.isWatching()) {
-            return Optional.of("the pods in " + namespace + " cannot be seen right now");
+        Optional<String> unseen = pods.entrySet().stream().filter(inNamespace -> !inNamespace.getValue().hasSynced()
+                || !inNamespace.getValue().isWatching()).findFirst()
+                .map(inNamespace -> "the pods in " + inNamespace.getKey() + " cannot be seen right now");
+        if (unseen.isPresent()) {
+            return unseen;
         }
         Path setDirectory = Path.of(RunnerSetRenderer.setCacheNodePath(cacheNodeRoot, setName)).normalize();
-        return pods.getStore().list().stream()
+        return pods.values().stream().flatMap(inNamespace -> inNamespace.getStore().list().stream())
                 .filter(pod -> !"Succeeded".equals(pod.get("status", "phase")) && !"Failed".equals(pod.get("status", "phase")))
                 .filter(pod -> pod.get("spec", "volumes") instanceof List<?> volumes && volumes.stream()
                         .anyMatch(volume -> volume instanceof Map<?, ?> map && map.get("hostPath") instanceof Map<?, ?> hostPath
@@ -333,14 +353,15 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     /**
-     * A pod of the namespace whose volumes name the claim, in any phase: a claim is deleted only once no pod object
-     * refers to it at all. While the pods cannot be seen, that is the answer too.
+     * A pod of the claim's namespace whose volumes name the claim, in any phase: a claim is deleted only once no pod
+     * object refers to it at all. While the pods cannot be seen, that is the answer too.
      */
-    public Optional<String> claimUser(String claimName) {
-        if (!pods.hasSynced() || !pods.isWatching()) {
-            return Optional.of("the pods in " + namespace + " cannot be seen right now");
+    public Optional<String> claimUser(String claimNamespace, String claimName) {
+        SharedIndexInformer<GenericKubernetesResource> inNamespace = pods.get(claimNamespace);
+        if (inNamespace == null || !inNamespace.hasSynced() || !inNamespace.isWatching()) {
+            return Optional.of("the pods in " + claimNamespace + " cannot be seen right now");
         }
-        return pods.getStore().list().stream()
+        return inNamespace.getStore().list().stream()
                 .filter(pod -> pod.get("spec", "volumes") instanceof List<?> volumes && volumes.stream()
                         .anyMatch(volume -> volume instanceof Map<?, ?> map
                                 && map.get("persistentVolumeClaim") instanceof Map<?, ?> claim
@@ -361,12 +382,16 @@ public final class ClusterCache implements AutoCloseable {
         return credentialsNamespace;
     }
 
-    public Optional<HasMetadata> get(ManagedKind kind, String name) {
-        return Optional.ofNullable(managed.get(kind).getStore().getByKey(key(namespace, name)));
+    /** Empty in a namespace that is not watched. */
+    public Optional<HasMetadata> get(ManagedKind kind, String objectNamespace, String name) {
+        return Optional.ofNullable(managed.get(kind).get(objectNamespace))
+                .map(informer -> informer.getStore().getByKey(key(objectNamespace, name)));
     }
 
+    /** In every runner namespace. */
     public Stream<HasMetadata> all(ManagedKind kind) {
-        return managed.get(kind).getStore().list().stream().map(HasMetadata.class::cast);
+        return managed.get(kind).values().stream().flatMap(informer -> informer.getStore().list().stream())
+                .map(HasMetadata.class::cast);
     }
 
     /**
@@ -379,23 +404,28 @@ public final class ClusterCache implements AutoCloseable {
             return List.of();
         }
         return Stream.of(ManagedKind.SECRET, ManagedKind.CONFIG_MAP)
-                .flatMap(kind -> managed.get(kind).getIndexer().byIndex(BY_HELM_RELEASE, release).stream())
+                .flatMap(kind -> managed.get(kind).get(releaseNamespace).getIndexer().byIndex(BY_HELM_RELEASE, release).stream())
                 .map(record -> record.getMetadata().getName()).sorted().toList();
     }
 
-    /** The runner namespace: where the sets are, and the namespace a Helm release of them is recorded in by default. */
+    /** {@code arcfleet.namespace}: where the repositories ConfigMap is, and a set goes whose repository names none. */
     public String namespace() {
         return namespace;
     }
 
-    /** Whether Helm's release records in {@code releaseNamespace} are watched: only the runner namespace's are. */
+    /** Whether sets may live in {@code runnerNamespace}: arcfleet watches it, and may write there. */
+    public boolean watches(String runnerNamespace) {
+        return runnerNamespaces.contains(runnerNamespace);
+    }
+
+    /** Whether Helm's release records in {@code releaseNamespace} are watched: only the runner namespaces' are. */
     public boolean seesHelmRecordsIn(String releaseNamespace) {
-        return namespace.equals(releaseNamespace);
+        return watches(releaseNamespace);
     }
 
     /** ARC's listener of the set, if the controller has created one. */
-    public Optional<GenericKubernetesResource> listener(String setName) {
-        return listeners.getIndexer().byIndex(BY_SCALE_SET, key(namespace, setName)).stream().findFirst();
+    public Optional<GenericKubernetesResource> listener(String setNamespace, String setName) {
+        return listeners.getIndexer().byIndex(BY_SCALE_SET, key(setNamespace, setName)).stream().findFirst();
     }
 
     /** A PersistentVolume, as far as arcfleet may read them. */

@@ -117,8 +117,8 @@ public class Daemon {
     private synchronized void lead() {
         term = Term.begin(client, config, cache, applyPool, this::requestCycle, leadership::leading);
         statusStale = true;
-        LOG.infof("Reconciling namespace %s from ConfigMap %s every %s", config.namespace(), config.configMap(),
-                config.reconcile().interval());
+        LOG.infof("Reconciling namespaces %s from ConfigMap %s/%s every %s", String.join(", ", Placement.runnerNamespaces(config)),
+                config.namespace(), config.configMap(), config.reconcile().interval());
         // No burst of watch events to wait for: readiness waits for this cycle.
         requestCycle(Duration.ZERO);
     }

@@ -163,7 +163,7 @@ public final class FleetConfigParser {
         return Optional.of(new RepositoryConfig(owner, repo, instances, values.firstIndex(), values.minRunners(),
                 values.maxRunners(), values.containerMode(), values.runnerImage(), claim, prefix, explicitSetNames,
                 values.runnerGroup(), values.githubConfigSecret(), values.cachePaths(), values.maxCacheSizeBytes(),
-                values.cacheVolume(), values.chart()));
+                values.cacheVolume(), values.chart(), values.namespace()));
     }
 
     /**
@@ -279,8 +279,12 @@ public final class FleetConfigParser {
                     + ": the claim's storage is its limit; remove one of the two");
         }
         ChartValues chart = ChartValuesReader.read(fields, inherited.chart());
+        // Whether arcfleet watches it is the daemon's to say, set by set (arcfleet.runner-namespaces), not the file's.
+        Optional<String> namespace = fields.text("namespace").or(inherited::namespace);
+        namespace.filter(name -> !DNS_LABEL.matcher(name).matches())
+                .ifPresent(name -> fields.problem("namespace", "must be a namespace name (a lower-case DNS label), got '" + name + "'"));
         return new Defaults(instances, firstIndex, minRunners, maxRunners, containerMode, runnerImage, storageClassName,
-                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, cacheVolume, chart);
+                accessModes, storage, runnerGroup, githubConfigSecret, cachePaths, maxCacheSizeBytes, cacheVolume, chart, namespace);
     }
 
     /**

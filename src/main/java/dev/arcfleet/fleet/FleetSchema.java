@@ -26,7 +26,7 @@ public final class FleetSchema {
     /** A repository's own: never inherited from {@code defaults}. */
     public static final List<String> REPOSITORY_ONLY = List.of("name", "installationName", "sets");
     /** arcfleet's fields, which the chart has no value for or names otherwise. */
-    public static final List<String> ARCFLEET = List.of("instances", "firstIndex", "cachePaths", "maxCacheSize", "cacheVolume");
+    public static final List<String> ARCFLEET = List.of("instances", "firstIndex", "cachePaths", "maxCacheSize", "cacheVolume", "namespace");
     /**
      * Fields that are the chart's values, in the order the import writes them: the order of the chart's
      * {@code values.yaml}, the mode first.
@@ -51,7 +51,7 @@ public final class FleetSchema {
     static final Defaults BUILT_IN_DEFAULTS = new Defaults(1, 1, 0, Optional.of(1), ContainerMode.KUBERNETES, DEFAULT_RUNNER_IMAGE,
             Optional.empty(), List.of("ReadWriteOnce"), "10Gi", Optional.empty(), Optional.empty(),
             List.of(new CachePath("cache", RunnerPaths.DEFAULT_CACHE)), Optional.empty(),
-            new RepositoryConfig.CacheVolume.HostPath(), ChartValues.NONE);
+            new RepositoryConfig.CacheVolume.HostPath(), ChartValues.NONE, Optional.empty());
 
     private FleetSchema() {
     }
@@ -60,12 +60,13 @@ public final class FleetSchema {
      * The values a repository inherits when it does not set them: {@link FleetSchema#BUILT_IN_DEFAULTS}, overridden by
      * the file's {@code defaults}. Each component is the field of the same name ({@code maxCacheSizeBytes} is
      * {@code maxCacheSize} read, an empty {@code maxRunners} is {@code maxRunners: null}: no limit, {@code storageClassName}, {@code accessModes} and {@code storage} are
-     * {@code workVolumeClaimTemplate}'s, and {@code chart} holds the chart's values).
+     * {@code workVolumeClaimTemplate}'s, and {@code chart} holds the chart's values, an empty {@code namespace} is the daemon's
+     * {@code arcfleet.namespace}).
      */
     record Defaults(int instances, int firstIndex, int minRunners, Optional<Integer> maxRunners, ContainerMode containerMode, String runnerImage,
             Optional<String> storageClassName, List<String> accessModes, String storage, Optional<String> runnerGroup,
             Optional<String> githubConfigSecret, List<CachePath> cachePaths, Optional<Long> maxCacheSizeBytes,
-            RepositoryConfig.CacheVolume cacheVolume, ChartValues chart) {
+            RepositoryConfig.CacheVolume cacheVolume, ChartValues chart, Optional<String> namespace) {
     }
 
     /** Every field of a repository, its own first. */

@@ -19,6 +19,7 @@ import dev.arcfleet.chart.SetNames;
  * @param maxCacheSizeBytes above this a set's cache is cleared once no runner of it runs
  * @param cacheVolume where the set's caches live: a directory on the node, or a claim of the set's own
  * @param chart the chart's values beyond these
+ * @param namespace where the sets' objects and runner pods go; empty: the daemon's {@code arcfleet.namespace}
  */
 public record RepositoryConfig(
         String owner,
@@ -37,7 +38,8 @@ public record RepositoryConfig(
         List<CachePath> cachePaths,
         Optional<Long> maxCacheSizeBytes,
         CacheVolume cacheVolume,
-        ChartValues chart) {
+        ChartValues chart,
+        Optional<String> namespace) {
 
     public RepositoryConfig {
         cachePaths = List.copyOf(cachePaths);

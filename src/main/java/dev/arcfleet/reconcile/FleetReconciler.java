@@ -201,7 +201,8 @@ public final class FleetReconciler implements AutoCloseable {
         }
         cycle.pruned = pruner.prune(desiredSetNames, rendered, writes, configSource::confirmedCurrent);
         CacheClaims.Changes claimChanges = claims.reconcile(fleet.runnerSets().stream().filter(FleetReconciler::claimCache)
-                .map(RunnerSet::name).collect(Collectors.toSet()), configSource::confirmedCurrent);
+                .map(set -> facts.in(set.repository()).namespace() + "/" + set.name()).collect(Collectors.toSet()),
+                configSource::confirmedCurrent);
         claimChanges.annotated().forEach(claim -> writes.applied().add(Writes.Written.of(claim)));
         cycle.pruned += claimChanges.deleted();
         writes.awaitCaughtUp(cache);
@@ -220,10 +221,14 @@ public final class FleetReconciler implements AutoCloseable {
         fleet.repositories().forEach(repository -> repository.githubConfigSecret().ifPresent(sources::add));
         cache.readSecrets(sources);
         for (RepositoryConfig repository : fleet.repositories()) {
+            String namespace = facts.in(repository).namespace();
             List<String> unsupported = ArcRequirements.unmet(repository, facts.arcController().version());
             Outcome<GithubCredentials> repositoryCredentials = credentials.resolve(repository);
             for (RunnerSet set : repository.runnerSets()) {
-                if (!unsupported.isEmpty()) {
+                if (!cache.watches(namespace)) {
+                    statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(), Reason.NAMESPACE_NOT_WATCHED, "namespace "
+                            + namespace + " is not in arcfleet.runner-namespaces: nothing of this set is written there"));
+                } else if (!unsupported.isEmpty()) {
                     statuses.put(set.name(), new SetStatus(set.name(), repository.fullName(),
                             Reason.NEEDS_NEWER_ARC_CONTROLLER, String.join("; ", unsupported)));
                 } else if (repositoryCredentials.value().isPresent()) {

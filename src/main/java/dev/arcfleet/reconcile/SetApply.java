@@ -107,7 +107,7 @@ final class SetApply {
     SetStatus apply(RenderedSet desired, Writes writes) {
         String setName = desired.set().name();
         verified.remove(setName);
-        Optional<HasMetadata> liveRunnerSet = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName);
+        Optional<HasMetadata> liveRunnerSet = live(desired.autoscalingRunnerSet());
         Optional<SetStatus> claimed = claimedByInstaller(desired);
         if (claimed.isPresent()) {
             source.get().ifPresent(configMap -> events.warning(configMap, "Conflict", setName,
@@ -318,7 +318,7 @@ final class SetApply {
                             + " the application without pruning it, then remove " + ReleaseOwnerKeys.ARGO_CD_TRACKING_ID
                             + " and " + ReleaseOwnerKeys.ARGO_CD_INSTANCE), object));
             helmRelease(annotations).ifPresent(release -> {
-                String namespace = helmReleaseNamespace(annotations);
+                String namespace = annotations.getOrDefault(ReleaseOwnerKeys.HELM_RELEASE_NAMESPACE, object.namespace());
                 String forget = "`kubectl -n " + namespace + " delete secret -l " + ReleaseOwnerKeys.helmRecordSelector(release)
                         + "`";
                 if (!cache.seesHelmRecordsIn(namespace)) {
@@ -358,10 +358,6 @@ final class SetApply {
         return Optional.ofNullable(annotations).map(present -> present.get(ReleaseOwnerKeys.HELM_RELEASE_NAME));
     }
 
-    private String helmReleaseNamespace(Map<String, String> annotations) {
-        return annotations.getOrDefault(ReleaseOwnerKeys.HELM_RELEASE_NAMESPACE, cache.namespace());
-    }
-
     /**
      * Removes the Helm annotations of a set Helm no longer records ({@link #claimedByInstaller} let it pass), so no
      * later {@code helm install} or {@code upgrade} of a release by that name takes the objects back.
@@ -397,7 +393,7 @@ final class SetApply {
     }
 
     private Optional<HasMetadata> live(RenderedObject desired) {
-        return cache.get(desired.kind(), desired.name());
+        return cache.get(desired.kind(), desired.namespace(), desired.name());
     }
 
     private static SetStatus status(RenderedSet desired, Reason reason, String detail) {

@@ -107,15 +107,28 @@ final class SetPrune {
                         if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
                             breaker.forget(setName);
                         }
-                        writer.delete(live);
-                        pruned++;
-                        if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
-                            events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
+                        if (movedRegistration(live, rendered)) {
+                            // The moved set's new AutoscalingRunnerSet took this one's scale set over, and ARC deregisters
+                            // the id a deleted set records. An id that is no number ARC skips, and never registers over
+                            // (a removed one it would): set on the version decided on, or tried again next cycle.
+                            Optional<HasMetadata> marked = writer.annotate(live, ArcKeys.RUNNER_SCALE_SET_ID,
+                                    Optional.of("moved-to-" + rendered.get(setName).autoscalingRunnerSet().namespace()));
+                            if (marked.isEmpty()) {
+                                continue;
+                            }
+                            writer.delete(marked.get());
+                            events.normal(live, "Pruned", "moved to another namespace, where the set keeps its scale set");
+                        } else {
+                            writer.delete(live);
+                            if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
+                                events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
+                            }
                         }
+                        pruned++;
                         LOG.infof("Pruned %s %s", live.getKind(), live.getMetadata().getName());
                     }
                     if (!live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)
-                            && nothingOfArcHoldsIt(live, setName, desiredSetNames)) {
+                            && nothingOfArcHoldsIt(live, setName, rendered)) {
                         releaseCleanupFinalizer(writer, live, writes);
                     }
                 } catch (ApiWriter.WriteFailedException e) {
@@ -127,11 +140,13 @@ final class SetPrune {
     }
 
     /**
-     * True for a companion of a set that stays (renamed away by a mode change), or of a removed set whose
-     * AutoscalingRunnerSet is gone: in both cases no {@code cleanup-*} annotation of a live set names it.
+     * True for a companion of a set that stays in its namespace (renamed away by a mode change), or of a removed or
+     * moved set whose AutoscalingRunnerSet there is gone: in both cases no {@code cleanup-*} annotation of a live set names it.
      */
-    private boolean nothingOfArcHoldsIt(HasMetadata live, String setName, Set<String> desiredSetNames) {
-        return desiredSetNames.contains(setName) || cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, setName).isEmpty();
+    private boolean nothingOfArcHoldsIt(HasMetadata live, String setName, Map<String, RenderedSet> rendered) {
+        String namespace = live.getMetadata().getNamespace();
+        return rendered.containsKey(setName) && rendered.get(setName).autoscalingRunnerSet().namespace().equals(namespace)
+                || cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, namespace, setName).isEmpty();
     }
 
     /** Also for a set being deleted whose AutoscalingRunnerSet is gone: no ARC cleanup will release it. */
@@ -158,8 +173,27 @@ final class SetPrune {
         if (!desiredSetNames.contains(setName.get())) {
             return ownership == Ownership.OURS;
         }
-        // A desired set that could not be rendered (credentials missing) keeps everything it has.
-        return rendered.containsKey(setName.get());
+        // A desired set that could not be rendered (credentials missing) keeps everything it has, and one that moved
+        // namespace keeps its old objects until ARC has registered its AutoscalingRunnerSet in the new one.
+        RenderedObject runnerSet = rendered.containsKey(setName.get()) ? rendered.get(setName.get()).autoscalingRunnerSet() : null;
+        return runnerSet != null && (runnerSet.namespace().equals(live.getMetadata().getNamespace())
+                || registration(cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, runnerSet.namespace(), runnerSet.name())).isPresent());
+    }
+
+    /** Whether {@code live} is the old AutoscalingRunnerSet of a moved set, registered as the same scale set as the new one. */
+    private boolean movedRegistration(HasMetadata live, Map<String, RenderedSet> rendered) {
+        RenderedSet desired = rendered.get(live.getMetadata().getName());
+        if (desired == null || !live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)
+                || desired.autoscalingRunnerSet().namespace().equals(live.getMetadata().getNamespace())) {
+            return false;
+        }
+        Optional<String> id = registration(Optional.of(live));
+        return id.isPresent() && id.equals(registration(cache.get(ManagedKind.AUTOSCALING_RUNNER_SET,
+                desired.autoscalingRunnerSet().namespace(), desired.set().name())));
+    }
+
+    private static Optional<String> registration(Optional<HasMetadata> runnerSet) {
+        return runnerSet.map(set -> set.getMetadata().getAnnotations()).map(annotations -> annotations.get(ArcKeys.RUNNER_SCALE_SET_ID));
     }
 
     /** Whether a set rendered this cycle has this object: most live objects, decided with no name computed. */
@@ -170,7 +204,8 @@ final class SetPrune {
             return false;
         }
         for (RenderedObject object : desired.allObjects()) {
-            if (object.kind() == kind && object.name().equals(live.getMetadata().getName())) {
+            if (object.kind() == kind && object.name().equals(live.getMetadata().getName())
+                    && object.namespace().equals(live.getMetadata().getNamespace())) {
                 return true;
             }
         }

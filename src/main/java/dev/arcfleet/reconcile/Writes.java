@@ -9,6 +9,7 @@ import java.util.function.Predicate;
 import dev.arcfleet.cluster.ClusterCache;
 import dev.arcfleet.cluster.ManagedKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 /**
  * What a cycle changed, so it can wait until its informers show it. Only the identity of each object is
@@ -23,10 +24,10 @@ record Writes(List<Written> applied, List<Written> released) {
     private static final long CATCH_UP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** An object as a write left it: stored at {@code resourceVersion}, or released with this {@code uid}. */
-    record Written(ManagedKind kind, String name, String resourceVersion, String uid) {
+    record Written(ManagedKind kind, String namespace, String name, String resourceVersion, String uid) {
         static Written of(HasMetadata object) {
-            return new Written(ManagedKind.of(object), object.getMetadata().getName(), object.getMetadata().getResourceVersion(),
-                    object.getMetadata().getUid());
+            ObjectMeta meta = object.getMetadata();
+            return new Written(ManagedKind.of(object), meta.getNamespace(), meta.getName(), meta.getResourceVersion(), meta.getUid());
         }
     }
 
@@ -52,7 +53,7 @@ record Writes(List<Written> applied, List<Written> released) {
     }
 
     private static boolean awaitCached(ClusterCache cache, Written object, Predicate<Optional<HasMetadata>> caughtUp, long deadline) {
-        while (!caughtUp.test(cache.get(object.kind(), object.name()))) {
+        while (!caughtUp.test(cache.get(object.kind(), object.namespace(), object.name()))) {
             if (System.nanoTime() > deadline) {
                 return false;
             }

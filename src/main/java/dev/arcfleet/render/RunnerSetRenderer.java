@@ -113,8 +113,9 @@ public final class RunnerSetRenderer {
         return render(set, facts, credentials, Runners.AS_CONFIGURED);
     }
 
-    public static DesiredRunnerSet render(RunnerSet set, ClusterFacts facts, GithubCredentials credentials, Runners runners) {
+    public static DesiredRunnerSet render(RunnerSet set, ClusterFacts daemonFacts, GithubCredentials credentials, Runners runners) {
         RepositoryConfig repository = set.repository();
+        ClusterFacts facts = daemonFacts.in(repository);
         ChartValues chart = repository.chart();
         ContainerMode mode = repository.containerMode();
         String name = set.name();

@@ -2,6 +2,7 @@ package dev.arcfleet.settings;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -14,6 +15,12 @@ public interface ArcfleetConfig {
 
     @WithDefault("arc-runners")
     String namespace();
+
+    /**
+     * Further namespaces a repository's {@code namespace} may name; each is watched from start, with namespaced RBAC
+     * there ({@link Placement#runnerNamespaces}).
+     */
+    Optional<List<String>> runnerNamespaces();
 
     @WithDefault("arcfleet-repositories")
     String configMap();

@@ -3,6 +3,8 @@ package dev.arcfleet.settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -46,6 +48,17 @@ public record Placement(Optional<String> podNamespace) {
 
     public String ownNamespace(ArcfleetConfig config) {
         return podNamespace.orElse(config.namespace());
+    }
+
+    /**
+     * Where runner sets may live: {@code arcfleet.namespace}, which holds the repositories ConfigMap and is always
+     * watched, then each of {@code arcfleet.runner-namespaces} once. The list is fixed at start: a namespace arcfleet
+     * has no informers or RBAC for is refused set by set, never watched on demand.
+     */
+    public static List<String> runnerNamespaces(ArcfleetConfig config) {
+        LinkedHashSet<String> namespaces = new LinkedHashSet<>(List.of(config.namespace()));
+        config.runnerNamespaces().ifPresent(namespaces::addAll);
+        return List.copyOf(namespaces);
     }
 
     public String credentialsNamespace(ArcfleetConfig config) {

@@ -51,6 +51,7 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
     }
 
     /**
+     * @param namespace where the set's objects and runner pods are: its repository's {@code namespace}, or arcfleet's
      * @param state arcfleet's view: ready, conflict, waiting, failed, halted, or pending before the first cycle
      * @param reason why, as a fixed name such as IN_SYNC or DELETE_LOOP; null before the first cycle
      * @param maxRunners the configured maximum; null for {@code maxRunners: null}, which sets no limit
@@ -63,7 +64,7 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
      * @param cacheClaim where the set's caches live when they live in a claim; null for a cache directory
      */
     @RegisterForReflection
-    public record RunnerSet(String name, int instance, String state, String reason, String detail, Integer maxRunners,
+    public record RunnerSet(String name, String namespace, int instance, String state, String reason, String detail, Integer maxRunners,
             boolean exists, Map<String, Object> runnerSet, Listener listener, Long cacheBytes, Long cacheFiles,
             Long cacheLimitBytes, String cacheState, Instant lastApplied, CacheClaim cacheClaim) {
     }
@@ -118,15 +119,16 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
     @SuppressWarnings("unchecked")
     private static RunnerSet runnerSet(dev.arcfleet.fleet.RunnerSet set, SetStatus status, ClusterCache cache,
             CacheReport caches, Map<String, Instant> lastApplied) {
-        Optional<HasMetadata> live = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, set.name());
+        String namespace = set.repository().namespace().orElse(cache.namespace());
+        Optional<HasMetadata> live = cache.get(ManagedKind.AUTOSCALING_RUNNER_SET, namespace, set.name());
         Map<String, Object> arcStatus = live.map(object -> (Map<String, Object>) ((GenericKubernetesResource) object)
                 .getAdditionalProperties().getOrDefault("status", Map.of())).orElse(Map.of());
-        Listener listener = cache.listener(set.name())
+        Listener listener = cache.listener(namespace, set.name())
                 .map(found -> new Listener(found.getMetadata().getName(), true,
                         (Map<String, Object>) found.getAdditionalProperties().getOrDefault("status", Map.of())))
                 .orElse(new Listener(null, false, Map.of()));
         Optional<CacheUsage> usage = Optional.ofNullable(caches.usage().get(set.name()));
-        return new RunnerSet(set.name(), set.instance(),
+        return new RunnerSet(set.name(), namespace, set.instance(),
                 status == null ? "pending" : status.state().name().toLowerCase(Locale.ROOT),
                 status == null ? null : status.reason().name(),
                 status == null ? "not reconciled yet" : status.detail(), set.repository().maxRunners().orElse(null), live.isPresent(),
@@ -134,12 +136,12 @@ public record FleetStatus(LeaderGate.State leadership, Global global, List<Repos
                 usage.map(CacheUsage::bytes).orElse(null), usage.map(CacheUsage::files).orElse(null),
                 set.repository().maxCacheSizeBytes().orElse(null), Optional.ofNullable(caches.limits().get(set.name())).map(CacheState::name)
                         .orElse(null), lastApplied.get(set.name()),
-                set.repository().cacheClaim().map(claim -> cacheClaim(set, cache)).orElse(null));
+                set.repository().cacheClaim().map(claim -> cacheClaim(namespace, set, cache)).orElse(null));
     }
 
-    private static CacheClaim cacheClaim(dev.arcfleet.fleet.RunnerSet set, ClusterCache cache) {
+    private static CacheClaim cacheClaim(String namespace, dev.arcfleet.fleet.RunnerSet set, ClusterCache cache) {
         String name = RunnerSetRenderer.cacheClaimName(set.name());
-        Optional<PersistentVolumeClaim> claim = cache.get(ManagedKind.PERSISTENT_VOLUME_CLAIM, name)
+        Optional<PersistentVolumeClaim> claim = cache.get(ManagedKind.PERSISTENT_VOLUME_CLAIM, namespace, name)
                 .map(PersistentVolumeClaim.class::cast);
         String phase = claim.map(live -> live.getMetadata().getDeletionTimestamp() != null ? "Terminating"
                 : live.getStatus() == null ? null : live.getStatus().getPhase()).orElse(null);

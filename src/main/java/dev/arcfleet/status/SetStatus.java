@@ -46,6 +46,8 @@ public record SetStatus(String name, String repository, Reason reason, String de
         CREDENTIALS_UNUSABLE(State.FAILED),
         /** The repository sets a value the running ARC controller's CRD does not have; nothing of it is changed. */
         NEEDS_NEWER_ARC_CONTROLLER(State.FAILED),
+        /** The repository names a namespace outside {@code arcfleet.runner-namespaces}; nothing of the set is written. */
+        NAMESPACE_NOT_WATCHED(State.FAILED),
         WRITE_FAILED(State.FAILED),
         /** Someone else deleted the AutoscalingRunnerSet arcfleet applied too often in a short time. */
         DELETE_LOOP(State.HALTED);

@@ -114,6 +114,6 @@ class CacheClaimStatusTest {
         fleet.awaitCached(fleet.client.persistentVolumeClaims().inNamespace(fleet.namespace).resource(claim).updateStatus());
         Poll.until(FleetFixture.TIMEOUT, "the PersistentVolume in the informer",
                 () -> fleet.cache().persistentVolume(volumeName).isPresent()
-                        && fleet.cache().get(ManagedKind.PERSISTENT_VOLUME_CLAIM, claimName).isPresent());
+                        && fleet.cache().get(ManagedKind.PERSISTENT_VOLUME_CLAIM, fleet.namespace, claimName).isPresent());
     }
 }

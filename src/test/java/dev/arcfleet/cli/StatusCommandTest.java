@@ -138,10 +138,10 @@ class StatusCommandTest {
 
         assertEquals(0, run.exitCode(), run::toString);
         List<String> lines = run.out().lines().toList();
-        assertThat(lines.get(0), matchesRegex("REPOSITORY +SET +STATE +RUNNERS +PENDING +RUNNING +FAILED +PHASE +LISTENER +CACHE "
+        assertThat(lines.get(0), matchesRegex("REPOSITORY +SET +NAMESPACE +STATE +RUNNERS +PENDING +RUNNING +FAILED +PHASE +LISTENER +CACHE "
                 + "+FILES +LAST APPLIED +DETAIL"));
-        assertThat(lines.get(1), matchesRegex("rkoster/rubionic-workspace +" + SET + " +ready +1/1 +0 +1 +0 +Running +- .*"));
-        assertThat(lines.get(2), matchesRegex(".* +ready +-/1 +- +- +- +- +- .*"));
+        assertThat(lines.get(1), matchesRegex("rkoster/rubionic-workspace +" + SET + " +" + namespace + " +ready +1/1 +0 +1 +0 +Running +- .*"));
+        assertThat(lines.get(2), matchesRegex(".* +" + namespace + " +ready +-/1 +- +- +- +- +- .*"));
     }
 
     @Test

@@ -353,7 +353,7 @@ class ShippedRbacTest {
     }
 
     /** The admin's client certificate, with every request made as the ServiceAccount, groups as its token would carry. */
-    private static KubernetesClient impersonating(String namespace, String serviceAccount) throws IOException {
+    static KubernetesClient impersonating(String namespace, String serviceAccount) throws IOException {
         Config admin = Config.fromKubeconfig(Files.readString(TestApiServer.kubeconfig()));
         Config config = new ConfigBuilder(admin)
                 .withImpersonateUsername("system:serviceaccount:" + namespace + ":" + serviceAccount)
@@ -385,7 +385,7 @@ class ShippedRbacTest {
      * not show them. Events are written best-effort and only logged at debug level, so a refused one
      * shows only here. Other failed reads are not refusals, such as a 404 for a CRD the test server lacks.
      */
-    private static void assertNoRefusedRequests(String user, List<String> namespaces) {
+    static void assertNoRefusedRequests(String user, List<String> namespaces) {
         ObjectMapper json = new ObjectMapper();
         List<String> refused = new ArrayList<>();
         int requests = 0;
@@ -419,7 +419,7 @@ class ShippedRbacTest {
     }
 
     /** The daemon's reconcile pipeline (as Daemon wires it), driven cycle by cycle. */
-    private static final class Pipeline implements AutoCloseable {
+    static final class Pipeline implements AutoCloseable {
 
         private final TestSettings settings;
         private final ExecutorService applyPool;

@@ -117,7 +117,7 @@ class ArcLifecycleTest {
         convergeRegistered(TWO_SETS, SET_1, SET_2);
         String role = SET_1 + "-gha-rs-manager";
         fleet.client.rbac().roles().inNamespace(fleet.namespace).withName(role).delete();
-        fleet.cycleUntil("arcfleet to see the Role deleted", report -> fleet.cache().get(ManagedKind.ROLE, role)
+        fleet.cycleUntil("arcfleet to see the Role deleted", report -> fleet.cache().get(ManagedKind.ROLE, fleet.namespace, role)
                 .map(live -> live.getMetadata().getDeletionTimestamp() != null).orElse(true));
 
         CycleReport report = fleet.reconciler().reconcileOnce();
@@ -305,7 +305,7 @@ class ArcLifecycleTest {
     /** Runs cycles until the informer shows the Secret being deleted, and one more that saw it. */
     private void awaitCycleAfterDeletionOf(String secretName) {
         fleet.cycleUntil("arcfleet to see " + secretName + " deleted", report -> fleet.cache()
-                .get(ManagedKind.SECRET, secretName)
+                .get(ManagedKind.SECRET, fleet.namespace, secretName)
                 .map(secret -> secret.getMetadata().getDeletionTimestamp() != null).orElse(true));
         fleet.reconciler().reconcileOnce();
     }

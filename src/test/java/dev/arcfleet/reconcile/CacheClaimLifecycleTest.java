@@ -159,7 +159,7 @@ class CacheClaimLifecycleTest {
                 .withName("job-pod").endMetadata().withNewSpec().addNewContainer().withName("job").withImage("busybox")
                 .endContainer().addNewVolume().withName("cache").withNewPersistentVolumeClaim().withClaimName(CLAIM)
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
-        Poll.until(FleetFixture.TIMEOUT, "the pod in the informer", () -> fleet.cache().claimUser(CLAIM).isPresent());
+        Poll.until(FleetFixture.TIMEOUT, "the pod in the informer", () -> fleet.cache().claimUser(fleet.namespace, CLAIM).isPresent());
         fleet.writeRepositories(WITHOUT_WIDGETS);
         fleet.cycleUntil("the set to be gone and its claim marked", report -> runnerSet() == null && removedAt(claim()) != null);
         backdateRemoval(Instant.now().minus(Duration.ofDays(8)));
@@ -170,7 +170,7 @@ class CacheClaimLifecycleTest {
         assertNull(claim().getMetadata().getDeletionTimestamp(), "a pod refers to it");
 
         fleet.client.resource(pod).withGracePeriod(0).delete();
-        Poll.until(FleetFixture.TIMEOUT, "the pod to leave the informer", () -> fleet.cache().claimUser(CLAIM).isEmpty());
+        Poll.until(FleetFixture.TIMEOUT, "the pod to leave the informer", () -> fleet.cache().claimUser(fleet.namespace, CLAIM).isEmpty());
         fleet.reconciler().reconcileOnce();
         fleet.reconciler().reconcileOnce();
         assertNotNull(claim().getMetadata().getDeletionTimestamp(), "deleted within two cycles of the pod going");
@@ -183,7 +183,7 @@ class CacheClaimLifecycleTest {
         PersistentVolumeClaim first = claim();
         fleet.client.resource(first).delete();
         Poll.until(FleetFixture.TIMEOUT, "the informer to see the claim terminating", () -> fleet.cache()
-                .get(ManagedKind.PERSISTENT_VOLUME_CLAIM, CLAIM).map(live -> live.getMetadata().getDeletionTimestamp() != null)
+                .get(ManagedKind.PERSISTENT_VOLUME_CLAIM, fleet.namespace, CLAIM).map(live -> live.getMetadata().getDeletionTimestamp() != null)
                 .orElse(false));
 
         // pvc-protection keeps it while a pod may use it: neither fought nor waited for.

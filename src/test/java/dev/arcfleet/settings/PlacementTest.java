@@ -68,4 +68,12 @@ class PlacementTest {
         assertFalse(first.equals(second));
         assertEquals("arc-runners.arcfleet-repositories", Owner.of(settings).value());
     }
+
+    /** {@code arcfleet.namespace} always, first, and each further namespace once. */
+    @Test
+    void runnerNamespacesAreTheOwnNamespaceThenEachFurtherOneOnce() {
+        assertEquals(java.util.List.of("arc-runners"), Placement.runnerNamespaces(settings));
+        settings.runnerNamespaces("team-b", "arc-runners", "team-c", "team-b");
+        assertEquals(java.util.List.of("arc-runners", "team-b", "team-c"), Placement.runnerNamespaces(settings));
+    }
 }

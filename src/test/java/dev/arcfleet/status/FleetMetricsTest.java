@@ -72,7 +72,7 @@ class FleetMetricsTest {
     private static FleetStatus status(int... maxRunners) {
         List<FleetStatus.RunnerSet> sets = new java.util.ArrayList<>();
         for (int i = 0; i < maxRunners.length; i++) {
-            sets.add(new FleetStatus.RunnerSet("set-" + (i + 1), i + 1, "ready", "IN_SYNC", "in sync", maxRunners[i], true,
+            sets.add(new FleetStatus.RunnerSet("set-" + (i + 1), "arc-runners", i + 1, "ready", "IN_SYNC", "in sync", maxRunners[i], true,
                     Map.of(), null, null, null, null, null, null, null));
         }
         return new FleetStatus(null, null, List.of(new FleetStatus.Repository("acme/tools", sets)), List.of());

@@ -72,6 +72,11 @@ public final class ArcControllerStandIn implements AutoCloseable {
             "actions.github.com/cleanup-kubernetes-mode-service-account-name", "ServiceAccount",
             "actions.github.com/cleanup-no-permission-service-account-name", "ServiceAccount");
     private static final AtomicInteger SCALE_SET_IDS = new AtomicInteger();
+    /**
+     * "GitHub": the scale sets registered, by controller namespace and name. As ARC does, a set registers as the
+     * scale set of its name if there is one, and deleting a set deregisters the id it recorded.
+     */
+    private static final Map<String, Integer> REGISTERED = new ConcurrentHashMap<>();
     private static final long REQUEUE_MILLIS = 100;
 
     private final String version;
@@ -118,6 +123,11 @@ public final class ArcControllerStandIn implements AutoCloseable {
             }
         });
         return this;
+    }
+
+    /** The id of the scale set of this name registered on "GitHub", if any. */
+    public Optional<Integer> registeredId(String name) {
+        return Optional.ofNullable(REGISTERED.get(controllerNamespace + "/" + name));
     }
 
     public String version() {
@@ -192,7 +202,8 @@ public final class ArcControllerStandIn implements AutoCloseable {
         if (!secretPresent(set)) {
             return false;
         }
-        int id = SCALE_SET_IDS.incrementAndGet();
+        int id = REGISTERED.computeIfAbsent(controllerNamespace + "/" + set.getMetadata().getName(),
+                key -> SCALE_SET_IDS.incrementAndGet());
         sets().withName(set.getMetadata().getName()).edit(current -> {
             current.getMetadata().getAnnotations().put(SCALE_SET_ID_ANNOTATION, Integer.toString(id));
             current.getMetadata().getAnnotations().put("actions.github.com/runner-scale-set-name", current.getMetadata().getName());
@@ -213,13 +224,15 @@ public final class ArcControllerStandIn implements AutoCloseable {
             ephemeralRunnerSets().withName(name).delete();
             return false;
         }
-        if (annotations(set).containsKey(SCALE_SET_ID_ANNOTATION)) {
+        // An id that is no number ARC does not deregister: "Skip deletion".
+        if (annotations(set).containsKey(SCALE_SET_ID_ANNOTATION) && annotations(set).get(SCALE_SET_ID_ANNOTATION).matches("[0-9]+")) {
             if (!secretPresent(set)) {
                 stuck.put(name, "failed to delete runner scale set: secret " + spec(set).get("githubConfigSecret")
                         + " not found");
                 return false;
             }
             deregistered.add(name);
+            REGISTERED.remove(controllerNamespace + "/" + name, Integer.valueOf(annotations(set).get(SCALE_SET_ID_ANNOTATION)));
             // As ARC does after DeleteRunnerScaleSet, so that a retry after a failed finalizer release does not
             // need the Secret again, which arcfleet's prune deletes as soon as its finalizer is gone.
             sets().withName(name).edit(current -> {

@@ -170,14 +170,14 @@ public final class FleetFixture implements AutoCloseable {
         reconciler();
         String version = written.getMetadata().getResourceVersion();
         Poll.until(TIMEOUT, "the informer to see " + written.getKind() + " " + written.getMetadata().getName(), () -> {
-            HasMetadata cached = cache.get(ManagedKind.of(written), written.getMetadata().getName()).orElse(null);
+            HasMetadata cached = cache.get(ManagedKind.of(written), written.getMetadata().getNamespace(), written.getMetadata().getName()).orElse(null);
             return cached != null && Long.parseLong(cached.getMetadata().getResourceVersion()) >= Long.parseLong(version);
         });
     }
 
     public void awaitGoneFromCache(ManagedKind kind, String name) {
         reconciler();
-        Poll.until(TIMEOUT, "the informer to see " + kind + " " + name + " deleted", () -> cache.get(kind, name).isEmpty());
+        Poll.until(TIMEOUT, "the informer to see " + kind + " " + name + " deleted", () -> cache.get(kind, namespace, name).isEmpty());
     }
 
     /**
@@ -237,7 +237,7 @@ public final class FleetFixture implements AutoCloseable {
         GenericKubernetesResource set = runnerSets().inNamespace(namespace).withName(setName).get();
         return set != null && set.getMetadata().getDeletionTimestamp() == null
                 && set.getMetadata().getAnnotations().containsKey(ArcControllerStandIn.SCALE_SET_ID_ANNOTATION)
-                && cache().listener(setName).isPresent();
+                && cache().listener(namespace, setName).isPresent();
     }
 
     /**

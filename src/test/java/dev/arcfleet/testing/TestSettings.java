@@ -23,6 +23,7 @@ public final class TestSettings implements ArcfleetConfig {
     private Duration cacheStuckAfter = Duration.ofMinutes(30);
     private String configMap = "arcfleet-repositories";
     private Optional<String> credentialsNamespace = Optional.empty();
+    private Optional<java.util.List<String>> runnerNamespaces = Optional.empty();
     private Optional<Boolean> leaderElection = Optional.empty();
     private Optional<String> leaseNamespace = Optional.empty();
     private Duration leaseDuration = Duration.ofSeconds(15);
@@ -74,6 +75,11 @@ public final class TestSettings implements ArcfleetConfig {
         return this;
     }
 
+    public TestSettings runnerNamespaces(String... values) {
+        runnerNamespaces = Optional.of(java.util.List.of(values));
+        return this;
+    }
+
     public TestSettings credentialsNamespace(String value) {
         credentialsNamespace = Optional.of(value);
         return this;
@@ -104,6 +110,11 @@ public final class TestSettings implements ArcfleetConfig {
     @Override
     public String namespace() {
         return namespace;
+    }
+
+    @Override
+    public Optional<java.util.List<String>> runnerNamespaces() {
+        return runnerNamespaces;
     }
 
     @Override
