@@ -218,6 +218,30 @@ public final class ApiWriter implements AutoCloseable {
     }
 
     /**
+     * Sets one annotation on the object as it is stored now, while it is still the same object (uid): for an
+     * object that waits for another controller's finalizer, which may update it at any time.
+     */
+    public Optional<HasMetadata> annotateAsStored(HasMetadata live, String key, Optional<String> value) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            HasMetadata current;
+            try {
+                current = resource(live).get();
+            } catch (KubernetesClientException e) {
+                throw new WriteFailedException("read " + live.getKind() + " " + live.getMetadata().getName() + " failed: "
+                        + reason(e), e);
+            }
+            if (current == null || !current.getMetadata().getUid().equals(live.getMetadata().getUid())) {
+                return Optional.empty();
+            }
+            Optional<HasMetadata> stored = annotate(current, key, value);
+            if (stored.isPresent()) {
+                return stored;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Deletes the object only at the resourceVersion the decision was made on, and says whether it did: unlike
      * {@link #delete}, a conflict is not read again but left to the next cycle, which decides afresh.
      */

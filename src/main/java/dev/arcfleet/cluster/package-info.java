@@ -1,7 +1,7 @@
 /**
  * The Kubernetes edge: the informer cache that every cycle reads, the writer that applies and deletes (each request
  * only while the {@link dev.arcfleet.cluster.WriteFence}, the leadership token, holds), Events,
- * the API server's reachability, the ARC controller's discovery, and the cache claims' life beyond their sets.
+ * the API server's reachability and the ARC controller's discovery.
  *
  * <p>May import: {@code dev.arcfleet.arc}, {@code dev.arcfleet.chart}, {@code dev.arcfleet.fleet},
  * {@code dev.arcfleet.render}, {@code dev.arcfleet.settings}.

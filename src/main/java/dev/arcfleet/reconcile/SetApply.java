@@ -25,11 +25,13 @@ import dev.arcfleet.cluster.EventRecorder;
 import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.cluster.Ownership;
 import dev.arcfleet.cluster.RenderedObject;
+import dev.arcfleet.guard.DeleteLoopBreaker;
+import dev.arcfleet.guard.SetBackoff;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.Runners;
 import dev.arcfleet.settings.Owner;
-import dev.arcfleet.status.SetStatus;
 import dev.arcfleet.status.SetStatus.Reason;
+import dev.arcfleet.status.SetStatus;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 

@@ -18,6 +18,7 @@ import dev.arcfleet.cluster.EventRecorder;
 import dev.arcfleet.cluster.ManagedKind;
 import dev.arcfleet.cluster.Ownership;
 import dev.arcfleet.cluster.RenderedObject;
+import dev.arcfleet.guard.DeleteLoopBreaker;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import dev.arcfleet.settings.Owner;
@@ -103,29 +104,26 @@ final class SetPrune {
             for (HasMetadata live : batch) {
                 String setName = live.getMetadata().getLabels().get(Labels.SET);
                 try {
+                    boolean moved = movedRegistration(live, rendered);
                     if (!SetApply.terminating(live)) {
                         if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
                             breaker.forget(setName);
                         }
-                        if (movedRegistration(live, rendered)) {
-                            // The moved set's new AutoscalingRunnerSet took this one's scale set over, and ARC deregisters
-                            // the id a deleted set records. An id that is no number ARC skips, and never registers over
-                            // (a removed one it would): set on the version decided on, or tried again next cycle.
-                            Optional<HasMetadata> marked = writer.annotate(live, ArcKeys.RUNNER_SCALE_SET_ID,
-                                    Optional.of("moved-to-" + rendered.get(setName).autoscalingRunnerSet().namespace()));
-                            if (marked.isEmpty()) {
-                                continue;
-                            }
-                            writer.delete(marked.get());
+                        writer.delete(live);
+                        if (moved) {
                             events.normal(live, "Pruned", "moved to another namespace, where the set keeps its scale set");
-                        } else {
-                            writer.delete(live);
-                            if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
-                                events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
-                            }
+                        } else if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
+                            events.normal(live, "Pruned", "no longer in the configuration; ARC deregisters it from GitHub");
                         }
                         pruned++;
                         LOG.infof("Pruned %s %s", live.getKind(), live.getMetadata().getName());
+                    }
+                    if (moved) {
+                        // The new set took this one's scale set over, and ARC deregisters the id a deleted set records.
+                        // Only once deleted: ARC then takes its deletion path alone, which skips an id that is no number,
+                        // where before the deletion it would register such a set by name again and record the shared id.
+                        writer.annotateAsStored(live, ArcKeys.RUNNER_SCALE_SET_ID,
+                                Optional.of("moved-to-" + rendered.get(setName).autoscalingRunnerSet().namespace()));
                     }
                     if (!live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)
                             && nothingOfArcHoldsIt(live, setName, rendered)) {

@@ -35,7 +35,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * of ARC 0.13.x and 0.14.x, against the real test API server:
  * <ul>
  * <li>A new AutoscalingRunnerSet first gets ARC's finalizer. Then ARC registers the scale set on GitHub, which
- * needs the Secret named by {@code spec.githubConfigSecret}, and records the id and name in annotations. It
+ * needs the Secret named by {@code spec.githubConfigSecret}, and records the id and name in annotations; a set
+ * not being deleted whose id is missing or no number is registered again, taking over the scale set of its name. It
  * creates an EphemeralRunnerSet beside it and an AutoscalingListener in the controller namespace, both with the
  * set's labels; the listener copies {@code actions.github.com/values-hash} and is recreated when it differs.</li>
  * <li>A set whose {@code app.kubernetes.io/version} label differs in major.minor from the controller's own
@@ -173,7 +174,8 @@ public final class ArcControllerStandIn implements AutoCloseable {
             });
             return true;
         }
-        if (!annotations(set).containsKey(SCALE_SET_ID_ANNOTATION)) {
+        // shouldCreateScaleSet: no id, or one that is no number, registers the set by name again.
+        if (!annotations(set).getOrDefault(SCALE_SET_ID_ANNOTATION, "").matches("[1-9][0-9]*")) {
             return register(set);
         }
         if (ephemeralRunnerSets().withName(name).get() == null) {

@@ -1,4 +1,4 @@
-package dev.arcfleet.reconcile;
+package dev.arcfleet.guard;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * 2 s, 4 s … up to the reconcile interval, however many watch events arrive meanwhile. A change to
  * what the set should look like is tried at once.
  */
-final class SetBackoff {
+public final class SetBackoff {
 
     private static final Duration FIRST_DELAY = Duration.ofSeconds(1);
 
@@ -24,13 +24,13 @@ final class SetBackoff {
     private record Failing(String desired, int failures, Instant retryAt, String problem) {
     }
 
-    SetBackoff(Clock clock, Duration cap) {
+    public SetBackoff(Clock clock, Duration cap) {
         this.clock = clock;
         this.cap = cap;
     }
 
     /** Why and until when the set's writes wait, if they do; {@code desired} fingerprints what it should look like. */
-    Optional<String> holding(String setName, String desired) {
+    public Optional<String> holding(String setName, String desired) {
         Failing entry = failing.get(setName);
         if (entry == null || !entry.desired().equals(desired) || !clock.instant().isBefore(entry.retryAt())) {
             return Optional.empty();
@@ -38,7 +38,7 @@ final class SetBackoff {
         return Optional.of(entry.problem() + " (failed " + entry.failures() + " times; retried at " + entry.retryAt() + ")");
     }
 
-    void failed(String setName, String desired, String problem) {
+    public void failed(String setName, String desired, String problem) {
         failing.compute(setName, (name, previous) -> {
             int failures = previous != null && previous.desired().equals(desired) ? previous.failures() + 1 : 1;
             Duration delay = FIRST_DELAY.multipliedBy(1L << Math.min(failures - 1, 20));
@@ -46,11 +46,11 @@ final class SetBackoff {
         });
     }
 
-    void succeeded(String setName) {
+    public void succeeded(String setName) {
         failing.remove(setName);
     }
 
-    void retain(Set<String> setNames) {
+    public void retain(Set<String> setNames) {
         failing.keySet().retainAll(setNames);
     }
 }

@@ -1,4 +1,4 @@
-package dev.arcfleet.reconcile;
+package dev.arcfleet.guard;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,22 +17,22 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
  * controller of another version, since every recreation registers and deregisters a scale set on
  * GitHub. A deletion counts once per object (by uid); arcfleet's own prunes are never counted.
  */
-final class DeleteLoopBreaker {
+public final class DeleteLoopBreaker {
 
-    static final int DELETIONS = 3;
-    static final Duration WINDOW = Duration.ofMinutes(10);
+    public static final int DELETIONS = 3;
+    public static final Duration WINDOW = Duration.ofMinutes(10);
 
     private final Clock clock;
     /** The uid of each set's AutoscalingRunnerSet as last seen alive. */
     private final Map<String, String> watched = new ConcurrentHashMap<>();
     private final Map<String, Deque<Instant>> deletions = new ConcurrentHashMap<>();
 
-    DeleteLoopBreaker(Clock clock) {
+    public DeleteLoopBreaker(Clock clock) {
         this.clock = clock;
     }
 
     /** Compares the set's live AutoscalingRunnerSet with the one last seen, counting its deletion. */
-    void observe(String setName, Optional<HasMetadata> live) {
+    public void observe(String setName, Optional<HasMetadata> live) {
         Optional<String> aliveUid = live.filter(object -> object.getMetadata().getDeletionTimestamp() == null)
                 .map(object -> object.getMetadata().getUid());
         String previous = watched.get(setName);
@@ -44,7 +44,7 @@ final class DeleteLoopBreaker {
     }
 
     /** arcfleet wrote the set, stored with this uid: another uid than the last seen is a deletion observe missed. */
-    void applied(String setName, String uid) {
+    public void applied(String setName, String uid) {
         String previous = watched.put(setName, uid);
         if (previous != null && !previous.equals(uid)) {
             count(setName);
@@ -59,12 +59,12 @@ final class DeleteLoopBreaker {
     }
 
     /** arcfleet deletes the set itself: not a deletion by someone else. */
-    void forget(String setName) {
+    public void forget(String setName) {
         watched.remove(setName);
         deletions.remove(setName);
     }
 
-    boolean tripped(String setName) {
+    public boolean tripped(String setName) {
         Deque<Instant> times = deletions.get(setName);
         if (times == null) {
             return false;
@@ -77,12 +77,12 @@ final class DeleteLoopBreaker {
     }
 
     /** A new configuration or controller may have ended the loop: try again. */
-    void reset() {
+    public void reset() {
         deletions.clear();
     }
 
     /** Keeps only the sets of the current fleet, so nothing grows with sets that came and went. */
-    void retain(Set<String> setNames) {
+    public void retain(Set<String> setNames) {
         watched.keySet().retainAll(setNames);
         deletions.keySet().retainAll(setNames);
     }

@@ -1,4 +1,4 @@
-package dev.arcfleet.cluster;
+package dev.arcfleet.claims;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -14,6 +14,10 @@ import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
 
+import dev.arcfleet.cluster.ApiWriter;
+import dev.arcfleet.cluster.ClusterCache;
+import dev.arcfleet.cluster.ManagedKind;
+import dev.arcfleet.cluster.Ownership;
 import dev.arcfleet.render.Labels;
 import dev.arcfleet.render.RunnerSetRenderer;
 import dev.arcfleet.settings.OrphanRetention;

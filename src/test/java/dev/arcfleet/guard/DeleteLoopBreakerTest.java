@@ -1,4 +1,4 @@
-package dev.arcfleet.reconcile;
+package dev.arcfleet.guard;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
