@@ -110,6 +110,7 @@ final class SetPrune {
                             breaker.forget(setName);
                         }
                         writer.delete(live);
+                        writes.deleted().add(Writes.Written.of(live));
                         if (moved) {
                             events.normal(live, "Pruned", "moved to another namespace, where the set keeps its scale set");
                         } else if (live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)) {
@@ -123,7 +124,8 @@ final class SetPrune {
                         // Only once deleted: ARC then takes its deletion path alone, which skips an id that is no number,
                         // where before the deletion it would register such a set by name again and record the shared id.
                         writer.annotateAsStored(live, ArcKeys.RUNNER_SCALE_SET_ID,
-                                Optional.of("moved-to-" + rendered.get(setName).autoscalingRunnerSet().namespace()));
+                                Optional.of("moved-to-" + rendered.get(setName).autoscalingRunnerSet().namespace()))
+                                .ifPresent(stored -> writes.applied().add(Writes.Written.of(stored)));
                     }
                     if (!live.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND)
                             && nothingOfArcHoldsIt(live, setName, rendered)) {

@@ -16,9 +16,9 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
  * kept: holding the objects the API server returned until the cycle ends let a large sync's responses,
  * managedFields and all, outlive the young generation and grow the old one.
  */
-record Writes(List<Written> applied, List<Written> released) {
+record Writes(List<Written> applied, List<Written> released, List<Written> deleted) {
     Writes() {
-        this(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+        this(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
     }
 
     private static final long CATCH_UP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -33,8 +33,9 @@ record Writes(List<Written> applied, List<Written> released) {
 
     /**
      * Waits briefly until the informers show what this cycle applied, or something newer (ARC patches a
-     * new AutoscalingRunnerSet at once), and no longer show what it released, so the next cycle compares
-     * against that rather than a stale copy and sends no redundant write.
+     * new AutoscalingRunnerSet at once), no longer show what it released, and show what it deleted as gone or
+     * being deleted, so the next cycle compares against that rather than a stale copy and sends no redundant
+     * write (a second delete of an object already gone is a 404).
      */
     void awaitCaughtUp(ClusterCache cache) {
         long deadline = System.nanoTime() + CATCH_UP_TIMEOUT_NANOS;
@@ -47,6 +48,12 @@ record Writes(List<Written> applied, List<Written> released) {
         for (Written object : released) {
             if (!awaitCached(cache, object, cached -> cached.filter(live -> object.uid().equals(live.getMetadata().getUid())).isEmpty(),
                     deadline)) {
+                return;
+            }
+        }
+        for (Written object : deleted) {
+            if (!awaitCached(cache, object, cached -> cached.filter(live -> object.uid().equals(live.getMetadata().getUid())
+                    && live.getMetadata().getDeletionTimestamp() == null).isEmpty(), deadline)) {
                 return;
             }
         }
