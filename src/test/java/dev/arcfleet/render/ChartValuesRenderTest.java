@@ -544,7 +544,7 @@ class ChartValuesRenderTest {
     @ParameterizedTest
     @MethodSource
     void runnerScaleSetLabels(String labels) {
-        // scaleSetLabels: <labels>
+        // scaleSetLabels: <labels>; autoscalingrunnerset.yaml of 0.14.2, lines 78-88, renders the list as it is
         assertRendersAsTheChart(runnerSet("runnerScaleSetLabels: " + labels + "\n"), "spec.runnerScaleSetLabels", labels);
     }
 

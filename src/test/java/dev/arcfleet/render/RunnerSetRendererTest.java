@@ -209,7 +209,8 @@ class RunnerSetRendererTest {
      * The chart renders maxRunners only for a number (actions/actions-runner-controller
      * charts/gha-runner-scale-set/templates/autoscalingrunnerset.yaml, 0.13.0 to 0.14.2: the block
      * {@code if or (kindIs "int64" .Values.maxRunners) (kindIs "float64" .Values.maxRunners)} around
-     * {@code maxRunners: {{ .Values.maxRunners | int }}}), so a null one renders none, and ARC sets no limit.
+     * {@code maxRunners: {{ .Values.maxRunners | int }}}, lines 133-137 of 0.13.0 and 146-150 of 0.14.2), so a null
+     * one renders none, and ARC sets no limit.
      */
     @Test
     void maxRunnersNullRendersNoMaxRunnersAsTheChartDoes() {
@@ -565,7 +566,7 @@ class RunnerSetRendererTest {
     /**
      * actions/actions-runner-controller charts/gha-runner-scale-set/templates/autoscalingrunnerset.yaml (0.13.0 to
      * 0.14.2) decides with {@code if (ge (.Capabilities.KubeVersion.Minor | int) 29)}, in the initContainers and again in
-     * the containers block. Helm hands the minor on as the API server reports it, {@code "29+"} on EKS and GKE, and
+     * the containers block (lines 189 and 202 of 0.13.0, 242 and 255 of 0.14.2). Helm hands the minor on as the API server reports it, {@code "29+"} on EKS and GKE, and
      * Sprig's int makes that 0: the chart renders an ordinary dind container there, whatever the version.
      */
     @Test
