@@ -17,7 +17,6 @@ import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.arc.ArcKeys;
 import dev.arcfleet.fleet.FleetConfigParser;
 import dev.arcfleet.fleet.InvalidFleetConfigException;
-import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -44,13 +43,7 @@ class CacheClaimRenderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static DesiredRunnerSet render(String fields) {
-        try {
-            RunnerSet set = new FleetConfigParser().parse("repositories:\n  - name: acme/widgets\n" + fields.indent(4))
-                    .runnerSets().get(0);
-            return RunnerSetRenderer.render(set, FACTS, TOKEN);
-        } catch (InvalidFleetConfigException e) {
-            return fail(e.problems().toString());
-        }
+        return RunnerSetRenderer.render(OneSet.of(fields), FACTS, TOKEN);
     }
 
     private static JsonNode json(Object object) {

@@ -22,8 +22,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.chart.ReservedKeys;
-import dev.arcfleet.fleet.FleetConfigParser;
-import dev.arcfleet.fleet.InvalidFleetConfigException;
 import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -586,12 +584,7 @@ class ChartValuesRenderTest {
     // ---------------------------------------------------------------- helpers
 
     private static RunnerSet runnerSet(String fields) {
-        try {
-            return new FleetConfigParser().parse("repositories:\n  - name: acme/widgets\n" + fields.indent(4))
-                    .runnerSets().get(0);
-        } catch (InvalidFleetConfigException e) {
-            return fail("test config invalid: " + e.problems());
-        }
+        return OneSet.of(fields);
     }
 
     private static DesiredRunnerSet render(String fields) {

@@ -1,7 +1,6 @@
 package dev.arcfleet.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 
@@ -9,9 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.arcfleet.arc.ArcController;
 import dev.arcfleet.arc.ArcKeys;
-import dev.arcfleet.fleet.FleetConfigParser;
-import dev.arcfleet.fleet.InvalidFleetConfigException;
-import dev.arcfleet.fleet.RunnerSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -26,13 +22,7 @@ class NamespacedRenderTest {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private static DesiredRunnerSet render(String fields) {
-        try {
-            RunnerSet set = new FleetConfigParser().parse("repositories:\n  - name: acme/widgets\n" + fields.indent(4))
-                    .runnerSets().get(0);
-            return RunnerSetRenderer.render(set, FACTS, TOKEN);
-        } catch (InvalidFleetConfigException e) {
-            return fail(e.problems().toString());
-        }
+        return RunnerSetRenderer.render(OneSet.of(fields), FACTS, TOKEN);
     }
 
     @Test
