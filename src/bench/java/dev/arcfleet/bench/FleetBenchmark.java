@@ -36,6 +36,7 @@ import dev.arcfleet.testing.Poll;
 import dev.arcfleet.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -47,7 +48,8 @@ import io.vertx.core.VertxOptions;
  * {@code bash src/bench/run.sh fleet}: arcfleet end to end as a user sees it, against the demo's API server,
  * with the packaged jar started by {@link Demo#launch} for every measurement and timed from outside. Beside
  * each full sync, in the same run, the same objects are server-side applied raw ({@link RawApply}) and by
- * kubectl into fresh namespaces of their own. Prints one table at the end. Settings are {@code bench.*}
+ * kubectl into fresh namespaces of their own, all of them, the daemon too, authenticated by a bearer token as in a
+ * cluster ({@link Demo#startWithBearerToken}). Prints one table at the end. Settings are {@code bench.*}
  * properties, handed over by the script in {@code BENCH_PROPERTIES} (docs/benchmarks/how-to-run.md, Properties).
  */
 public final class FleetBenchmark {
@@ -73,9 +75,10 @@ public final class FleetBenchmark {
     private final KubernetesClient client;
     private final int kubernetesMinorVersion;
     private final List<String[]> rows = new ArrayList<>();
-    /** Per fleet size: arcfleet, then every limit, with arcfleet's ratio against each. */
+    /** Per fleet size: arcfleet, then every limit, then the floor with the daemon's watches, with arcfleet's ratio against each. */
     private final List<String[]> limitRows = new ArrayList<>();
     private final Set<RawApply.Limit> limitsWarmedUp = new HashSet<>();
+    private boolean floorWarmedUp;
     private final RawApply raw;
 
     private FleetBenchmark(Path runner, Settings settings, Demo demo) {
@@ -85,7 +88,7 @@ public final class FleetBenchmark {
         this.client = demo.client();
         this.kubernetesMinorVersion = Integer.parseInt(client.getKubernetesVersion().getMinor().replaceAll("\\D", ""));
         // Daemon threads: the event loops must not keep the JVM alive after a failed run.
-        this.raw = new RawApply(TestApiServer.config(), Vertx.vertx(new VertxOptions().setUseDaemonThread(true)));
+        this.raw = new RawApply(configOf(demo.kubeconfig()), Vertx.vertx(new VertxOptions().setUseDaemonThread(true)));
     }
 
     /** {@code bench.*} settings; see docs/benchmarks/how-to-run.md, Properties, for each. */
@@ -149,7 +152,7 @@ public final class FleetBenchmark {
         String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String loadAtStart = loadAverage();
         progress("settings: %s; starting the API server", settings);
-        FleetBenchmark benchmark = new FleetBenchmark(Path.of(args[0]), settings, Demo.start());
+        FleetBenchmark benchmark = new FleetBenchmark(Path.of(args[0]), settings, Demo.startWithBearerToken());
         try {
             benchmark.run();
         } catch (RuntimeException | AssertionError e) {
@@ -265,14 +268,26 @@ public final class FleetBenchmark {
                 + spread(syncMillis), perObject(syncMedian, objects),
                 cpu(syncs.stream().map(Synced::daemonCpu).toList()), cpu(syncs.stream().map(Synced::serverCpu).toList()), ""});
         for (Map.Entry<RawApply.Limit, List<RawApply.Applied>> limit : limits.entrySet()) {
-            List<RawApply.Applied> applied = limit.getValue();
-            List<Long> millis = millisOf(applied);
-            long median = median(millis);
-            limitRows.add(new String[] {fleetText, (limit.getKey().equals(strongest) ? "**strongest**: " : "") + limit.getKey(),
-                    seconds(median) + spread(millis), perObject(median, objects),
-                    cpu(applied.stream().map(RawApply.Applied::clientCpu).toList()),
-                    cpu(applied.stream().map(RawApply.Applied::serverCpu).toList()), ratio(syncMedian, median)});
+            limitRows.add(limitRow(fleetText, (limit.getKey().equals(strongest) ? "**strongest**: " : "") + limit.getKey(),
+                    limit.getValue(), objects, syncMedian));
         }
+        List<RawApply.Applied> floors = new ArrayList<>();
+        for (int run = 1; run <= settings.syncs(); run++) {
+            floors.add(floor(fleet, strongest, "floor-" + sets + (run == 1 ? "" : "-" + run)));
+        }
+        limitRows.add(limitRow(fleetText, "diagnostic, not a limit: strongest client + the daemon's watches + its Events ("
+                + fleet.sets() + " Events more)", floors, objects, syncMedian));
+        List<String> namespaces = new ArrayList<>(List.of("fleet-" + sets, "kubectl-" + sets, "floor-" + sets));
+        settings.limits().forEach(limit -> namespaces.add("limit-" + sets + "-" + limit.id()));
+        namespaces.forEach(FleetBenchmark::checkBearerToken);
+    }
+
+    private static String[] limitRow(String fleetText, String client, List<RawApply.Applied> applied, int objects, long syncMedian) {
+        List<Long> millis = millisOf(applied);
+        long median = median(millis);
+        return new String[] {fleetText, client, seconds(median) + spread(millis), perObject(median, objects),
+                cpu(applied.stream().map(RawApply.Applied::clientCpu).toList()),
+                cpu(applied.stream().map(RawApply.Applied::serverCpu).toList()), ratio(syncMedian, median)};
     }
 
     /**
@@ -479,6 +494,27 @@ public final class FleetBenchmark {
         return applied;
     }
 
+    /**
+     * The strongest limit again with the watches a daemon's informers keep open and the Events its full sync records
+     * ({@link RawApply#applyWatched}): a diagnostic beside the limits, warmed up once per run as they are.
+     */
+    private RawApply.Applied floor(BenchFleet fleet, RawApply.Limit strongest, String namespace) {
+        if (!floorWarmedUp) {
+            floorWarmedUp = true;
+            createNamespace("warm-up-floor");
+            raw.applyWatched(strongest, new BenchFleet(30).renderBySet("warm-up-floor", kubernetesMinorVersion));
+        }
+        createNamespace(namespace);
+        Map<String, List<HasMetadata>> bySet = fleet.renderBySet(namespace, kubernetesMinorVersion);
+        RawApply.Applied applied = raw.applyWatched(strongest, bySet);
+        List<HasMetadata> objects = bySet.values().stream().flatMap(List::stream).toList();
+        progress("floor: %d objects server-side applied and %d Events created, %s, with the daemon's watches open and read, "
+                + "in %d ms; CPU meanwhile: client %d ms, API server and etcd %d ms", objects.size(), bySet.size(), strongest,
+                applied.millis(), applied.clientCpu().toMillis(), applied.serverCpu().toMillis());
+        checkCounts(namespace, objects);
+        return applied;
+    }
+
     /** The second anchor: kubectl apply --server-side of the same objects, one file per set, from process start to exit. */
     private long kubectl(BenchFleet fleet, String namespace) {
         try {
@@ -491,7 +527,7 @@ public final class FleetBenchmark {
             List<HasMetadata> objects = fleet.render(namespace, kubernetesMinorVersion);
             Path output = logFile(namespace);
             long start = System.nanoTime();
-            Process process = new ProcessBuilder(Kubectl.path(), "--kubeconfig", TestApiServer.kubeconfig().toString(), "apply",
+            Process process = new ProcessBuilder(Kubectl.path(), "--kubeconfig", demo.kubeconfig().toString(), "apply",
                     "--server-side", "--field-manager=bench", "-f", directory.toString())
                     .redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (!process.waitFor(30, TimeUnit.MINUTES)) {
@@ -586,11 +622,37 @@ public final class FleetBenchmark {
         return (int) TestApiServer.auditedWrites(namespace).stream().filter(line -> !line.contains(configMap)).count();
     }
 
+    /**
+     * The daemon, every limit and kubectl must have written as {@link TestApiServer#BEARER_USER}, by the token, as in a
+     * cluster: a write by the admin's client certificate would cost its signature again. The benchmark's own writes (the
+     * namespace's Secret and ConfigMap, and the ConfigMap's edits) are the admin's.
+     */
+    private static void checkBearerToken(String namespace) {
+        String configMap = "\"name\":\"" + ArcFixtures.repositories(namespace, "").getMetadata().getName() + "\"";
+        List<String> applies = TestApiServer.auditedWrites(namespace).stream().filter(line -> line.contains("\"verb\":\"patch\""))
+                .filter(line -> !line.contains(configMap)).toList();
+        String byToken = "\"username\":\"" + TestApiServer.BEARER_USER + "\"";
+        List<String> otherwise = applies.stream().filter(line -> !line.contains(byToken)).toList();
+        if (applies.isEmpty() || !otherwise.isEmpty()) {
+            throw new IllegalStateException(namespace + ": " + applies.size() + " server-side applies audited, " + otherwise.size()
+                    + " not by the bearer token, such as " + otherwise.stream().findFirst().orElse("none"));
+        }
+        progress("%s: all %d server-side applies authenticated by the bearer token", namespace, applies.size());
+    }
+
     private static int events(String namespace) {
         return (int) TestApiServer.auditedRequests(namespace).stream()
                 .filter(line -> line.contains("\"resource\":\"events\"") && !line.contains("\"verb\":\"list\"")
                         && !line.contains("\"verb\":\"get\""))
                 .count();
+    }
+
+    private static Config configOf(Path kubeconfig) {
+        try {
+            return Config.fromKubeconfig(Files.readString(kubeconfig));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String configurationError(Demo.Launched app) {
@@ -672,7 +734,8 @@ public final class FleetBenchmark {
         System.out.println("|---|---|---|---|---|---|---|---|");
         rows.stream().sorted(Comparator.comparing(row -> row[0])).forEach(FleetBenchmark::printRow);
         if (!limitRows.isEmpty()) {
-            System.out.printf("%nEvery limit of row 2 (medians, ranges in parentheses), and arcfleet's full sync against each%n%n");
+            System.out.printf("%nEvery limit of row 2 (medians, ranges in parentheses), and arcfleet's full sync against each; "
+                    + "the last row per fleet is a diagnostic, not a limit%n%n");
             System.out.println("| fleet | client | time | per object | client CPU | API server and etcd CPU | arcfleet / this limit |");
             System.out.println("|---|---|---|---|---|---|---|");
             limitRows.forEach(FleetBenchmark::printRow);

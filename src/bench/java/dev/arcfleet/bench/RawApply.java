@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,7 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 import dev.arcfleet.arc.ArcApi;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.internal.SSLUtils;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -48,7 +52,8 @@ import io.vertx.core.spi.tls.SslContextFactory;
  * The API server's limit for a fleet's objects: each one server-side applied by one request, bodies serialised
  * beforehand, as fast as one {@link Limit} (a client, its protocol and how many requests it keeps in flight) carries
  * them. The benchmark measures several and takes the fastest as the anchor: a limit that another client beats over
- * the same requests is no limit.
+ * the same requests is no limit. Every client authenticates as arcfleet does in a cluster, by a bearer token and
+ * without a client certificate, whose signature on each new connection would cost the client CPU the daemon never spends.
  */
 final class RawApply {
 
@@ -62,6 +67,8 @@ final class RawApply {
             ArcApi.AUTOSCALING_RUNNER_SET_KIND, "/apis/actions.github.com/v1alpha1/namespaces/%s/autoscalingrunnersets/%s");
     private static final String QUERY = "?fieldManager=bench&force=true";
     private static final String APPLY_PATCH = "application/apply-patch+yaml";
+    private static final String JSON = "application/json";
+    private static final String EVENTS = "/api/v1/namespaces/%s/events";
     private static final Duration WITHIN = Duration.ofMinutes(10);
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -107,18 +114,60 @@ final class RawApply {
     }
 
     private final Config config;
+    private final String authorization;
     private final Vertx vertx;
 
-    /** {@code vertx} carries the Vert.x clients' event loops; it outlives every apply, as a daemon's would. */
+    /**
+     * {@code config}: the API server and its CA, and the bearer token to send. {@code vertx} carries the Vert.x clients'
+     * event loops; it outlives every apply, as a daemon's would.
+     */
     RawApply(Config config, Vertx vertx) {
+        if (config.getClientCertData() != null || config.getClientCertFile() != null) {
+            throw new IllegalArgumentException("the limits authenticate as arcfleet in a cluster does, by a bearer token: "
+                    + "give a kubeconfig without a client certificate");
+        }
+        String token = config.getOauthToken() != null ? config.getOauthToken() : config.getAutoOAuthToken();
+        if (token == null) {
+            throw new IllegalArgumentException("the kubeconfig holds no bearer token");
+        }
         this.config = config;
+        this.authorization = "Bearer " + token;
         this.vertx = vertx;
     }
 
     /** Applies {@code objects} (all in one namespace) with {@code limit}'s client. */
     Applied apply(Limit limit, List<HasMetadata> objects) {
-        List<Prepared> requests = objects.stream().map(this::prepare).toList();
+        return send(limit, sslContext(), objects.stream().map(this::prepare).toList(), () -> {
+        });
+    }
+
+    /**
+     * Not a limit but a floor of what any daemon with a cache costs the API server: {@code limit} again, with
+     * {@link DaemonWatches} open on the namespace and read, and after each set's objects one Event created, as
+     * arcfleet records a set it created. Done when every response is in and the watches have read every object.
+     */
+    Applied applyWatched(Limit limit, Map<String, List<HasMetadata>> bySet) {
+        List<Prepared> requests = new ArrayList<>();
+        int objects = 0;
+        String namespace = null;
+        for (List<HasMetadata> set : bySet.values()) {
+            set.forEach(object -> requests.add(prepare(object)));
+            HasMetadata runnerSet = set.stream().filter(object -> object.getKind().equals(ArcApi.AUTOSCALING_RUNNER_SET_KIND))
+                    .findFirst().orElseThrow();
+            requests.add(prepareEvent(runnerSet));
+            objects += set.size();
+            namespace = runnerSet.getMetadata().getNamespace();
+        }
         SSLContext tls = sslContext();
+        List<String> applied = PATHS.values().stream().map(path -> path.substring(0, path.lastIndexOf('/'))).toList();
+        try (DaemonWatches watches = new DaemonWatches(vertx, new SharedTls(tls), master(), authorization, applied, namespace,
+                objects)) {
+            return send(limit, tls, requests, () -> watches.awaitAllAdded(WITHIN));
+        }
+    }
+
+    /** Sends {@code requests} with {@code limit}'s client; the time and CPU run until they are answered and {@code until} returns. */
+    private Applied send(Limit limit, SSLContext tls, List<Prepared> requests, Runnable until) {
         long clientCpuBefore = clientCpuNanos();
         Duration serverCpuBefore = serverCpu();
         long start = System.nanoTime();
@@ -127,40 +176,64 @@ final class RawApply {
             case VERTX_HTTP_1_1 -> applyVertx(tls, limit.width(), false, requests);
             case VERTX_HTTP_2 -> applyVertx(tls, limit.width(), true, requests);
         };
+        until.run();
         long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
         Applied applied = new Applied(millis, Duration.ofNanos(clientCpuNanos() - clientCpuBefore),
                 serverCpu().minus(serverCpuBefore));
         List<String> failed = new ArrayList<>();
         for (int i = 0; i < statuses.size(); i++) {
             if (statuses.get(i) != 200 && statuses.get(i) != 201) {
-                failed.add(BenchFleet.key(objects.get(i)) + ": HTTP " + statuses.get(i));
+                failed.add(requests.get(i).what() + ": HTTP " + statuses.get(i));
             }
         }
         if (!failed.isEmpty()) {
-            throw new IllegalStateException(limit + ": " + failed.size() + " server-side applies failed, such as " + failed.get(0));
+            throw new IllegalStateException(limit + ": " + failed.size() + " requests failed, such as " + failed.get(0));
         }
         return applied;
     }
 
-    /** A request ready to send: the object's URI and its serialised body. */
-    private record Prepared(URI uri, String body) {
+    /** A request ready to send: what it writes (for messages), its method, URI, content type and serialised body. */
+    private record Prepared(String what, HttpMethod method, URI uri, String contentType, String body) {
     }
 
     private Prepared prepare(HasMetadata object) {
         String path = String.format(PATHS.get(object.getKind()), object.getMetadata().getNamespace(), object.getMetadata().getName());
-        String master = config.getMasterUrl().replaceAll("/+$", "");
-        return new Prepared(URI.create(master + path + QUERY), SERIALIZATION.asJson(object));
+        return new Prepared(BenchFleet.key(object), HttpMethod.PATCH, URI.create(master() + path + QUERY), APPLY_PATCH,
+                SERIALIZATION.asJson(object));
+    }
+
+    /** The Event arcfleet records when it created a set (EventRecorder), about {@code runnerSet}. */
+    private Prepared prepareEvent(HasMetadata runnerSet) {
+        String namespace = runnerSet.getMetadata().getNamespace();
+        String name = runnerSet.getMetadata().getName();
+        String now = Instant.now().toString();
+        Event event = new EventBuilder()
+                .withNewMetadata().withGenerateName(name + ".").withNamespace(namespace).endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(runnerSet.getApiVersion())
+                        .withKind(runnerSet.getKind()).withName(name).withNamespace(namespace).build())
+                .withType("Normal").withReason("Created").withMessage("created by arcfleet for the benchmark's fleet")
+                .withNewSource().withComponent("arcfleet").endSource().withReportingComponent("arcfleet")
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .build();
+        return new Prepared("Event about " + name, HttpMethod.POST, URI.create(master() + String.format(EVENTS, namespace)), JSON,
+                SERIALIZATION.asJson(event));
+    }
+
+    private String master() {
+        return config.getMasterUrl().replaceAll("/+$", "");
     }
 
     /** One blocking send per worker thread: the JDK client opens a connection per request in flight and keeps it. */
-    private static List<Integer> applyJdk(SSLContext tls, int connections, List<Prepared> requests) {
+    private List<Integer> applyJdk(SSLContext tls, int connections, List<Prepared> requests) {
         ExecutorService workers = Executors.newFixedThreadPool(connections);
         try {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
             List<Future<Integer>> responses = new ArrayList<>();
             for (Prepared prepared : requests) {
-                HttpRequest request = HttpRequest.newBuilder(prepared.uri()).header("Content-Type", APPLY_PATCH)
-                        .method("PATCH", HttpRequest.BodyPublishers.ofString(prepared.body())).timeout(Duration.ofMinutes(1)).build();
+                HttpRequest request = HttpRequest.newBuilder(prepared.uri()).header("Content-Type", prepared.contentType())
+                        .header("Authorization", authorization)
+                        .method(prepared.method().name(), HttpRequest.BodyPublishers.ofString(prepared.body()))
+                        .timeout(Duration.ofMinutes(1)).build();
                 responses.add(workers.submit(() -> http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode()));
             }
             List<Integer> statuses = new ArrayList<>();
@@ -207,8 +280,8 @@ final class RawApply {
                 return;
             }
             Prepared prepared = requests.get(index);
-            http.request(new RequestOptions().setMethod(HttpMethod.PATCH).setAbsoluteURI(prepared.uri().toString())
-                            .putHeader("Content-Type", APPLY_PATCH))
+            http.request(new RequestOptions().setMethod(prepared.method()).setAbsoluteURI(prepared.uri().toString())
+                            .putHeader("Content-Type", prepared.contentType()).putHeader("Authorization", authorization))
                     .compose(request -> request.send(Buffer.buffer(prepared.body())))
                     .compose(response -> {
                         versions.add(response.version());
@@ -248,7 +321,7 @@ final class RawApply {
         }
     }
 
-    /** The TLS of the JDK client, the API server's CA and the kubeconfig's client certificate, as fabric8 builds it. */
+    /** The TLS of the JDK client: the API server's CA, and no client certificate (the constructor refuses one), as fabric8 builds it. */
     private SSLContext sslContext() {
         try {
             return SSLUtils.sslContext(config);
@@ -261,7 +334,7 @@ final class RawApply {
      * Vert.x over the same {@link SSLContext}: Vert.x asks its factory for ALPN and the protocols to offer, and
      * this one passes them on (fabric8's own, in kubernetes-httpclient-vertx 7.5, disables ALPN and so HTTP/2).
      */
-    private static final class SharedTls extends JdkSSLEngineOptions {
+    static final class SharedTls extends JdkSSLEngineOptions {
 
         private final SSLContext context;
 
@@ -306,7 +379,10 @@ final class RawApply {
         }
     }
 
-    /** CPU time of this process, which while a limit runs is the client's: the daemon has stopped, no watch is open. */
+    /**
+     * CPU time of this process, which while a limit runs is the client's: the daemon has stopped, and no watch is open but
+     * those of {@link #applyWatched}, whose reading a daemon's informers do too.
+     */
     private static long clientCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }

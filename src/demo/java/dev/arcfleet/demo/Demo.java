@@ -68,6 +68,7 @@ public final class Demo {
             .withGroup("actions.github.com").withVersion("v1alpha1").withKind("AutoscalingRunnerSet")
             .withPlural("autoscalingrunnersets").withNamespaced(true).build();
 
+    /** What arcfleet is launched with. */
     private final Path kubeconfig;
     private final Path workDir;
 
@@ -78,7 +79,18 @@ public final class Demo {
 
     /** Starts the API server (once per JVM) and creates the ARC controller stand-in and {@link #NAMESPACE}'s objects. */
     public static Demo start() {
-        Path kubeconfig = TestApiServer.kubeconfig();
+        return start(TestApiServer.kubeconfig());
+    }
+
+    /**
+     * The same, but the API server also takes a bearer token, and arcfleet is launched with it and without a client
+     * certificate, as a daemon in a cluster authenticates with its ServiceAccount's token.
+     */
+    public static Demo startWithBearerToken() {
+        return start(TestApiServer.bearerTokenKubeconfig());
+    }
+
+    private static Demo start(Path kubeconfig) {
         try (KubernetesClient client = TestApiServer.newClient()) {
             createNamespace(client, CONTROLLER_NAMESPACE);
             ArcFixtures.installController(client, CONTROLLER_NAMESPACE, FleetFixture.ARC_VERSION);

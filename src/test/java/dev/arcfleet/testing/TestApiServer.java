@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -20,12 +23,17 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 /**
  * One real kube-apiserver + etcd for the whole test JVM, with the AutoscalingRunnerSet CRD installed
  * and an audit log of every write. Its kubeconfig path travels in a system property, so Quarkus
- * tests (loaded by another class loader) share the same server.
+ * tests (loaded by another class loader) share the same server. Everything authenticates with the admin's client
+ * certificate, but in a benchmark that starts the server by {@link #bearerTokenKubeconfig()}: that one also accepts a
+ * bearer token, as a daemon in a cluster authenticates with its ServiceAccount's.
  */
 public final class TestApiServer {
 
     private static final String KUBECONFIG_PROPERTY = "test-api-server.kubeconfig";
     private static final String AUDIT_LOG_PROPERTY = "test-api-server.audit-log";
+    private static final String BEARER_KUBECONFIG_PROPERTY = "test-api-server.bearer-kubeconfig";
+    /** Who the bearer token authenticates as: a member of system:masters, as the admin's certificate is. */
+    public static final String BEARER_USER = "arcfleet-bench";
     private static final List<String> WRITE_VERBS = List.of("\"verb\":\"create\"", "\"verb\":\"update\"",
             "\"verb\":\"patch\"", "\"verb\":\"delete\"", "\"verb\":\"deletecollection\"");
 
@@ -37,6 +45,26 @@ public final class TestApiServer {
         if (existing != null) {
             return Path.of(existing);
         }
+        return start(false);
+    }
+
+    /**
+     * A kubeconfig of the API server's CA and a bearer token of {@link #BEARER_USER}, without a client certificate:
+     * the server is started here, and so must not have been by anything else in this JVM.
+     */
+    public static synchronized Path bearerTokenKubeconfig() {
+        if (System.getProperty(KUBECONFIG_PROPERTY) == null) {
+            start(true);
+        }
+        String bearer = System.getProperty(BEARER_KUBECONFIG_PROPERTY);
+        if (bearer == null) {
+            throw new IllegalStateException("the API server was started without a token file: ask for its bearer-token "
+                    + "kubeconfig before anything else starts it");
+        }
+        return Path.of(bearer);
+    }
+
+    private static Path start(boolean bearerToken) {
         try {
             Path dir = Files.createTempDirectory("arcfleet-api-server");
             Path policy = dir.resolve("audit-policy.yaml");
@@ -44,11 +72,17 @@ public final class TestApiServer {
                 Files.copy(in, policy);
             }
             Path auditLog = dir.resolve("audit.log");
-            KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+            KubeAPIServerConfigBuilder flags = KubeAPIServerConfigBuilder.anAPIServerConfig()
                     .withApiServerFlag("--audit-policy-file", policy.toString())
                     .withApiServerFlag("--audit-log-path", auditLog.toString())
-                    .withStartupTimeout(120_000)
-                    .build());
+                    .withStartupTimeout(120_000);
+            String token = bearerToken ? newToken() : null;
+            if (bearerToken) {
+                Path tokens = dir.resolve("tokens.csv");
+                Files.writeString(tokens, token + "," + BEARER_USER + "," + BEARER_USER + ",\"system:masters\"\n");
+                flags.withApiServerFlag("--token-auth-file", tokens.toString());
+            }
+            KubeAPIServer server = new KubeAPIServer(flags.build());
             server.start();
             Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
             Path kubeconfig = dir.resolve("kubeconfig.yaml");
@@ -59,12 +93,45 @@ public final class TestApiServer {
                     installCrd(client, crd);
                 }
             }
+            if (bearerToken) {
+                Path bearer = dir.resolve("bearer-kubeconfig.yaml");
+                Files.writeString(bearer, bearerKubeconfig(configOf(kubeconfig), token));
+                System.setProperty(BEARER_KUBECONFIG_PROPERTY, bearer.toString());
+            }
             System.setProperty(KUBECONFIG_PROPERTY, kubeconfig.toString());
             System.setProperty(AUDIT_LOG_PROPERTY, auditLog.toString());
             return kubeconfig;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String newToken() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return HexFormat.of().formatHex(secret);
+    }
+
+    private static String bearerKubeconfig(Config admin, String token) throws IOException {
+        String ca = admin.getCaCertData() != null ? admin.getCaCertData()
+                : Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: test-api-server
+                    cluster:
+                      server: %s
+                      certificate-authority-data: %s
+                users:
+                  - name: %s
+                    user:
+                      token: %s
+                contexts:
+                  - name: test-api-server
+                    context: {cluster: test-api-server, user: %s}
+                current-context: test-api-server
+                """.formatted(admin.getMasterUrl().replaceAll("/+$", ""), ca, BEARER_USER, token, BEARER_USER);
     }
 
     private static void installCrd(KubernetesClient client, String resource) throws IOException {
