@@ -54,6 +54,10 @@ public record DiskUsage(long bytes, long apartBytes, long files, long skipped, L
      */
     public static Map<String, DiskUsage> ofEach(Path parent, List<String> directories, List<String> leftOut,
             Optional<String> apart, Watch watch) throws IOException {
+        if (directories.isEmpty()) {
+            // find would walk its working directory, parent.
+            return Map.of();
+        }
         Walk walk = new Walk(directories);
         List<String> command = new ArrayList<>(List.of("find"));
         command.addAll(walk.byStart.keySet());
