@@ -135,16 +135,16 @@ class CacheMeasureBenchmark {
     }
 
     /** The daemon's CPU and {@code find} processes from one point on; the recording stays on across both. */
-    private record Cost(Recording processes, Instant since, long wallNanos, long jvmCpuNanos, long childTicks) {
+    private record Cost(Recording processes, Instant since, long wallAtStart, long jvmCpuAtStart, long childTicksAtStart) {
 
         static Cost start(Recording processes) throws IOException {
             return new Cost(processes, Instant.now(), System.nanoTime(), jvmCpuNanos(), childTicks());
         }
 
         String end() throws IOException {
-            long wall = System.nanoTime() - wallNanos;
-            long jvm = jvmCpuNanos() - jvmCpuNanos;
-            long children = (childTicks() - childTicks) * (1_000_000_000 / TICKS_PER_SECOND);
+            long wall = System.nanoTime() - wallAtStart;
+            long jvm = jvmCpuNanos() - jvmCpuAtStart;
+            long children = (childTicks() - childTicksAtStart) * (1_000_000_000 / TICKS_PER_SECOND);
             Path dump = Files.createTempFile("processes", ".jfr");
             processes.dump(dump);
             long finds = RecordingFile.readAllEvents(dump).stream().filter(event -> event.getStartTime().isAfter(since))
