@@ -14,7 +14,9 @@
 # soak              SoakBenchmark           creating and pruning 30 sets round after round: heap growth
 #                                           (-Darcfleet.soak.rounds=N, 500 by default)
 # cache-measure     CacheMeasureBenchmark   measuring a 100,000-file cache while cycles run every 200 ms
-#                                           (-Dbench.files=N)
+#                                           (-Dbench.files=N), and 300 new sets' directories (as below)
+# cache-measure-new CacheMeasureBenchmark   measuring 300 new sets' directories: find processes and CPU
+#                                           (-Dbench.sets=N)
 # cache-delete      CacheDeleteBenchmark    deleting a removed set's 100,000 root-owned files as each shipped
 #                                           identity; needs root (-Dbench.files=N)
 # cache-delete-beside CacheDeleteBenchmark  a set added while a removed set's 2,000,000 files are deleted: until
@@ -42,6 +44,7 @@ case "$name" in
   converge|ConvergeBenchmark) test=ConvergeBenchmark ;;
   soak|SoakBenchmark) test=SoakBenchmark ;;
   cache-measure|CacheMeasureBenchmark) test=CacheMeasureBenchmark ;;
+  cache-measure-new) test='CacheMeasureBenchmark#measureManyNewSets' ;;
   cache-delete|CacheDeleteBenchmark) test='CacheDeleteBenchmark#deleteRootOwnedCache' ;;
   cache-delete-beside) test='CacheDeleteBenchmark#newSetBesideADeletion' ;;
   -h|--help|help) usage ;;

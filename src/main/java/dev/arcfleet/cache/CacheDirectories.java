@@ -12,9 +12,11 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import dev.arcfleet.fleet.CachePath;
@@ -413,33 +415,45 @@ final class CacheDirectories {
     }
 
     /**
-     * What the set's directory takes on disk, the trash separately, by {@link DiskUsage}: complete at any depth
-     * and for any number of entries, never following a link or leaving the filesystem, never waiting on a FIFO.
-     * The set directory is entered by path: no pod mounts it.
+     * What each set's directory takes on disk, the trash separately, by {@link DiskUsage}, with one walk for all, each as
+     * if alone: complete at any depth and for any number of entries, never following a link or leaving the filesystem,
+     * never waiting on a FIFO. Per set, its usage, or (when called) why it could not be measured. Host-root is entered
+     * by path: no pod mounts it.
      */
-    CacheUsage measure(String setName, Watch watch) throws IOException {
+    Map<String, Callable<CacheUsage>> measure(List<String> setNames, Watch watch) {
         long started = System.nanoTime();
-        Path name = entryName(setName);
-        boolean hasTrash;
-        try (SecureDirectoryStream<Path> root = NoFollowTree.open(hostRoot)) {
-            Optional<BasicFileAttributes> attributes = NoFollowTree.attributes(root, name);
-            if (attributes.isEmpty()) {
-                throw new NoSuchFileException(hostRoot.resolve(name).toString());
+        Map<String, Callable<CacheUsage>> measured = new LinkedHashMap<>();
+        Map<String, DiskUsage> walked;
+        try {
+            walked = DiskUsage.ofEach(hostRoot, setNames.stream().map(set -> entryName(set).toString()).toList(),
+                    List.of(CacheMarker.FILE_NAME.toString()), Optional.of(TRASH.toString()), watch);
+        } catch (IOException e) {
+            if (setNames.size() > 1 && !Thread.currentThread().isInterrupted()) {
+                // Which set it was about is unknown: each is measured alone, as if the others were not there.
+                setNames.forEach(set -> measured.putAll(measure(List.of(set), watch)));
+            } else {
+                setNames.forEach(set -> measured.put(set, () -> {
+                    throw e;
+                }));
             }
-            if (!attributes.get().isDirectory()) {
-                throw new IOException(hostRoot.resolve(name) + " is not a directory");
-            }
-            try (SecureDirectoryStream<Path> set = NoFollowTree.openChild(root, name)) {
-                hasTrash = NoFollowTree.attributes(set, TRASH).isPresent();
-            }
+            return measured;
         }
-        DiskUsage usage = DiskUsage.of(hostRoot.resolve(name), List.of(CacheMarker.FILE_NAME.toString()),
-                hasTrash ? Optional.of(TRASH.toString()) : Optional.empty(), watch);
-        if (usage.stopped()) {
-            throw new IOException("measuring " + setName + " was stopped");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        for (String set : setNames) {
+            Path directory = hostRoot.resolve(entryName(set));
+            DiskUsage usage = walked.get(directory.getFileName().toString());
+            measured.put(set, () -> {
+                if (usage == null) {
+                    throw Files.exists(directory, LinkOption.NOFOLLOW_LINKS) ? new IOException(directory
+                            + " is not a directory, or could not be opened") : new NoSuchFileException(directory.toString());
+                } else if (usage.stopped()) {
+                    throw new IOException("measuring " + set + " was stopped");
+                }
+                return new CacheUsage(usage.bytes(), usage.files(), usage.apartBytes(), usage.skipped(),
+                        usage.firstSkipped().stream().findFirst(), took);
+            });
         }
-        return new CacheUsage(usage.bytes(), usage.files(), usage.apartBytes(), usage.skipped(),
-                usage.firstSkipped().stream().findFirst(), Duration.ofNanos(System.nanoTime() - started));
+        return measured;
     }
 
     /** The set's name as an entry of host-root, refusing anything that would reach elsewhere. */

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -58,6 +59,8 @@ public final class CacheManager implements AutoCloseable {
     static final Duration FIRST_RETRY = Duration.ofSeconds(10);
     static final Duration MAX_RETRY = Duration.ofHours(1);
     private static final String HOST_ROOT = "(host-root)";
+    /** Sets measured by one walk: 300 take 5 processes, and no set's figures wait for a walk of more than 63 others. */
+    static final int MEASURE_BATCH = 64;
 
     private final CacheDirectories directories;
     private final Clock clock;
@@ -398,7 +401,7 @@ public final class CacheManager implements AutoCloseable {
             // first measurement towards a drain.
             List<DesiredCache> measuredNow = newlyReady.stream().map(sets::get).toList();
             measurer.execute(() -> {
-                newlyReady.forEach(this::measureOne);
+                measure(newlyReady);
                 judge(measuredNow);
             });
             requestCycle.run();
@@ -456,7 +459,7 @@ public final class CacheManager implements AutoCloseable {
                     : outcome == Attempt.DONE ? CacheState.CLEARED : state);
             if (outcome == Attempt.DONE) {
                 LOG.infof("Cleared the cache of %s: %s exceeded maxCacheSize %d bytes", name, measured, set.maxBytes().orElse(0L));
-                measurer.execute(() -> measureOne(name));
+                measurer.execute(() -> measure(List.of(name)));
             }
             if (after == CacheState.CLEARED) {
                 requestCycle.run();
@@ -564,13 +567,9 @@ public final class CacheManager implements AutoCloseable {
             if (directories.hostRootProblem().isPresent()) {
                 return;
             }
-            Set<String> present = new HashSet<>();
-            for (CacheDirectories.Entry entry : directories.scan()) {
-                if (entry.marker().isPresent()) {
-                    present.add(entry.name());
-                    measureOne(entry.name());
-                }
-            }
+            List<String> present = directories.scan().stream().filter(entry -> entry.marker().isPresent())
+                    .map(CacheDirectories.Entry::name).toList();
+            measure(present);
             usage.keySet().retainAll(present);
             measureProblems.keySet().retainAll(present);
             Map<String, DesiredCache> sets = desired.get();
@@ -620,10 +619,26 @@ public final class CacheManager implements AutoCloseable {
         }
     }
 
-    private void measureOne(String name) {
-        measuring.start("measuring " + name, clock.instant());
+    /** Measures the sets' directories, a batch at a time with one walk: a walk each was most of a first sync's CPU. */
+    private void measure(List<String> names) {
+        for (int from = 0; from < names.size(); from += MEASURE_BATCH) {
+            List<String> batch = names.subList(from, Math.min(names.size(), from + MEASURE_BATCH));
+            measuring.start("measuring " + batch.size() + " directories from " + batch.get(0), clock.instant());
+            try {
+                directories.measure(batch, new Watch(() -> true, measuring::progressed)).forEach(this::measured);
+            } catch (RuntimeException e) {
+                batch.forEach(name -> measured(name, () -> {
+                    throw e;
+                }));
+            } finally {
+                measuring.finish();
+            }
+        }
+    }
+
+    private void measured(String name, Callable<CacheUsage> measurement) {
         try {
-            CacheUsage measured = directories.measure(name, new Watch(() -> true, measuring::progressed));
+            CacheUsage measured = measurement.call();
             CacheUsage previous = usage.put(name, measured);
             measureProblems.remove(name);
             // A first measurement counts from nothing: a line for each new, empty cache says nothing.
@@ -638,8 +653,6 @@ public final class CacheManager implements AutoCloseable {
             if (!problem.equals(measureProblems.put(name, problem))) {
                 LOG.warnf("Cannot measure the cache of %s: %s", name, problem);
             }
-        } finally {
-            measuring.finish();
         }
     }
 

@@ -36,8 +36,12 @@ final class Tool {
     private Tool() {
     }
 
-    /** Runs {@code command}, handing each line it prints to {@code eachLine}, on a thread of its own. */
-    static Result run(Path directory, Watch watch, Consumer<String> eachLine, String... command) throws IOException {
+    /**
+     * Runs {@code command}, handing each line it prints to {@code eachLine} and each line it writes to stderr to
+     * {@code eachDiagnostic}, each on a thread of its own.
+     */
+    static Result run(Path directory, Watch watch, Consumer<String> eachLine, Consumer<String> eachDiagnostic, String... command)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         // Untranslated messages and plain numbers, whatever the daemon's locale.
         builder.environment().put("LC_ALL", "C");
@@ -52,11 +56,9 @@ final class Tool {
             eachLine.accept(line);
         });
         Thread errors = drain(process.getErrorStream(), command[0] + "-stderr", line -> {
-            if (firstDiagnostics.size() < KEPT_DIAGNOSTICS) {
-                // A path is as deep as a job made it: the report keeps its start.
-                firstDiagnostics.add(line.length() <= MAX_DIAGNOSTIC_CHARS ? line : line.substring(0, MAX_DIAGNOSTIC_CHARS) + "...");
-            }
+            keep(firstDiagnostics, line);
             diagnostics.incrementAndGet();
+            eachDiagnostic.accept(line);
         });
         boolean stopped = false;
         try {
@@ -84,6 +86,15 @@ final class Tool {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException(command[0] + " interrupted", e);
+        }
+    }
+
+    /** Adds {@code diagnostic} to {@code first} unless it has enough; the rest are only counted, in bounded memory. */
+    static void keep(List<String> first, String diagnostic) {
+        if (first.size() < KEPT_DIAGNOSTICS) {
+            // A path is as deep as a job made it: the report keeps its start.
+            first.add(diagnostic.length() <= MAX_DIAGNOSTIC_CHARS ? diagnostic
+                    : diagnostic.substring(0, MAX_DIAGNOSTIC_CHARS) + "...");
         }
     }
 

@@ -29,7 +29,7 @@ public record TreeRemoval(long failures, List<String> firstFailures, boolean sto
         if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("not a single entry name: " + name);
         }
-        Tool.Result result = Tool.run(directory, watch, line -> { }, "rm", "-r", "-f", "--one-file-system", "--", "./" + name);
+        Tool.Result result = Tool.run(directory, watch, line -> { }, line -> { }, "rm", "-r", "-f", "--one-file-system", "--", "./" + name);
         // rm exits non-zero also when it could not say why (a signal): then there is no line to count.
         long failures = result.exitCode() == 0 || result.stopped() ? result.diagnostics() : Math.max(1, result.diagnostics());
         return new TreeRemoval(failures, result.firstDiagnostics(), result.stopped());

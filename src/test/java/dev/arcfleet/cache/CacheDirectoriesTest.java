@@ -15,7 +15,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordingFile;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -366,6 +370,43 @@ class CacheDirectoriesTest {
         CacheUsage usage = Poll.until(java.time.Duration.ofSeconds(10), "a measurement of the new set",
                 () -> fleet.caches().report().usage().get(SET), measured -> measured != null);
         assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(SET)), usage.bytes());
+    }
+
+    /**
+     * Issue 27: a first sync of 300 sets started a {@code find} for each new directory, most of its CPU on a 2-core node.
+     * Counted by the JVM's own record of the processes it starts.
+     */
+    @Test
+    void manyNewSetsAreMeasuredByAFewWalksEachAsIfAlone() throws Exception {
+        int count = 150;
+        Map<String, DesiredCache> sets = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            sets.put("arc-runner-acme-many-" + i, desired("arc-runner-acme-many-" + i));
+        }
+        Path dump = fleet.cacheHostRoot().resolveSibling(fleet.cacheHostRoot().getFileName() + "-processes.jfr");
+        Map<String, CacheUsage> usage;
+        try (Recording processes = new Recording();
+                CacheManager manager = new CacheManager(fleet.settings.cache(), "test.arcfleet-repositories", fleet.clock,
+                        set -> Optional.empty(), () -> { }, () -> true)) {
+            processes.enable("jdk.ProcessStart");
+            processes.start();
+            manager.desire(sets, () -> true);
+            usage = Poll.until(Duration.ofSeconds(60), "a measurement of every new set", () -> manager.report().usage(),
+                    measured -> measured.keySet().containsAll(sets.keySet()));
+            processes.stop();
+            processes.dump(dump);
+        }
+        long finds = RecordingFile.readAllEvents(dump).stream()
+                .filter(event -> event.getString("command").startsWith("find ")).count();
+        Files.delete(dump);
+
+        // At most a walk per batch of new sets, and as many for the first measurement at start, which may find some.
+        assertTrue(finds > 0 && finds <= 2 * ((count + 63) / 64), finds + " find processes for " + count + " new sets");
+        for (String set : sets.keySet()) {
+            assertEquals(Allocated.inSetDirectory(fleet.cacheHostRoot().resolve(set)), usage.get(set).bytes(), set);
+            assertEquals(0, usage.get(set).files(), set);
+            assertTrue(usage.get(set).complete(), set);
+        }
     }
 
     /**

@@ -37,7 +37,7 @@ public final class CleanupProbe {
                 case "clear" -> directories.clear(set, caches, Watch.unwatched()).name();
                 case "ensure" -> String.valueOf(directories.ensure(set, "acme/tools", caches, Instant.now()));
                 case "measure" -> {
-                    CacheUsage usage = directories.measure(set, Watch.unwatched());
+                    CacheUsage usage = MeasuredAlone.of(directories, set);
                     yield usage.bytes() + " bytes " + usage.files() + " files " + (usage.complete() ? "complete" : "incomplete");
                 }
                 default -> throw new IllegalArgumentException("unknown operation " + args[0]);

@@ -54,7 +54,7 @@ class DeepTreeTest {
         Path deepest = nest(130);
         Files.write(deepest.resolve("hidden.bin"), new byte[BYTES_AT_THE_BOTTOM]);
 
-        CacheUsage usage = directories.measure(SET, Watch.unwatched());
+        CacheUsage usage = MeasuredAlone.of(directories, SET);
 
         assertTrue(usage.complete(), usage::toString);
         assertTrue(usage.bytes() >= BYTES_AT_THE_BOTTOM, usage::toString);

@@ -1,14 +1,20 @@
 package dev.arcfleet.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +52,7 @@ class DiskUsageTest {
             Files.createLink(cache.resolve("link-" + i), original);
         }
 
-        CacheUsage usage = directories.measure(SET, Watch.unwatched());
+        CacheUsage usage = MeasuredAlone.of(directories, SET);
 
         assertTrue(usage.bytes() >= MEBIBYTE && usage.bytes() < MEBIBYTE + OVERHEAD, usage::toString);
     }
@@ -57,7 +63,7 @@ class DiskUsageTest {
             sparse.setLength(1L << 30);
         }
 
-        CacheUsage usage = directories.measure(SET, Watch.unwatched());
+        CacheUsage usage = MeasuredAlone.of(directories, SET);
 
         assertTrue(usage.bytes() < OVERHEAD, usage::toString);
     }
@@ -69,10 +75,51 @@ class DiskUsageTest {
         Path cleared = Files.write(trash.resolve("cleared.bin"), new byte[2 * MEBIBYTE]);
         Files.createLink(cache.resolve("also-cleared.bin"), cleared);
 
-        CacheUsage usage = directories.measure(SET, Watch.unwatched());
+        CacheUsage usage = MeasuredAlone.of(directories, SET);
 
         assertTrue(usage.trashBytes() >= 2 * MEBIBYTE && usage.trashBytes() < 2 * MEBIBYTE + OVERHEAD, usage::toString);
         assertTrue(usage.cacheBytes() >= MEBIBYTE && usage.cacheBytes() < MEBIBYTE + OVERHEAD, usage::toString);
         assertEquals(0, usage.skipped());
     }
+
+    /**
+     * Sets measured by one walk: each exactly as if alone, hard links counted once per set, and a set whose directory
+     * turned into a link or a FIFO after it was listed, or went, fails alone, neither followed nor opened.
+     */
+    @Test
+    void setsMeasuredTogetherCountAsAloneAndFailAlone() throws Exception {
+        String other = "arc-runner-acme-web-1";
+        String link = "arc-runner-acme-link-1";
+        String fifo = "arc-runner-acme-fifo-1";
+        directories.ensure(other, "acme/web", CACHES, Instant.now());
+        Path shared = Files.write(cache.resolve("shared.bin"), new byte[MEBIBYTE]);
+        Path otherCache = hostRoot.resolve(other).resolve("cache");
+        Files.createLink(otherCache.resolve("shared.bin"), shared);
+        Files.createLink(otherCache.resolve("shared-again.bin"), shared);
+        Path trash = Files.createDirectory(hostRoot.resolve(other).resolve(CacheDirectories.TRASH));
+        Files.createLink(trash.resolve("cleared.bin"), shared);
+        Files.createSymbolicLink(hostRoot.resolve(link), hostRoot.resolve(SET));
+        assertEquals(0, new ProcessBuilder("mkfifo", hostRoot.resolve(fifo).toString()).start().waitFor());
+        List<String> sets = List.of(SET, link, other, fifo, "arc-runner-acme-gone-1");
+
+        Map<String, Callable<CacheUsage>> together = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> directories.measure(sets, Watch.unwatched()), "a FIFO opened as a directory would block");
+
+        CacheUsage set = together.get(SET).call();
+        assertEquals(MeasuredAlone.of(directories, SET).toString(), set.toString());
+        assertEquals(Allocated.inSetDirectory(hostRoot.resolve(SET)), set.bytes());
+        assertEquals(1, set.files());
+        CacheUsage linkedIntoTheTrash = together.get(other).call();
+        assertEquals(MeasuredAlone.of(directories, other).toString(), linkedIntoTheTrash.toString());
+        assertTrue(linkedIntoTheTrash.trashBytes() >= MEBIBYTE && linkedIntoTheTrash.bytes() < MEBIBYTE + OVERHEAD,
+                linkedIntoTheTrash::toString);
+        assertEquals(1, linkedIntoTheTrash.files());
+        for (String notADirectory : List.of(link, fifo)) {
+            IOException failed = assertThrows(IOException.class, () -> together.get(notADirectory).call());
+            assertTrue(failed.getMessage().endsWith(notADirectory + " is not a directory, or could not be opened"), failed::toString);
+        }
+        assertThrows(NoSuchFileException.class, () -> together.get("arc-runner-acme-gone-1").call());
+        assertEquals(List.of(SET, link, other, fifo, "arc-runner-acme-gone-1"), List.copyOf(together.keySet()));
+    }
 }
+

@@ -96,7 +96,7 @@ class FifoSwapRaceTest {
         try (Attacker attacker = attack()) {
             long until = System.nanoTime() + MEASURING_UNDER_ATTACK.toNanos();
             while (System.nanoTime() < until) {
-                CacheUsage usage = returning(() -> directories.measure(VICTIM, Watch.unwatched()), "measure " + measurements);
+                CacheUsage usage = returning(() -> MeasuredAlone.of(directories, VICTIM), "measure " + measurements);
                 assertTrue(usage.bytes() > 0, usage::toString);
                 measurements++;
             }

@@ -96,7 +96,7 @@ class SymlinkRaceTest {
     void measuringUnderAttackCountsOnlyTheSetsOwnFiles() throws Exception {
         for (int round = 0; round < ROUNDS; round++) {
             prepareVictim();
-            CacheUsage usage = underAttack(() -> directories.measure(VICTIM, Watch.unwatched()));
+            CacheUsage usage = underAttack(() -> MeasuredAlone.of(directories, VICTIM));
             // A directory renamed mid-walk may be listed under both names, so the set's own files can count
             // twice; a canary, a gigabyte, cannot hide in that.
             assertTrue(usage.bytes() < CANARY_BYTES, "round " + round + ": measured " + usage + ", a canary among them");
