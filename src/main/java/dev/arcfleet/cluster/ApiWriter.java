@@ -104,8 +104,8 @@ public final class ApiWriter implements AutoCloseable {
      * Fails with a {@link WriteFailedException} (a {@link FencedException} when refused); {@link #await} waits for it.
      */
     public CompletableFuture<HasMetadata> applyAsync(RenderedObject object) {
-        return withRetriesAsync("apply " + object.kind().kind() + " " + object.name(),
-                new WriteKind("apply", object.kind().kind()), 1, () -> send(object).thenApply(body -> storedIdentity(object, body)));
+        return withRetriesAsync("apply " + object.kind().kind() + " " + object.name(), new WriteKind("apply",
+                object.kind().kind()), 1, () -> send(object).thenApply(body -> storedIdentity(object, body)));
     }
 
     private CompletableFuture<byte[]> send(RenderedObject object) {
@@ -360,14 +360,11 @@ public final class ApiWriter implements AutoCloseable {
             heldEvents.clear();
             heldEventsLimit = 0;
         }
-        if (batch.isEmpty()) {
-            return;
-        }
         if (!fence.mayWrite()) {
             LOG.debugf("%d held event(s) not recorded: this daemon no longer holds its leadership token", batch.size());
-            return;
+        } else if (!batch.isEmpty()) {
+            sendInBackground(batch);
         }
-        sendInBackground(batch);
     }
 
     private void sendInBackground(List<Event> batch) {
@@ -475,7 +472,8 @@ public final class ApiWriter implements AutoCloseable {
             throw new WriteFailedException("interrupted", e);
         } catch (ExecutionException e) {
             Throwable cause = unwrapped(e);
-            throw cause instanceof RuntimeException runtime ? runtime : new WriteFailedException(String.valueOf(cause.getMessage()), cause);
+            throw cause instanceof RuntimeException runtime ? runtime
+                    : new WriteFailedException(String.valueOf(cause.getMessage()), cause);
         }
     }
 

@@ -38,9 +38,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
  * Applies one runner set's objects against ARC's: the companions together first, the AutoscalingRunnerSet,
- * which names them, once they are all stored. ARC needs a set's Secret to deregister it, so a set being deleted gets its companions back
- * (a Secret deleted meanwhile is recreated) and nothing else; arcfleet never releases ARC's cleanup finalizer
- * while the AutoscalingRunnerSet exists ({@link SetPrune} does, once it is gone).
+ * which names them, once they are all stored. ARC needs a set's Secret to deregister it, so a set being deleted
+ * gets its companions back (a Secret deleted meanwhile is recreated) and nothing else; arcfleet never releases
+ * ARC's cleanup finalizer while the AutoscalingRunnerSet exists ({@link SetPrune} does, once it is gone).
  */
 final class SetApply {
 

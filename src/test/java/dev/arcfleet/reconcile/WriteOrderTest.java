@@ -67,7 +67,8 @@ class WriteOrderTest {
                     && request.resource().equals("autoscalingrunnersets") && request.name().equals(setName)).toList();
             assertEquals(companionsStored(setName), companions.size(), "companion applies of " + setName);
             assertEquals(1, runnerSet.size(), "applies of AutoscalingRunnerSet " + setName);
-            Instant lastCompanionStored = companions.stream().map(Request::completed).max(Comparator.naturalOrder()).orElseThrow();
+            Instant lastCompanionStored = companions.stream().map(Request::completed).max(Comparator.naturalOrder())
+                    .orElseThrow();
             assertTrue(runnerSet.get(0).received().isAfter(lastCompanionStored), () -> "AutoscalingRunnerSet " + setName
                     + " received at " + runnerSet.get(0).received() + ", its last companion stored at " + lastCompanionStored);
             if (companions.stream().anyMatch(one -> companions.stream().anyMatch(other -> one != other
