@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +74,10 @@ public final class ApiWriter implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
+    /** Events raised while held, until {@link #sendHeldEvents}; guarded by itself, as is the limit. */
+    private final List<Event> heldEvents = new ArrayList<>();
+    /** How many events may be held; 0 while they are not held. */
+    private int heldEventsLimit;
 
     /** A kind of write request, e.g. apply of Secret; the unit of the write metrics. */
     public record WriteKind(String verb, String kind) {
@@ -86,36 +92,37 @@ public final class ApiWriter implements AutoCloseable {
     }
 
     /**
-     * Returns the identity the API server stored the object under: kind, name, namespace, uid and
+     * Applies the object; the future holds the identity the API server stored it under: kind, name, namespace, uid and
      * resourceVersion, all a cycle keeps of a write. The request is sent with the client's own HTTP client
      * (its authentication, retries and timeout) rather than its {@code patch}, which copies the object
      * through JSON, parses the body again and reads the whole response, managedFields and all, into a
      * model: at 300 new sets that was a tenth of the daemon's CPU, taken from the API server it shares
      * the machine with.
+     *
+     * <p>No thread waits for it: a set's companions are sent together, so a cycle keeps many requests in flight
+     * on few threads. The fence is asked before each attempt; a retry waits its backoff on a timer, not a thread.
+     * Fails with a {@link WriteFailedException} (a {@link FencedException} when refused); {@link #await} waits for it.
      */
-    public HasMetadata apply(RenderedObject object) {
-        return withRetries("apply", object.kind().kind(), object.name(), () -> storedIdentity(object, send(object)));
+    public CompletableFuture<HasMetadata> applyAsync(RenderedObject object) {
+        return withRetriesAsync("apply " + object.kind().kind() + " " + object.name(), new WriteKind("apply",
+                object.kind().kind()), 1, () -> send(object).thenApply(body -> storedIdentity(object, body)));
     }
 
-    private byte[] send(RenderedObject object) {
+    private CompletableFuture<byte[]> send(RenderedObject object) {
         HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(applyUrl(object))
                 .method("PATCH", APPLY_PATCH_CONTENT_TYPE, object.body())
                 .timeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS).build();
-        HttpResponse<byte[]> response;
-        try {
-            response = client.getHttpClient().sendAsync(request, byte[].class).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KubernetesClientException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw cause instanceof KubernetesClientException failure ? failure
-                    : new KubernetesClientException(String.valueOf(cause.getMessage()), cause);
-        }
-        if (!response.isSuccessful()) {
-            throw OperationSupport.requestFailure(request, OperationSupport.createStatus(response, JSON));
-        }
-        return response.body();
+        return client.getHttpClient().sendAsync(request, byte[].class).handle((response, failure) -> {
+            if (failure != null) {
+                Throwable cause = unwrapped(failure);
+                throw cause instanceof KubernetesClientException clientFailure ? clientFailure
+                        : new KubernetesClientException(String.valueOf(cause.getMessage()), cause);
+            }
+            if (!response.isSuccessful()) {
+                throw OperationSupport.requestFailure(request, OperationSupport.createStatus(response, JSON));
+            }
+            return response.body();
+        });
     }
 
     private String applyUrl(RenderedObject object) {
@@ -306,34 +313,86 @@ public final class ApiWriter implements AutoCloseable {
 
     /**
      * Records an event for people reading {@code kubectl describe}, in the background: a set's writes
-     * never wait for its event, and a lost event never fails a cycle. Beyond {@link #EVENT_BACKLOG}
-     * waiting, events are dropped rather than let a storm grow the heap.
+     * never wait for its event, and a lost event never fails a cycle. While events are {@linkplain #holdEvents
+     * held}, it waits for {@link #sendHeldEvents}; otherwise beyond {@link #EVENT_BACKLOG} waiting, events are
+     * dropped rather than let a storm grow the heap.
      */
     void createEvent(Event event) {
         if (!fence.mayWrite()) {
             LOG.debugf("Event %s not recorded: this daemon no longer holds its leadership token", event.getReason());
             return;
         }
-        writes.computeIfAbsent(new WriteKind("create", "Event"), key -> new LongAdder()).increment();
-        try {
-            eventSender.execute(() -> {
-                try {
-                    checkFence("create Event " + event.getReason());
-                    client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
-                } catch (KubernetesClientException e) {
-                    LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
-                } catch (FencedException e) {
-                    LOG.debugf("Event %s not recorded: %s", event.getReason(), e.getMessage());
+        synchronized (heldEvents) {
+            if (heldEventsLimit > 0) {
+                if (heldEvents.size() < heldEventsLimit) {
+                    heldEvents.add(event);
+                    count(new WriteKind("create", "Event"));
+                } else {
+                    LOG.debugf("Event %s dropped: %d events are held", event.getReason(), heldEventsLimit);
                 }
-            });
-        } catch (RejectedExecutionException e) {
-            LOG.debugf("Event %s dropped: %d events are waiting to be sent", event.getReason(), EVENT_BACKLOG);
+                return;
+            }
+        }
+        count(new WriteKind("create", "Event"));
+        sendInBackground(List.of(event));
+    }
+
+    /**
+     * Holds the events raised from now on until {@link #sendHeldEvents}, so they do not take the API server's time
+     * from the writes they report; beyond {@code limit} held, events are dropped. A cycle raises a bounded number
+     * (at most a few per set of the fleet and per set pruned), so the caller passes that bound.
+     */
+    public void holdEvents(int limit) {
+        synchronized (heldEvents) {
+            heldEventsLimit = limit;
         }
     }
 
-    /** Stops sending events; those still waiting are dropped with the client they would be sent by. */
+    /**
+     * Sends the held events, in the order they were raised, and stops holding. They wait as one batch: a sync of
+     * more new sets than {@link #EVENT_BACKLOG} loses none of their events. A daemon that lost its token meanwhile
+     * drops them here, and the fence is asked again before each is sent.
+     */
+    public void sendHeldEvents() {
+        List<Event> batch;
+        synchronized (heldEvents) {
+            batch = List.copyOf(heldEvents);
+            heldEvents.clear();
+            heldEventsLimit = 0;
+        }
+        if (!fence.mayWrite()) {
+            LOG.debugf("%d held event(s) not recorded: this daemon no longer holds its leadership token", batch.size());
+        } else if (!batch.isEmpty()) {
+            sendInBackground(batch);
+        }
+    }
+
+    private void sendInBackground(List<Event> batch) {
+        try {
+            eventSender.execute(() -> {
+                for (Event event : batch) {
+                    try {
+                        checkFence("create Event " + event.getReason());
+                        client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+                    } catch (KubernetesClientException e) {
+                        LOG.debugf("Cannot record event %s: %s", event.getReason(), reason(e));
+                    } catch (FencedException e) {
+                        LOG.debugf("Event %s not recorded: %s", event.getReason(), e.getMessage());
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debugf("%d event(s) dropped: %d events are waiting to be sent", batch.size(), EVENT_BACKLOG);
+        }
+    }
+
+    /** Stops sending events; those still waiting or held are dropped with the client they would be sent by. */
     @Override
     public void close() {
+        synchronized (heldEvents) {
+            heldEvents.clear();
+            heldEventsLimit = 0;
+        }
         eventSender.shutdownNow();
     }
 
@@ -360,17 +419,70 @@ public final class ApiWriter implements AutoCloseable {
         String description = verb + " " + kind + " " + name;
         for (int attempt = 1;; attempt++) {
             checkFence(description);
-            writes.computeIfAbsent(new WriteKind(verb, kind), key -> new LongAdder()).increment();
+            count(new WriteKind(verb, kind));
             try {
                 return write.get();
             } catch (KubernetesClientException e) {
-                if (attempt == ATTEMPTS || !transientFailure(e)) {
-                    throw new WriteFailedException(description + " failed: " + reason(e), e);
-                }
-                LOG.debugf("%s failed (attempt %d), retrying: %s", description, attempt, reason(e));
-                sleep(FIRST_BACKOFF_MILLIS << (attempt - 1));
+                sleep(backoffBeforeRetry(description, attempt, e));
             }
         }
+    }
+
+    /** The same attempts, fence and backoff as {@link #withRetries}, without a thread waiting on the request or the backoff. */
+    private <T> CompletableFuture<T> withRetriesAsync(String description, WriteKind kind, int attempt,
+            Supplier<CompletableFuture<T>> write) {
+        CompletableFuture<T> sent;
+        try {
+            checkFence(description);
+            count(kind);
+            sent = write.get();
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.exceptionallyCompose(failure -> {
+            Throwable cause = unwrapped(failure);
+            if (!(cause instanceof KubernetesClientException clientFailure)) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            long backoff = backoffBeforeRetry(description, attempt, clientFailure);
+            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS))
+                    .thenCompose(waited -> withRetriesAsync(description, kind, attempt + 1, write));
+        });
+    }
+
+    /** How long to wait before the next attempt, or the end of the write if there is none. */
+    private static long backoffBeforeRetry(String description, int attempt, KubernetesClientException e) {
+        if (attempt == ATTEMPTS || !transientFailure(e)) {
+            throw new WriteFailedException(description + " failed: " + reason(e), e);
+        }
+        LOG.debugf("%s failed (attempt %d), retrying: %s", description, attempt, reason(e));
+        return FIRST_BACKOFF_MILLIS << (attempt - 1);
+    }
+
+    private void count(WriteKind kind) {
+        writes.computeIfAbsent(kind, key -> new LongAdder()).increment();
+    }
+
+    /** Waits for an asynchronous write, failing as its synchronous form would. */
+    public static <T> T await(CompletableFuture<T> write) {
+        try {
+            return write.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WriteFailedException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = unwrapped(e);
+            throw cause instanceof RuntimeException runtime ? runtime
+                    : new WriteFailedException(String.valueOf(cause.getMessage()), cause);
+        }
+    }
+
+    private static Throwable unwrapped(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /** Ends the write, nothing sent, once this daemon may no longer write. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -36,10 +37,10 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
- * Applies one runner set's objects against ARC's: companions first, the AutoscalingRunnerSet, which names
- * them, last. ARC needs a set's Secret to deregister it, so a set being deleted gets its companions back
- * (a Secret deleted meanwhile is recreated) and nothing else; arcfleet never releases ARC's cleanup finalizer
- * while the AutoscalingRunnerSet exists ({@link SetPrune} does, once it is gone).
+ * Applies one runner set's objects against ARC's: the companions together first, the AutoscalingRunnerSet,
+ * which names them, once they are all stored. ARC needs a set's Secret to deregister it, so a set being deleted
+ * gets its companions back (a Secret deleted meanwhile is recreated) and nothing else; arcfleet never releases
+ * ARC's cleanup finalizer while the AutoscalingRunnerSet exists ({@link SetPrune} does, once it is gone).
  */
 final class SetApply {
 
@@ -172,12 +173,13 @@ final class SetApply {
     /** ARC is deregistering the set: keep what its cleanup reads, and wait for it to finish. */
     private SetStatus whileBeingDeleted(RenderedSet desired, Writes writes) {
         List<String> changes = new ArrayList<>();
-        for (RenderedObject companion : desired.companions()) {
-            if (companion.kind() == ManagedKind.SECRET && live(companion).isEmpty()) {
-                writes.applied().add(Writes.Written.of(write(desired, companion, Optional.empty(), changes)));
-            }
+        try {
+            writeTogether(desired, desired.companions().stream()
+                    .filter(companion -> companion.kind() == ManagedKind.SECRET && live(companion).isEmpty())
+                    .map(companion -> new Pending(companion, Optional.empty())).toList(), writes, changes);
+        } finally {
+            logChanges(desired.set().name(), changes);
         }
-        logChanges(desired.set().name(), changes);
         return status(desired, Reason.BEING_DELETED, "its AutoscalingRunnerSet is being deleted (ARC deregisters it from"
                 + " GitHub first); it is recreated once gone");
     }
@@ -209,13 +211,11 @@ final class SetApply {
         List<HasMetadata> foundInSync = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         try {
-            for (RenderedObject object : holdRunnerSet ? desired.companions() : desired.allObjects()) {
-                Optional<HasMetadata> live = live(object);
-                if (live.filter(SetApply::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
-                    writes.applied().add(Writes.Written.of(write(desired, object, live, changes)));
-                } else {
-                    foundInSync.add(live.get());
-                }
+            // ARC must find the companions the AutoscalingRunnerSet names when it first sees it, so the set is sent
+            // only once every companion is stored; the companions themselves need no order among them.
+            writeTogether(desired, toWrite(desired, desired.companions(), foundInSync), writes, changes);
+            if (!holdRunnerSet) {
+                writeTogether(desired, toWrite(desired, List.of(desired.autoscalingRunnerSet()), foundInSync), writes, changes);
             }
         } finally {
             logChanges(setName, changes);
@@ -251,9 +251,50 @@ final class SetApply {
         }
     }
 
-    private HasMetadata write(RenderedSet desired, RenderedObject object, Optional<HasMetadata> live, List<String> changes) {
+    /** An object to write, and its live copy the write was decided on. */
+    private record Pending(RenderedObject object, Optional<HasMetadata> live) {
+    }
+
+    /** Of {@code objects}, those to write; the rest, in sync or being deleted, are added to {@code foundInSync}. */
+    private List<Pending> toWrite(RenderedSet desired, List<RenderedObject> objects, List<HasMetadata> foundInSync) {
+        List<Pending> toWrite = new ArrayList<>();
+        for (RenderedObject object : objects) {
+            Optional<HasMetadata> live = live(object);
+            if (live.filter(SetApply::terminating).isEmpty() && (live.isEmpty() || !drift.inSync(desired, object, live.get()))) {
+                toWrite.add(new Pending(object, live));
+            } else {
+                foundInSync.add(live.get());
+            }
+        }
+        return toWrite;
+    }
+
+    /**
+     * Sends the writes at once and waits for all of them: with a set's companions in flight together, the apply
+     * pool's threads keep many more requests in flight than there are threads. Each write that succeeded is kept
+     * and logged, in the rendering's order; then the first failure, if any, is thrown.
+     */
+    private void writeTogether(RenderedSet desired, List<Pending> pending, Writes writes, List<String> changes) {
+        List<CompletableFuture<HasMetadata>> sent = pending.stream().map(write -> writer.applyAsync(write.object())).toList();
+        ApiWriter.WriteFailedException failed = null;
+        for (int i = 0; i < pending.size(); i++) {
+            try {
+                HasMetadata stored = ApiWriter.await(sent.get(i));
+                writes.applied().add(Writes.Written.of(stored));
+                written(desired, pending.get(i), stored, changes);
+            } catch (ApiWriter.WriteFailedException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    private void written(RenderedSet desired, Pending write, HasMetadata stored, List<String> changes) {
         String setName = desired.set().name();
-        HasMetadata stored = writer.apply(object);
+        RenderedObject object = write.object();
+        Optional<HasMetadata> live = write.live();
         lastApplied.put(setName, Instant.now());
         if (object.kind() == ManagedKind.AUTOSCALING_RUNNER_SET) {
             breaker.applied(setName, stored.getMetadata().getUid());
@@ -264,7 +305,6 @@ final class SetApply {
             drainEvents(desired, live, stored);
         }
         changes.add((live.isEmpty() ? "created " : "updated ") + object.describe());
-        return stored;
     }
 
     /** A drain and its end on the set's Events: each is one write, so each is one Event. */

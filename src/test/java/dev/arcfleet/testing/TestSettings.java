@@ -14,6 +14,7 @@ public final class TestSettings implements ArcfleetConfig {
     private String controllerNamespace;
     private String arcVersion = "auto";
     private int maxSets = Integer.parseInt(ArcfleetConfig.DEFAULT_MAX_SETS);
+    private int parallelism = Integer.parseInt(Reconcile.DEFAULT_PARALLELISM);
     private Optional<String> controllerServiceAccount = Optional.empty();
     private Optional<Path> tokenFile = Optional.empty();
     private Path cacheHostRoot;
@@ -132,6 +133,12 @@ public final class TestSettings implements ArcfleetConfig {
         return this;
     }
 
+    /** Sets applied at once; fewer than a fleet's sets apply it in waves. */
+    public TestSettings parallelism(int value) {
+        parallelism = value;
+        return this;
+    }
+
     @Override
     public Reconcile reconcile() {
         return new Reconcile() {
@@ -142,7 +149,7 @@ public final class TestSettings implements ArcfleetConfig {
 
             @Override
             public int parallelism() {
-                return Integer.parseInt(DEFAULT_PARALLELISM);
+                return parallelism;
             }
         };
     }
