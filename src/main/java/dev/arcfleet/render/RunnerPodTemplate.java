@@ -51,7 +51,7 @@ final class RunnerPodTemplate {
     private static final String DIND_EXTERNALS = RunnerPodNames.DIND_EXTERNALS_VOLUME;
     private static final int NATIVE_SIDECAR_MINOR_VERSION = 29;
 
-    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final KubernetesSerialization SERIALIZATION = RunnerSetRenderer.SERIALIZATION;
 
     private RunnerPodTemplate() {
     }
@@ -65,7 +65,9 @@ final class RunnerPodTemplate {
         PodSpec userSpec = Optional.ofNullable(user.getSpec()).orElseGet(PodSpec::new);
         Optional<GithubServerTls> runnerTls = chart.githubServerTls().filter(tls -> tls.runnerMountPath().isPresent());
 
-        PodSpec pod = SERIALIZATION.clone(userSpec);
+        // A clone is written and read back, and the first read builds readers for every type a pod spec can hold: about
+        // 100 ms of a new JVM's first rendering (C1 only). A spec the user did not give has nothing to copy.
+        PodSpec pod = user.getSpec() == null ? new PodSpec() : SERIALIZATION.clone(userSpec);
         pod.setContainers(new ArrayList<>());
         pod.setInitContainers(new ArrayList<>());
         pod.setVolumes(new ArrayList<>());

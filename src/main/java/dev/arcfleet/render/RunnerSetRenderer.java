@@ -51,7 +51,8 @@ public final class RunnerSetRenderer {
     /** runner-container-hooks (ADR 0134) merges this container's mounts into the job container. */
     private static final String JOB_CONTAINER = "$job";
 
-    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    /** The package's one: each instance builds its own writers and readers for every type it meets. */
+    static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private RunnerSetRenderer() {
     }
