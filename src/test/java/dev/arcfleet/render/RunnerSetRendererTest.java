@@ -972,6 +972,43 @@ class RunnerSetRendererTest {
         }
     }
 
+    /** Annotations whose JSON holds braces, quotes and backslashes, on all objects and on some alone. */
+    private static final String ESCAPED_ANNOTATIONS = """
+            annotations: {example.com/a: "}{\\"metadata\\":{\\"annotations\\":{}}", example.com/b: "back\\\\slash \\" ü"}
+            resourceMeta:
+              githubConfigSecret: {annotations: {example.com/c: "}"}}
+              autoscalingRunnerSet: {annotations: {example.com/d: "\\\\\\"}"}}
+            """;
+
+    /** A changed hash makes every daemon upgraded to this one rewrite every object it applied. */
+    @Test
+    void desiredHashesAreThoseEarlierReleasesApplied() {
+        assertEquals(List.of(
+                "d704773ac8c3e284888456488efa14d8b88138764b1ebb3637d37584d8e30047",
+                "f3493b1c2388259aa1a6bfc96a63a82dc11bac66a1e25e98af63ab19fa246774",
+                "b8d69f1c1cdf5f26b288495ab4f180e52830d8efcdccb4863885dca442d037de",
+                "75e8322711c2458ff5bf1d4734f6bd19ef3e318675fcbc5945e3c1a580760d18",
+                "d807768ced3d8d4883fdfb24a3bdfd65d3c0d03eb73cfdb3f6609954c6c178b1",
+                "d57e21f2a3aafd329b9fedc96b5aeaa8a35cef12cbfe9489d7727eaa96fe0f78",
+                "c11d7ce98f674f9730084b3bcf8fd6f398e922425b1e9e0b95f29cb3be635fa7",
+                "cc22dba11a3274cf7c6e9956893a5ea5fca4fe1df1ff7eb5e2dca622e908188b"), desiredHashes(render("")));
+        assertEquals("91fb2c13a7da8a5ef5234ae6f5c88a488d9897502a99c36b4781010b09ba541",
+                render("").autoscalingRunnerSet().getMetadata().getAnnotations().get("actions.github.com/values-hash"));
+        assertEquals(List.of(
+                "af711c8239846de94dafd3abf894518e36d71df98c36ed10f4359d8b5655b80c",
+                "c7e5fbffc9ee30f8dbacc046a509726a3e68040a859a1492b49bab9c2560792e",
+                "876605139fd845640e74f335e297dacde95ac81fe28d523f35d8223c5d234ca5",
+                "610bc0553890a57c572c823a6efd462d2a8e80cad74e74688f81897741435dba",
+                "e359bb65d90f06162331905185b4acee79286070c3c2a0b634132dd5908cf8f2",
+                "af1c6a9e629af7c9cf4d86631aa6caf0eb2ad57861b44521f9c880cdf32d3cde",
+                "70df37fd4d6ac1720a845cf10fe4f611a8222b82159ec2059c393acfca3d024e",
+                "5987508986de656c6995026a0874f850be679195e1d311ddb023522d8f336bf2"), desiredHashes(render(ESCAPED_ANNOTATIONS)));
+    }
+
+    private static List<String> desiredHashes(DesiredRunnerSet desired) {
+        return desired.allObjects().stream().map(RunnerSetRendererTest::desiredHash).toList();
+    }
+
     private static String desiredHash(HasMetadata object) {
         return object.getMetadata().getAnnotations().get("arcfleet.dev/desired-hash");
     }
