@@ -91,7 +91,7 @@ public final class FleetReconciler implements AutoCloseable {
         this.config = config;
         this.cache = cache;
         this.caches = caches;
-        this.writer = new ApiWriter(client, fence);
+        this.writer = new ApiWriter(client, fence, config.reconcile().appliesInFlight());
         this.applyPool = applyPool;
         this.credentials = new CredentialsResolver(config.github(), cache.credentialsNamespace(), cache::credentialsSecret);
         EventRecorder events = new EventRecorder(writer);

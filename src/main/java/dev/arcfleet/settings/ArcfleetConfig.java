@@ -47,9 +47,19 @@ public interface ArcfleetConfig {
 
         String DEFAULT_PARALLELISM = "16";
 
-        /** Runner sets applied at once; each sends its writes in order. */
+        /** Runner sets applied at once; each sends its companions together, its AutoscalingRunnerSet once they are stored. */
         @WithDefault(DEFAULT_PARALLELISM)
         int parallelism();
+
+        String DEFAULT_APPLIES_IN_FLIGHT = "32";
+
+        /**
+         * Server-side applies in flight at once, all sets together. Over HTTP/1.1 each needs a connection of its own, and
+         * each new connection a TLS handshake, which the API server pays for as well; it also refuses mutating requests
+         * beyond its own limit (200 by default) with 429.
+         */
+        @WithDefault(DEFAULT_APPLIES_IN_FLIGHT)
+        int appliesInFlight();
     }
 
     interface Github {

@@ -33,7 +33,7 @@ class HeldEventsTest {
         namespace = TestApiServer.freshNamespace(client, "held-events");
         about = client.resource(new ConfigMapBuilder().withNewMetadata().withName("about").withNamespace(namespace)
                 .endMetadata().build()).create();
-        writer = new ApiWriter(client, leading::get);
+        writer = new ApiWriter(client, leading::get, 1);
         events = new EventRecorder(writer);
     }
 

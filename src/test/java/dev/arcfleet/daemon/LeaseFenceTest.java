@@ -87,7 +87,7 @@ class LeaseFenceTest {
         ConfigMap probe = fleet.client.resource(new ConfigMapBuilder().withNewMetadata().withName("probe")
                 .withNamespace(fleet.namespace).endMetadata().build()).create();
         try (KubernetesClient writerClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(TestApiServer.config())
-                .withUserAgent(userAgent).build()).build(); ApiWriter writer = new ApiWriter(writerClient, gate::leading)) {
+                .withUserAgent(userAgent).build()).build(); ApiWriter writer = new ApiWriter(writerClient, gate::leading, 1)) {
             assertTrue(writer.annotate(probe, "arcfleet.dev/fence", Optional.of("while-leading")).isPresent());
             Poll.until(FleetFixture.TIMEOUT, "the write while leading in the audit log", () -> writesBy(userAgent) == 1);
 

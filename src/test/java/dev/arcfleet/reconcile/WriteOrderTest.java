@@ -81,6 +81,23 @@ class WriteOrderTest {
     }
 
     @Test
+    void noMoreAppliesAreInFlightThanTheBoundAllSetsTogether() {
+        fleet.settings.parallelism(SETS).appliesInFlight(3);
+        fleet.writeRepositories("repositories:\n  - name: acme/tools\n    instances: " + SETS + "\n");
+        fleet.converge();
+
+        List<Request> applies = requests().stream().filter(request -> request.verb().equals("patch")).toList();
+        int most = 0;
+        for (Request one : applies) {
+            // Those the API server had in hand when it received this one.
+            most = Math.max(most, (int) applies.stream().filter(other -> !other.received().isAfter(one.received())
+                    && other.completed().isAfter(one.received())).count());
+        }
+        // Unbounded, six sets send their seven companions each at once.
+        assertEquals(3, most, () -> "most applies the API server had in hand at once, of " + applies.size());
+    }
+
+    @Test
     void aCyclesEventsAreSentOnlyOnceItsRunnerSetsAreStored() {
         // Caches in claims: no set waits for a directory, so this one cycle creates every set.
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n    instances: " + SETS

@@ -15,6 +15,7 @@ public final class TestSettings implements ArcfleetConfig {
     private String arcVersion = "auto";
     private int maxSets = Integer.parseInt(ArcfleetConfig.DEFAULT_MAX_SETS);
     private int parallelism = Integer.parseInt(Reconcile.DEFAULT_PARALLELISM);
+    private int appliesInFlight = Integer.parseInt(Reconcile.DEFAULT_APPLIES_IN_FLIGHT);
     private Optional<String> controllerServiceAccount = Optional.empty();
     private Optional<Path> tokenFile = Optional.empty();
     private Path cacheHostRoot;
@@ -139,6 +140,12 @@ public final class TestSettings implements ArcfleetConfig {
         return this;
     }
 
+    /** Applies in flight at once, all sets together. */
+    public TestSettings appliesInFlight(int value) {
+        appliesInFlight = value;
+        return this;
+    }
+
     @Override
     public Reconcile reconcile() {
         return new Reconcile() {
@@ -150,6 +157,11 @@ public final class TestSettings implements ArcfleetConfig {
             @Override
             public int parallelism() {
                 return parallelism;
+            }
+
+            @Override
+            public int appliesInFlight() {
+                return appliesInFlight;
             }
         };
     }
