@@ -211,11 +211,10 @@ final class SetApply {
         List<HasMetadata> foundInSync = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         try {
-            // ARC must find the companions the AutoscalingRunnerSet names when it first sees it, so the set is sent
-            // only once every companion is stored; the companions themselves need no order among them.
-            writeTogether(desired, toWrite(desired, desired.companions(), foundInSync), writes, changes);
-            if (!holdRunnerSet) {
-                writeTogether(desired, toWrite(desired, List.of(desired.autoscalingRunnerSet()), foundInSync), writes, changes);
+            List<Pending> pending = toWrite(desired, holdRunnerSet ? desired.companions() : desired.allObjects(), foundInSync);
+            for (Set<ManagedKind> wave : WAVES) {
+                writeTogether(desired, pending.stream().filter(write -> wave.contains(write.object().kind())).toList(),
+                        writes, changes);
             }
         } finally {
             logChanges(setName, changes);
@@ -250,6 +249,15 @@ final class SetApply {
             LOG.infof("Runner set %s: %s", setName, String.join(", ", changes));
         }
     }
+
+    /**
+     * The writes of a set, a wave at a time, each sent together. The API server checks a RoleBinding against the Role it
+     * names, which must be stored by then (RBAC's escalation check, unless the writer may bind any role, which the
+     * shipped RBAC does not grant); ARC must find every companion the AutoscalingRunnerSet names when it first sees it.
+     */
+    private static final List<Set<ManagedKind>> WAVES = List.of(
+            EnumSet.complementOf(EnumSet.of(ManagedKind.ROLE_BINDING, ManagedKind.AUTOSCALING_RUNNER_SET)),
+            EnumSet.of(ManagedKind.ROLE_BINDING), EnumSet.of(ManagedKind.AUTOSCALING_RUNNER_SET));
 
     /** An object to write, and its live copy the write was decided on. */
     private record Pending(RenderedObject object, Optional<HasMetadata> live) {

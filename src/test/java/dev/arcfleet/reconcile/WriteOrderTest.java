@@ -53,7 +53,7 @@ class WriteOrderTest {
     }
 
     @Test
-    void aSetsCompanionsAreSentTogetherAndItsRunnerSetOnlyOnceEachIsStored() {
+    void aSetsCompanionsAreSentTogetherItsRoleBindingsOnceTheirRolesAndItsRunnerSetOnceEachIsStored() {
         fleet.writeRepositories("repositories:\n  - name: acme/tools\n    instances: " + SETS + "\n");
         fleet.converge();
 
@@ -71,6 +71,13 @@ class WriteOrderTest {
                     .orElseThrow();
             assertTrue(runnerSet.get(0).received().isAfter(lastCompanionStored), () -> "AutoscalingRunnerSet " + setName
                     + " received at " + runnerSet.get(0).received() + ", its last companion stored at " + lastCompanionStored);
+            // Without the right to bind any role, a RoleBinding is refused while the Role it names is not stored.
+            for (Request binding : companions.stream().filter(request -> request.resource().equals("rolebindings")).toList()) {
+                Request role = companions.stream().filter(request -> request.resource().equals("roles")
+                        && request.name().equals(binding.name())).findFirst().orElseThrow();
+                assertTrue(binding.received().isAfter(role.completed()), () -> "RoleBinding " + binding.name()
+                        + " received at " + binding.received() + ", its Role stored at " + role.completed());
+            }
             if (companions.stream().anyMatch(one -> companions.stream().anyMatch(other -> one != other
                     && one.received().isBefore(other.completed()) && other.received().isBefore(one.completed())))) {
                 overlapping++;
