@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
@@ -187,14 +188,29 @@ public final class TestApiServer {
 
     /** Audit log lines of every request but watches to objects in {@code namespace}. */
     public static List<String> auditedRequests(String namespace) {
-        kubeconfig();
-        try {
-            return Files.readAllLines(Path.of(System.getProperty(AUDIT_LOG_PROPERTY))).stream()
-                    .filter(line -> line.contains("\"namespace\":\"" + namespace + "\""))
+        try (Stream<String> lines = auditLogLines()) {
+            return lines.filter(line -> line.contains("\"namespace\":\"" + namespace + "\""))
                     .filter(line -> line.contains("\"stage\":\"ResponseComplete\""))
                     .toList();
+        }
+    }
+
+    /** Every line of the audit log, oldest first: the API server moves it aside at 100 MB, as a benchmark's fills it. */
+    public static Stream<String> auditLogLines() {
+        kubeconfig();
+        Path current = Path.of(System.getProperty(AUDIT_LOG_PROPERTY));
+        List<Path> movedAside;
+        try (Stream<Path> files = Files.list(current.getParent())) {
+            movedAside = files.filter(file -> file.getFileName().toString().matches("audit-.*\\.log")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return Stream.concat(movedAside.stream(), Stream.of(current)).flatMap(file -> {
+            try {
+                return Files.lines(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 }
