@@ -117,8 +117,9 @@ class LeaseFenceTest {
                     Optional.empty())), () -> true);
             Poll.until(Duration.ofSeconds(10), SET + " ready", () -> caches.ready(SET));
             Path tree = hostRoot.resolve(SET);
-            // 200,000 files: rm takes longer to delete them than the token takes to lapse.
-            run("for d in $(seq 0 99); do mkdir cache/d$d && (cd cache/d$d && seq 0 1999 | xargs touch); done", tree);
+            // 400,000 files: rm takes longer to delete them than the token takes to lapse, up to the renew deadline after
+            // the cut. 200,000 were all gone within that on a quiet machine.
+            run("for d in $(seq 0 99); do mkdir cache/d$d && (cd cache/d$d && seq 0 3999 | xargs touch); done", tree);
             long total = count(tree);
 
             caches.desire(Map.of(), () -> true);
