@@ -39,7 +39,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
 import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
@@ -89,6 +88,9 @@ public final class ApiWriter implements AutoCloseable {
     public ApiWriter(KubernetesClient client, WriteFence fence, int appliesInFlight) {
         this.client = client;
         this.fence = fence;
+        if (appliesInFlight < 1) {
+            throw new IllegalArgumentException("arcfleet.reconcile.applies-in-flight must be at least 1, not " + appliesInFlight);
+        }
         this.appliesInFlight = new Semaphore(appliesInFlight);
         String masterUrl = client.getMasterUrl().toString();
         this.apiServer = masterUrl.endsWith("/") ? masterUrl : masterUrl + "/";
@@ -349,11 +351,7 @@ public final class ApiWriter implements AutoCloseable {
         sendInBackground(List.of(event));
     }
 
-    /**
-     * Holds the events raised from now on until {@link #sendHeldEvents}, so they do not take the API server's time
-     * from the writes they report; beyond {@code limit} held, events are dropped. A cycle raises a bounded number
-     * (at most a few per set of the fleet and per set pruned), so the caller passes that bound.
-     */
+    /** Holds events until {@link #sendHeldEvents}, off the writes they report; beyond {@code limit}, a cycle's most, they drop. */
     public void holdEvents(int limit) {
         synchronized (heldEvents) {
             heldEventsLimit = limit;
